@@ -1,0 +1,1 @@
+"""Adapters: one module per outside system (the local filesystem, git, GitHub, Argo CD, Prometheus, ...)."""

@@ -1,0 +1,193 @@
+"""A YAML text split into documents, with positions.
+
+Locating uses ruamel.yaml's composer for positions only; no value is ever re-dumped. Where ruamel's C
+extension is installed it finds the documents quickly; the document that is edited is always composed
+again by ruamel's pure-Python round-trip parser, which is stricter (it rejects a TAB after a value, for
+instance) and is the authority on what the file means.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import importlib.util
+import re
+from collections.abc import Iterator
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import DocumentEndEvent, DocumentStartEvent
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from promoter.yamledit.errors import EditError
+
+__all__ = ["MappingNode", "Node", "ScalarNode", "SequenceNode", "Source"]
+
+_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+1\.1[ \t]*(#.*)?$", re.MULTILINE)
+
+
+@functools.cache
+def _has_c_parser() -> bool:
+    return importlib.util.find_spec("_ruamel_yaml") is not None
+
+
+def _fast_yaml() -> YAML:
+    return YAML(typ="safe", pure=not _has_c_parser())
+
+
+def _strict_yaml() -> YAML:
+    return YAML(typ="rt", pure=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """One document: its composed root and where its text lies in the file.
+
+    ``offset`` is added to the node marks (the document is composed from its own slice of the text).
+    ``yaml11`` is true under a ``%YAML 1.1`` directive, which changes how plain scalars read.
+    """
+
+    index: int
+    start: int
+    end: int
+    root: Node | None
+    offset: int
+    yaml11: bool
+
+    def span(self, node: Node) -> tuple[int, int]:
+        return node.start_mark.index + self.offset, node.end_mark.index + self.offset
+
+
+class Source:
+    """The text of one file (or of one block scalar), split into documents."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self._bounds = self._document_bounds()
+        self._strict: dict[int, Document] = {}
+
+    # positions -------------------------------------------------------------------------------
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based line and column of a character index."""
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return line + 1, index - self._line_starts[line] + 1
+
+    def index(self, line: int, column: int) -> int:
+        """The character index of a 1-based line and column."""
+        return self._line_starts[line - 1] + column - 1
+
+    def error(self, reason: str, index: int | None = None) -> EditError:
+        if index is None:
+            return EditError(reason)
+        line, column = self.position(index)
+        return EditError(reason, line, column)
+
+    # documents -------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self._bounds)
+
+    def bounds(self, index: int) -> tuple[int, int]:
+        return self._bounds[index]
+
+    def document(self, index: int) -> Document:
+        """The document composed by the strict parser (cached)."""
+        if index not in self._strict:
+            start, end = self._bounds[index]
+            chunk = self.text[start:end]
+            roots = self._compose(chunk, _strict_yaml(), start)
+            if len(roots) != 1:
+                raise self.error(f"document {index} does not stand alone as one YAML document", start)
+            self._strict[index] = Document(index, start, end, roots[0], start, self._yaml11(start, end))
+        return self._strict[index]
+
+    def quick_documents(self) -> Iterator[Document]:
+        """Every document, composed by the fastest parser available (for searching only)."""
+        if not _has_c_parser() or "\t" in self.text:
+            # A TAB is where the parsers disagree: let the strict one judge the whole file.
+            for i in range(self.count):
+                yield self.document(i)
+            return
+        try:
+            roots = self._compose(self.text, _fast_yaml(), 0)
+        except EditError:
+            for i in range(self.count):
+                yield self.document(i)
+            return
+        for i, root in enumerate(roots):
+            start, end = self._bounds[i]
+            yield Document(i, start, end, root, 0, self._yaml11(start, end))
+
+    def _yaml11(self, start: int, end: int) -> bool:
+        return _YAML_DIRECTIVE.search(self.text, start, end) is not None
+
+    def _document_bounds(self) -> list[tuple[int, int]]:
+        """Slices of the text that tile it, one per document, each composable on its own."""
+        yaml = _fast_yaml()
+        starts: list[int] = []
+        ends: list[int] = []
+        try:
+            for event in yaml.parse(self.text):
+                if isinstance(event, DocumentStartEvent):
+                    starts.append(event.start_mark.index)
+                elif isinstance(event, DocumentEndEvent):
+                    ends.append(event.end_mark.index)
+        except YAMLError:
+            if _has_c_parser():
+                return self._strict_bounds()
+            raise self._parse_error(self.text, 0) from None
+        return self._tile(starts, ends)
+
+    def _strict_bounds(self) -> list[tuple[int, int]]:
+        starts: list[int] = []
+        ends: list[int] = []
+        try:
+            for event in _strict_yaml().parse(self.text):
+                if isinstance(event, DocumentStartEvent):
+                    starts.append(event.start_mark.index)
+                elif isinstance(event, DocumentEndEvent):
+                    ends.append(event.end_mark.index)
+        except YAMLError:
+            raise self._parse_error(self.text, 0) from None
+        return self._tile(starts, ends)
+
+    def _tile(self, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
+        # Each slice runs from the previous document's end to this one's (an implicit end is where the
+        # next document starts), so comments and directives between documents go with the next one.
+        del starts
+        bounds: list[tuple[int, int]] = []
+        previous = 0
+        for i, end in enumerate(ends):
+            stop = len(self.text) if i == len(ends) - 1 else end
+            bounds.append((previous, stop))
+            previous = stop
+        return bounds
+
+    def _compose(self, text: str, yaml: YAML, offset: int) -> list[Node | None]:
+        try:
+            return list(yaml.compose_all(text))
+        except YAMLError:
+            raise self._parse_error(text, offset) from None
+
+    def _parse_error(self, text: str, offset: int) -> EditError:
+        """Re-parse strictly to report the error the way Python's YAML parser sees it."""
+        try:
+            list(_strict_yaml().compose_all(text))
+        except MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "invalid YAML"
+            reason = f"not valid YAML: {problem}"
+            if "'\\t'" in problem or "tab" in problem.lower():
+                reason += " (a TAB; Go's YAML may accept it, Python's YAML parsers do not)"
+            if "{{" in text:
+                reason = f"looks like a Go/Helm template, not YAML until rendered ({problem})"
+            if mark is None:
+                return EditError(reason)
+            return self.error(reason, mark.index + offset)
+        except YAMLError as exc:
+            return EditError(f"not valid YAML: {exc}")
+        return EditError("not valid YAML")
