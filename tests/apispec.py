@@ -25,10 +25,14 @@ def _operation(spec: dict[str, Any], method: str, path: str) -> tuple[str, dict[
     best: tuple[int, str, dict[str, Any]] | None = None
     for template, operations in spec["paths"].items():
         parts = re.split(r"(\{[^}]+\})", template)
-        pattern = "^" + "".join(
-            ("(.+)" if p in ("{ref}", "{path}", "{basehead}") else "([^/]+)") if p.startswith("{") else re.escape(p)
-            for p in parts
-        ) + "$"
+        pattern = (
+            "^"
+            + "".join(
+                ("(.+)" if p in ("{ref}", "{path}", "{basehead}") else "([^/]+)") if p.startswith("{") else re.escape(p)
+                for p in parts
+            )
+            + "$"
+        )
         if re.match(pattern, path) and method.lower() in operations:
             literal = len(re.sub(r"\{[^}]+\}", "", template))
             if best is None or literal > best[0]:
