@@ -74,3 +74,34 @@ def open_block(source: Source, doc: Document, node: ScalarNode) -> Block:
                 inner += len(part) + 1
             return Block(joined, tuple(lines), indent, newline)
     raise EditError("could not map the block scalar's content to its lines", *source.position(start))
+
+
+def replace_content(source: Source, doc: Document, node: ScalarNode, value: str) -> tuple[int, int, str]:
+    """The splice that gives a literal block scalar a new text, keeping its header and indentation.
+
+    Refused when the new text's trailing line breaks do not fit the header's chomping indicator, or when
+    its first line starts with a space (that would need an indentation indicator the header lacks).
+    """
+    start, end = doc.span(node)
+    block = open_block(source, doc, node)
+    header = source.text[start : source.text.index("\n", start)].split("#", 1)[0]
+    trailing = len(value) - len(value.rstrip("\n"))
+    chomping = "-" if "-" in header else "+" if "+" in header else ""
+    fits = {"-": trailing == 0, "": trailing == 1, "+": trailing >= 1}[chomping]
+    if not fits:
+        raise source.error(
+            f"the new text ends with {trailing} line break(s), which the block header {header.strip()!r} cannot "
+            "keep; change the header deliberately",
+            start,
+        )
+    if value[:1] == " " and not any(c.isdigit() for c in header):
+        raise source.error("the new text starts with a space: the block would need an indentation indicator", start)
+    body = value[:-1] if chomping == "" else value
+    lines = body.split("\n")
+    if chomping == "+":
+        lines = body.removesuffix("\n").split("\n") + [""] * (trailing - 1)
+    region_start = block.lines[0][1]
+    text = "".join(((" " * block.indent + line) if line else "") + block.newline for line in lines)
+    if not source.text[start:end].endswith("\n"):
+        text = text.removesuffix(block.newline)
+    return region_start, end, text

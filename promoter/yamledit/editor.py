@@ -178,10 +178,6 @@ def _scalar_change(source: Source, doc: Document, target: locate.Target, edit: E
     if not isinstance(node, ScalarNode):
         kind = "a mapping" if isinstance(node, MappingNode) else "a list"
         raise source.error(f"{where} is {kind}, not a scalar value: name a field inside it", start)
-    if node.style in ("|", ">"):
-        raise source.error(f"{where} is a block scalar; use '|' in the path to edit the YAML inside it", start)
-    if "{{" in node.value:
-        raise source.error(f"{where} is a template expression ({node.value.strip()!r}), not a value", start)
     try:
         value = _final_value(target, edit)
     except scalars.TypeMismatch as exc:
@@ -193,10 +189,22 @@ def _scalar_change(source: Source, doc: Document, target: locate.Target, edit: E
         if value == node.value:
             return None
         raise source.error(f"{where} has the tag {node.tag}, which the editor does not write", start)
-    if scalars.same(scalars.typed(node), value):
+    if scalars.same(scalars.typed(node), value) or (edit.text and edit.value == node.value):
         return None
-    token = scalars.token(value, node, flow=target.in_flow)
+    if target.shared:
+        raise source.error(f"{where}: {target.shared}", start)
+    if node.style in ("|", ">"):
+        if node.style == ">" or not isinstance(value, str):
+            raise source.error(
+                f"{where} is a folded block scalar or the new value is not text: only literal ('|') blocks take "
+                "a new text; to edit YAML inside a block scalar, use '|' in the path",
+                start,
+            )
+        return Splice(*blocks.replace_content(source, doc, node, value))
+    typed_text = edit.value if edit.text and isinstance(edit.value, str) else None
     token_start, token_end = _token_span(source, doc, node)
+    tagged = "!" in source.text[doc.span(node)[0] : token_start]
+    token = scalars.token(value, node, flow=target.in_flow, typed_text=typed_text, tagged=tagged)
     if token_start == token_end:
         return _fill_empty(source, doc, target, token, where)
     return Splice(token_start, token_end, token)
@@ -224,6 +232,8 @@ def _block_change(
     node = target.node
     if not isinstance(node, ScalarNode):
         raise source.error("'|' steps into a block scalar, and this value is a collection", doc.span(node)[0])
+    if target.shared:
+        raise source.error(target.shared, doc.span(node)[0])
     block = blocks.open_block(source, doc, node)
     inner_source = Source(block.text)
     try:

@@ -20,6 +20,7 @@ class Target:
     steps: tuple[Step, ...]
     key: ScalarNode | None  # the mapping key whose value this is (None for a list item or the root)
     in_flow: bool  # inside a flow collection ({...} or [...]), where plain scalars are stricter
+    shared: str | None  # why changing it would also change other places (an anchor shared by aliases)
 
 
 def resolve(source: Source, doc: Document, segments: tuple[paths.Segment, ...]) -> Target:
@@ -61,10 +62,9 @@ def resolve(source: Source, doc: Document, segments: tuple[paths.Segment, ...]) 
             case paths.Descend():
                 raise AssertionError("'|' is handled by the editor, not by resolve()")
         chain.append(node)
-    _refuse_shared(source, doc, chain)
     # Flow collections nest only flow collections, so any flow ancestor puts the node in flow context.
     in_flow = any(bool(getattr(n, "flow_style", False)) for n in chain[:-1])
-    return Target(node, tuple(steps), key, in_flow)
+    return Target(node, tuple(steps), key, in_flow, _shared(source, doc, chain))
 
 
 def _lookup(source: Source, doc: Document, mapping: MappingNode, name: str, where: str) -> tuple[ScalarNode, Node]:
@@ -113,11 +113,11 @@ def _select(source: Source, doc: Document, seq: SequenceNode, field: str, wanted
     raise _error(source, doc, seq, f"{len(hits)} items with {field}={wanted} in {where} (lines {lines}): ambiguous")
 
 
-def _refuse_shared(source: Source, doc: Document, chain: list[Node]) -> None:
-    """Refuse to edit through an anchor that aliases share: the edit would change every alias."""
+def _shared(source: Source, doc: Document, chain: list[Node]) -> str | None:
+    """Why an edit through this chain would change more than one place (an anchor that aliases share)."""
     anchored = [n for n in chain if getattr(n, "anchor", None)]
     if not anchored or doc.root is None:
-        return
+        return None
     counts: dict[int, int] = {}
     stack: list[Node] = [doc.root]
     while stack:
@@ -132,13 +132,12 @@ def _refuse_shared(source: Source, doc: Document, chain: list[Node]) -> None:
             stack.extend(node.value)
     for node in anchored:
         if counts.get(id(node), 0) > 1:
-            raise _error(
-                source,
-                doc,
-                node,
-                f"the value is anchored (&{node.anchor}) and shared through aliases: the edit would change "
-                "every alias; edit the anchor's definition deliberately or unshare it first",
+            line = source.position(doc.span(node)[0])[0]
+            return (
+                f"the value is inside the anchor &{node.anchor} (line {line}) that aliases share: the edit would "
+                "change every alias; unshare it first"
             )
+    return None
 
 
 def _as_segments(steps: list[Step]) -> tuple[paths.Segment, ...]:

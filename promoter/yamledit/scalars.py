@@ -12,6 +12,8 @@ import functools
 import math
 import re
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
@@ -73,8 +75,8 @@ def _int(text: str) -> int:
     for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
         if lowered.startswith(prefix):
             return sign * int(digits[2:], base)
-    if len(digits) > 1 and digits.startswith("0"):  # YAML 1.1 octal
-        return sign * int(digits, 8)
+    # "0755" is decimal 755 in YAML 1.2 (ruamel's reading) and octal in YAML 1.1 (Kubernetes' reading);
+    # the editor never rewrites such a token unless asked, and then writes it as typed.
     return sign * int(digits)
 
 
@@ -210,9 +212,9 @@ def plain_safe(text: str, *, flow: bool) -> bool:
     if not text or text != text.strip() or any(ord(c) < 32 or c == "\x7f" for c in text):
         return False
     first = text[0]
-    if first in _INDICATORS:
+    if first in _INDICATORS or first in "?:":
         return False
-    if first in "-?:" and (len(text) == 1 or text[1] == " "):
+    if first == "-" and (len(text) == 1 or text[1] == " " or flow):
         return False
     if ": " in text or " #" in text or text.endswith(":"):
         return False
@@ -220,7 +222,23 @@ def plain_safe(text: str, *, flow: bool) -> bool:
         return False
     if text.startswith(("---", "...")):
         return False
-    return _resolve(text, (1, 1)) == _TAG + "str" and _resolve(text, (1, 2)) == _TAG + "str"
+    if _resolve(text, (1, 1)) != _TAG + "str" or _resolve(text, (1, 2)) != _TAG + "str":
+        return False
+    return _reads_back(text, flow=flow)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reads_back(text: str, *, flow: bool) -> bool:
+    """The final word: parse the token where it will stand and compare."""
+    probe = f"[{text}]" if flow else f"k: {text}"
+    try:
+        node = YAML(typ="rt", pure=True).compose(probe)
+    except YAMLError:
+        return False
+    value = node.value[0] if flow else node.value[0][1]
+    return isinstance(value, ScalarNode) and value.style is None and value.value == text and (
+        len(node.value) == 1
+    )
 
 
 def double_quoted(text: str) -> str:
@@ -250,9 +268,15 @@ def single_quoted(text: str) -> str | None:
     return "'" + text.replace("'", "''") + "'"
 
 
-def token(value: Value, old: ScalarNode, *, flow: bool) -> str:
-    """The token for ``value`` in the place of ``old``, in ``old``'s style."""
+def token(value: Value, old: ScalarNode, *, flow: bool, typed_text: str | None = None, tagged: bool = False) -> str:
+    """The token for ``value`` in the place of ``old``, in ``old``'s style.
+
+    ``typed_text`` is the number as the person typed it (``0644``, ``1.50``): written as is, not normalised.
+    ``tagged`` says an explicit tag (``!!str``) fixes the type, so a plain token need only parse.
+    """
     style = old.style or ""
+    if typed_text is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        return typed_text
     if isinstance(value, bool):
         word = "true" if value else "false"
         if kind_of(old) is Kind.BOOL and old.value.isupper():
@@ -274,6 +298,10 @@ def token(value: Value, old: ScalarNode, *, flow: bool) -> str:
         return single_quoted(value) or double_quoted(value)
     if style == '"':
         return double_quoted(value)
-    if plain_safe(value, flow=flow):
+    if plain_safe(value, flow=flow) or (tagged and _plain_syntax(value, flow=flow)):
         return value
     return double_quoted(value)
+
+
+def _plain_syntax(text: str, *, flow: bool) -> bool:
+    return bool(text) and text[0] not in _INDICATORS and text[0] not in "?:-" and _reads_back(text, flow=flow)

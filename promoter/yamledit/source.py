@@ -102,6 +102,7 @@ class Source:
             roots = self._compose(chunk, _strict_yaml(), start)
             if len(roots) != 1:
                 raise self.error(f"document {index} does not stand alone as one YAML document", start)
+            _refuse_template(self, roots[0], start)
             self._strict[index] = Document(index, start, end, roots[0], start, self._yaml11(start, end))
         return self._strict[index]
 
@@ -191,3 +192,20 @@ class Source:
         except YAMLError as exc:
             return EditError(f"not valid YAML: {exc}")
         return EditError("not valid YAML")
+
+
+def _refuse_template(source: Source, root: Node | None, offset: int) -> None:
+    """``key: {{ .Values.x }}`` parses as a flow mapping used as a key: a Go template, not a config file."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(key, MappingNode | SequenceNode):
+                    raise source.error(
+                        "looks like a Go/Helm template ({{ ... }} read as a flow mapping): not YAML until rendered",
+                        key.start_mark.index + offset,
+                    )
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)

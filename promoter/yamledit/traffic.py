@@ -85,6 +85,7 @@ def _weights(
     percent: int,
     scale: int | None,
 ) -> list[Edit]:
+    _split(percent, 100)  # the range check comes first
     for i in (stable_i, canary_i):
         if key not in items[i]:
             raise EditError(f"{'.'.join(map(str, items_path))}[{i}] has no {key!r}: add it to the file first")
@@ -99,7 +100,6 @@ def _weights(
         stable_w, canary_w = total - percent, percent
     else:
         stable_w, canary_w = _split(percent, total)
-    _split(percent, 100)  # range check
     return [
         Edit(_path(*items_path, stable_i, key), stable_w, doc=doc),
         Edit(_path(*items_path, canary_i, key), canary_w, doc=doc),

@@ -1,0 +1,122 @@
+"""The images a Helm source deploys, read from its values (templates are not rendered).
+
+Values are merged as ``helm template`` would: the chart's ``values.yaml``, then ``valueFiles`` in order
+(``$ref/...`` names a file in another source of a multi-source Application), then inline ``values`` /
+``valuesObject``, then ``parameters``. Images are every ``image:`` of the merged values, either a string or
+a mapping ``{registry, repository, tag, digest}`` (an empty tag falls back to the chart's ``appVersion``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from promoter.sandbox.argocd import manifests
+from promoter.sandbox.argocd.files import Files, join
+from promoter.sandbox.argocd.manifests import ManifestError
+
+_UNESCAPED_DOT = re.compile(r"(?<!\\)\.")
+
+
+def is_chart(files: Files, directory: str) -> bool:
+    return files.text(join(directory, "Chart.yaml")) is not None
+
+
+def images(files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files]) -> list[str]:
+    """Every image the chart's merged values name."""
+    chart = _document(files, join(directory, "Chart.yaml"))
+    app_version = chart.get("appVersion")
+    return sorted(
+        set(_images(values(files, directory, options, refs), None if app_version is None else str(app_version)))
+    )
+
+
+def values(files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files]) -> dict[str, Any]:
+    merged = _document(files, join(directory, "values.yaml"))
+    ignore_missing = bool(options.get("ignoreMissingValueFiles"))
+    for entry in options.get("valueFiles") or []:
+        source, path = _locate(files, directory, str(entry), refs)
+        text = source.text(path)
+        if text is None:
+            if ignore_missing:
+                continue
+            raise ManifestError(f"{directory}: value file {entry!r} not found")
+        merged = _deep_merge(merged, _parse(text, path))
+    if isinstance(options.get("values"), str):
+        merged = _deep_merge(merged, _parse(options["values"], "helm.values"))
+    if isinstance(options.get("valuesObject"), dict):
+        merged = _deep_merge(merged, options["valuesObject"])
+    for parameter in options.get("parameters") or []:
+        if isinstance(parameter, dict) and parameter.get("name"):
+            merged = _set(merged, str(parameter["name"]), parameter.get("value"))
+    return merged
+
+
+def _locate(files: Files, directory: str, entry: str, refs: Mapping[str, Files]) -> tuple[Files, str]:
+    if entry.startswith("$"):
+        name, _, rest = entry[1:].partition("/")
+        if name not in refs:
+            raise ManifestError(f"{directory}: value file {entry!r} names no source with ref {name!r}")
+        return refs[name], join(".", rest)
+    try:
+        return files, join(directory, entry)
+    except ValueError as exc:
+        raise ManifestError(f"{directory}: value file {entry!r}: {exc}") from None
+
+
+def _images(value: Any, app_version: str | None) -> Iterator[str]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _images(item, app_version)
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        if key == "image" and isinstance(item, str) and item:
+            yield item
+        elif key == "image" and isinstance(item, dict) and item.get("repository"):
+            yield _reference(item, app_version)
+        else:
+            yield from _images(item, app_version)
+
+
+def _reference(image: Mapping[str, Any], app_version: str | None) -> str:
+    name = str(image["repository"])
+    if image.get("registry"):
+        name = f"{image['registry']}/{name}"
+    if image.get("digest"):
+        return f"{name}@{image['digest']}"
+    tag = image.get("tag") or app_version
+    return f"{name}:{tag}" if tag else name
+
+
+def _set(values: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """``--set a.b.c=value`` (dots escaped with a backslash stay in the key)."""
+    keys = [key.replace("\\.", ".") for key in _UNESCAPED_DOT.split(dotted)]
+    patch: Any = value
+    for key in reversed(keys):
+        patch = {key: patch}
+    return _deep_merge(values, patch)
+
+
+def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Helm's coalescing: mappings merge, anything else (lists too) replaces, ``null`` removes a key."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _document(files: Files, path: str) -> dict[str, Any]:
+    text = files.text(path)
+    return {} if text is None else _parse(text, path)
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    documents = manifests.load_documents(text, where)
+    return documents[0] if documents else {}

@@ -1,0 +1,201 @@
+"""A small ``kustomize build``: enough of it to know which resources and images an overlay deploys.
+
+Covered: ``resources``/``bases`` (files and directories, recursively), ``components``, strategic-merge
+patches (``patchesStrategicMerge``, ``patches`` with a patch file or inline text, with or without a
+``target``), JSON 6902 patches (``add``, ``replace``, ``remove``), ``namespace``, ``namePrefix``/``nameSuffix``
+and ``images`` (``newName``, ``newTag``, ``digest``). Remote bases are skipped: the simulator is offline.
+Anything else in a kustomization is ignored rather than refused; it cannot change which images run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from promoter.sandbox.argocd import manifests, patches
+from promoter.sandbox.argocd.files import Files, is_directory, join
+from promoter.sandbox.argocd.manifests import Manifest, ManifestError
+
+NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def kustomization_in(files: Files, directory: str) -> str | None:
+    """The kustomization file of ``directory``, if it has one."""
+    present = set(files.paths())
+    return next((path for name in NAMES if (path := join(directory, name)) in present), None)
+
+
+def build(files: Files, directory: str, seen: tuple[str, ...] = ()) -> list[Manifest]:
+    """The resources ``kustomize build directory`` would print, as data."""
+    path = kustomization_in(files, directory)
+    if path is None:
+        raise ManifestError(f"{directory}: no kustomization.yaml")
+    if directory in seen:
+        raise ManifestError(f"{path}: a cycle of kustomizations ({' -> '.join((*seen, directory))})")
+    kustomization = _load_one(files, path)
+    resources: list[Manifest] = []
+    for entry in [*_strings(kustomization, "resources", path), *_strings(kustomization, "bases", path)]:
+        resources += _entry(files, directory, entry, path, (*seen, directory))
+    for entry in _strings(kustomization, "components", path):
+        component = _at(directory, entry, path)
+        component_path = kustomization_in(files, component)
+        if component_path is None:
+            raise ManifestError(f"{path}: component {entry!r} has no kustomization")
+        resources += build(files, component, (*seen, directory))
+        resources = transform(resources, _load_one(files, component_path), files, component, component_path)
+    return transform(resources, kustomization, files, directory, path)
+
+
+def transform(
+    resources: list[Manifest], kustomization: Manifest, files: Files, directory: str, where: str
+) -> list[Manifest]:
+    """Apply one kustomization's patches, names and images to resources already built."""
+    for entry in kustomization.get("patchesStrategicMerge") or []:
+        for patch in _patch_documents(files, directory, entry, where):
+            resources = [_merge_if_same(resource, patch) for resource in resources]
+    for entry in [*(kustomization.get("patches") or []), *(kustomization.get("patchesJson6902") or [])]:
+        resources = _patch_entry(resources, files, directory, entry, where)
+    namespace = kustomization.get("namespace")
+    prefix, suffix = str(kustomization.get("namePrefix") or ""), str(kustomization.get("nameSuffix") or "")
+    if namespace or prefix or suffix:
+        resources = [_rename(r, str(namespace or ""), prefix, suffix) for r in resources]
+    images = kustomization.get("images") or []
+    if not isinstance(images, list):
+        raise ManifestError(f"{where}: images must be a list")
+    return [manifests.rewrite_images(r, lambda image: set_image(image, images)) for r in resources]
+
+
+def set_image(image: str, entries: Iterable[Any]) -> str:
+    """``image`` after the first kustomize ``images:`` entry whose ``name`` matches it."""
+    name, tag, digest = split_image(image)
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("name") == name:
+            name = str(entry.get("newName") or name)
+            if entry.get("digest"):
+                return f"{name}@{entry['digest']}"
+            if entry.get("newTag") is not None:
+                return f"{name}:{entry['newTag']}"
+            return name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
+    return image
+
+
+def split_image(image: str) -> tuple[str, str | None, str | None]:
+    """``registry/repo:tag@digest`` as (name, tag, digest); a port in the registry is not a tag."""
+    rest, _, digest = image.partition("@")
+    head, colon, tag = rest.rpartition(":")
+    if colon and "/" not in tag:
+        return head, tag, digest or None
+    return rest, None, digest or None
+
+
+def _entry(files: Files, directory: str, entry: str, where: str, seen: tuple[str, ...]) -> list[Manifest]:
+    if "://" in entry or entry.startswith(("github.com/", "git@")):
+        return []  # a remote base: cannot be fetched here
+    target = _at(directory, entry, where)
+    text = files.text(target)
+    if text is not None:
+        return manifests.load_documents(text, target)
+    if is_directory(files, target):
+        return build(files, target, seen)
+    raise ManifestError(f"{where}: resource {entry!r} not found")
+
+
+def _patch_entry(resources: list[Manifest], files: Files, directory: str, entry: Any, where: str) -> list[Manifest]:
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where}: a patch must be a mapping with path or patch")
+    if "path" in entry:
+        target_path = _at(directory, str(entry["path"]), where)
+        text = files.text(target_path)
+        if text is None:
+            raise ManifestError(f"{where}: patch file {entry['path']!r} not found")
+    else:
+        text = str(entry.get("patch") or "")
+    selector = entry.get("target") if isinstance(entry.get("target"), dict) else None
+    document = _any_yaml(text, where)
+    if isinstance(document, list):  # JSON 6902 operations
+        if selector is None:
+            raise ManifestError(f"{where}: a JSON 6902 patch needs a target")
+        return [patches.json6902(r, document, where) if _selected(r, selector) else r for r in resources]
+    if not isinstance(document, dict):
+        return resources
+    if selector is None:
+        return [_merge_if_same(resource, document) for resource in resources]
+    return [patches.strategic_merge(r, document) if _selected(r, selector) else r for r in resources]
+
+
+def _patch_documents(files: Files, directory: str, entry: Any, where: str) -> list[Manifest]:
+    text = str(entry)
+    if "\n" not in text and not text.lstrip().startswith(("{", "apiVersion")):
+        found = files.text(_at(directory, text, where))
+        if found is None:
+            raise ManifestError(f"{where}: patch file {text!r} not found")
+        text = found
+    return manifests.load_documents(text, where)
+
+
+def _merge_if_same(resource: Manifest, patch: Manifest) -> Manifest:
+    mine, theirs = manifests.ResourceKey.of(resource), manifests.ResourceKey.of(patch)
+    same = mine.kind == theirs.kind and mine.name == theirs.name
+    if same and (not theirs.namespace or theirs.namespace == mine.namespace):
+        return patches.strategic_merge(resource, patch)
+    return resource
+
+
+def _selected(resource: Manifest, selector: Mapping[str, Any]) -> bool:
+    key = manifests.ResourceKey.of(resource)
+    wanted = {"group": key.group, "version": key.version, "kind": key.kind, "name": key.name}
+    wanted["namespace"] = key.namespace
+    return all(fnmatch.fnmatchcase(wanted[field], str(selector[field])) for field in wanted if field in selector)
+
+
+def _rename(resource: Manifest, namespace: str, prefix: str, suffix: str) -> Manifest:
+    metadata = dict(resource.get("metadata") or {})
+    if prefix or suffix:
+        metadata["name"] = f"{prefix}{metadata.get('name', '')}{suffix}"
+    if namespace and resource.get("kind") not in manifests.CLUSTER_SCOPED:
+        metadata["namespace"] = namespace
+    return {**resource, "metadata": metadata}
+
+
+def _load_one(files: Files, path: str) -> Manifest:
+    text = files.text(path)
+    documents = manifests.load_documents(text or "", path)
+    return documents[0] if documents else {}
+
+
+def _any_yaml(text: str, where: str) -> Any:
+    if text.lstrip().startswith(("-", "[")):
+        return manifests.load_value(text, where)
+    documents = manifests.load_documents(text, where)
+    return documents[0] if documents else None
+
+
+def _strings(kustomization: Manifest, key: str, where: str) -> Sequence[str]:
+    value = kustomization.get(key) or []
+    if not isinstance(value, list):
+        raise ManifestError(f"{where}: {key} must be a list")
+    return [str(item) for item in value]
+
+
+def _at(directory: str, relative: str, where: str) -> str:
+    try:
+        return join(directory, relative)
+    except ValueError as exc:
+        raise ManifestError(f"{where}: {exc}") from None
+
+
+def override(text: str) -> dict[str, str]:
+    """An Application's ``kustomize.images`` entry (``[old=]new[:tag|@digest]``) as an ``images:`` entry."""
+    old, equals, new = text.partition("=")
+    if not equals:
+        new = old
+    new_name, tag, digest = split_image(new)
+    entry = {"name": split_image(old)[0]}
+    if equals:
+        entry["newName"] = new_name
+    if tag:
+        entry["newTag"] = tag
+    if digest:
+        entry["digest"] = digest
+    return entry

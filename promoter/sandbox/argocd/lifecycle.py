@@ -1,0 +1,214 @@
+"""One Application's life in the simulated controller: pure functions of (state, what Git says, scenario, time).
+
+Modelled on Argo CD's application controller, whose two halves do not move together:
+- a *sync operation* deploys revisions: ``Running`` for ``sync_seconds``, then ``Succeeded`` (or ``Failed``),
+  and the deployment enters the history;
+- a *reconcile* (comparison) sets ``sync`` (live revisions vs. the branch heads), ``health`` (from the live
+  images and the time since they were deployed) and ``reconciledAt``; with automated sync it starts an
+  operation when the app is OutOfSync.
+After an operation ends, the controller looks again only ``settle_seconds`` later, so for that moment the
+operation already says ``Succeeded`` at the new revision while sync and health still describe the old one:
+the race promoter's verification must not be fooled by (DESIGN.md §6). Besides, the controller looks again
+every ``sync_interval_seconds``, when a rollout's Progressing time ends, and whenever a refresh asks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+
+from promoter.core.appstatus import Condition, Health, OperationPhase, SyncStatus
+from promoter.sandbox.argocd.scenario import Outcome, Scenario, first_match
+
+_HISTORY_LIMIT = 10  # Argo CD's default revisionHistoryLimit
+_MAX_EVENTS = 200  # a bound on catching up; beyond it the controller just looks once, now
+
+ImagesOf = Callable[[tuple[str, ...]], tuple[str, ...]]  # the images deployed by some revisions
+
+
+@dataclasses.dataclass(frozen=True)
+class Desired:
+    """What Git says an Application should run, as observed once per request."""
+
+    revisions: tuple[str, ...] | None  # per source; None when a targetRevision names no commit
+    error: str | None = None  # why the manifests cannot be generated (a ComparisonError)
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """Everything besides its own state and the time that an Application's controller looks at."""
+
+    desired: Desired
+    images_of: ImagesOf
+    scenario: Scenario
+    auto: bool  # whether it syncs by itself when OutOfSync (automated sync policy)
+
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    revisions: tuple[str, ...]
+    started_at: dt.datetime
+    initiated_by: str | None  # a username; None when the controller started it (automated sync)
+    phase: OperationPhase = OperationPhase.RUNNING
+    finished_at: dt.datetime | None = None
+    message: str = "one or more tasks are running"
+    prune: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Deployment:
+    """One entry of ``status.history``."""
+
+    id: int
+    revisions: tuple[str, ...]
+    started_at: dt.datetime
+    deployed_at: dt.datetime
+    initiated_by: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class State:
+    operation: Operation | None = None
+    history: tuple[Deployment, ...] = ()
+    sync: SyncStatus = SyncStatus.UNKNOWN
+    compared: tuple[str, ...] = ()  # the revisions the last comparison was made to
+    health: Health = Health.MISSING
+    health_message: str | None = None
+    health_changed_at: dt.datetime | None = None
+    reconciled_at: dt.datetime | None = None
+    conditions: tuple[Condition, ...] = ()
+    recheck_at: dt.datetime | None = None  # the controller's next look when sooner than its interval
+    failed: tuple[str, ...] | None = None  # revisions whose sync failed: automated sync does not retry them
+
+    @property
+    def live(self) -> Deployment | None:
+        return self.history[-1] if self.history else None
+
+    @property
+    def running(self) -> bool:
+        return self.operation is not None and self.operation.phase is OperationPhase.RUNNING
+
+
+def deployed(revisions: tuple[str, ...], now: dt.datetime, scenario: Scenario) -> State:
+    """An Application found running already when the simulator starts: synced long enough ago to be settled."""
+    at = now - dt.timedelta(seconds=scenario.progressing_seconds + scenario.settle_seconds)
+    started = at - dt.timedelta(seconds=scenario.sync_seconds)
+    operation = Operation(revisions, started, None, OperationPhase.SUCCEEDED, at, "successfully synced (all tasks run)")
+    return State(operation=operation, history=(Deployment(0, revisions, started, at, None),))
+
+
+def start(state: State, revisions: tuple[str, ...], now: dt.datetime, user: str | None, prune: bool = False) -> State:
+    """A sync operation begins (the caller has checked that none is running)."""
+    return dataclasses.replace(state, operation=Operation(revisions, now, user, prune=prune))
+
+
+def advance(state: State, inputs: Inputs, now: dt.datetime) -> State:
+    """Everything the controller would have done up to ``now``, one event at a time."""
+    if state.reconciled_at is None:  # never looked at yet (just created, or just found in Git)
+        state = reconcile(state, inputs, now)
+    for _ in range(_MAX_EVENTS):
+        due = _next_event(state, inputs.scenario)
+        if due is None or due > now:
+            return state
+        operation = state.operation
+        if operation is not None and state.running and _finish_time(operation, inputs.scenario) <= due:
+            state = _finish(state, inputs)
+        else:
+            state = reconcile(state, inputs, _skip_idle(state, inputs, due, now))
+    return reconcile(state, inputs, now)
+
+
+def reconcile(state: State, inputs: Inputs, now: dt.datetime) -> State:
+    """The controller compares Git with the live state at ``now``; when automated, it syncs what differs."""
+    desired, live = inputs.desired, state.live
+    if desired.revisions is None or desired.error is not None:
+        sync, compared = SyncStatus.UNKNOWN, desired.revisions or state.compared
+    else:
+        synced = live is not None and live.revisions == desired.revisions
+        sync, compared = (SyncStatus.SYNCED if synced else SyncStatus.OUT_OF_SYNC), desired.revisions
+    health, message, change_at = _health(live, inputs, now)
+    reconciled = dataclasses.replace(
+        state,
+        sync=sync,
+        compared=compared,
+        health=health,
+        health_message=message,
+        health_changed_at=now
+        if health is not state.health or state.health_changed_at is None
+        else state.health_changed_at,
+        reconciled_at=now,
+        conditions=(Condition("ComparisonError", desired.error),) if desired.error else (),
+        recheck_at=change_at,
+    )
+    wanted = desired.revisions
+    if inputs.auto and sync is SyncStatus.OUT_OF_SYNC and wanted and not state.running and wanted != state.failed:
+        return start(reconciled, wanted, now, None)
+    return reconciled
+
+
+def _health(live: Deployment | None, inputs: Inputs, now: dt.datetime) -> tuple[Health, str | None, dt.datetime | None]:
+    """Health of what runs, and when it will change by itself (the end of the rollout's Progressing time)."""
+    if live is None:
+        return Health.MISSING, None, None
+    outcome, culprit = inputs.scenario.outcome(inputs.images_of(live.revisions))
+    rolled_out = live.deployed_at + dt.timedelta(seconds=inputs.scenario.progressing_seconds)
+    if outcome is Outcome.STUCK:
+        return Health.PROGRESSING, None, None
+    if now < rolled_out:
+        return Health.PROGRESSING, None, rolled_out
+    if outcome is Outcome.DEGRADED:
+        return Health.DEGRADED, f"image {culprit} failing: the rollout exceeded its progress deadline", None
+    if outcome is Outcome.SUSPENDED:
+        return Health.SUSPENDED, f"image {culprit}: the rollout is paused", None
+    return Health.HEALTHY, None, None
+
+
+def _finish(state: State, inputs: Inputs) -> State:
+    operation, scenario = state.operation, inputs.scenario
+    assert operation is not None
+    finished = _finish_time(operation, scenario)
+    recheck = finished + dt.timedelta(seconds=scenario.settle_seconds)
+    culprit = first_match(scenario.sync_fail_images, inputs.images_of(operation.revisions))
+    if culprit is not None:
+        message = f"one or more objects failed to apply, reason: image {culprit} was refused"
+        failed = dataclasses.replace(operation, phase=OperationPhase.FAILED, finished_at=finished, message=message)
+        return dataclasses.replace(state, operation=failed, recheck_at=recheck, failed=operation.revisions)
+    done = dataclasses.replace(
+        operation, phase=OperationPhase.SUCCEEDED, finished_at=finished, message="successfully synced (all tasks run)"
+    )
+    entry = Deployment(
+        state.history[-1].id + 1 if state.history else 0,
+        operation.revisions,
+        operation.started_at,
+        finished,
+        operation.initiated_by,
+    )
+    history = (*state.history, entry)[-_HISTORY_LIMIT:]
+    return dataclasses.replace(state, operation=done, history=history, recheck_at=recheck, failed=None)
+
+
+def _next_event(state: State, scenario: Scenario) -> dt.datetime | None:
+    times = []
+    if state.operation is not None and state.running:
+        times.append(_finish_time(state.operation, scenario))
+    if state.recheck_at is not None:
+        times.append(state.recheck_at)
+    if state.reconciled_at is not None and scenario.sync_interval_seconds is not None:
+        times.append(state.reconciled_at + dt.timedelta(seconds=scenario.sync_interval_seconds))
+    return min(times, default=None)
+
+
+def _skip_idle(state: State, inputs: Inputs, due: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """Jump over periodic looks that would change nothing but ``reconciledAt`` (a long idle spell)."""
+    interval = inputs.scenario.sync_interval_seconds
+    if interval is None or state.recheck_at is not None or state.running or now - due < dt.timedelta(seconds=interval):
+        return due
+    if reconcile(state, inputs, due) != dataclasses.replace(state, reconciled_at=due):
+        return due
+    skipped = (now - due) // dt.timedelta(seconds=interval)
+    return due + skipped * dt.timedelta(seconds=interval)
+
+
+def _finish_time(operation: Operation, scenario: Scenario) -> dt.datetime:
+    return operation.started_at + dt.timedelta(seconds=scenario.sync_seconds)

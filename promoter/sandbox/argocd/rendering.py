@@ -1,0 +1,111 @@
+"""What an Application deploys at given revisions: its resources and the images they run.
+
+This stands in for Argo CD's repo-server. A source is Helm when its path holds ``Chart.yaml`` (images come
+from the values, templates are not rendered), Kustomize when it holds a kustomization, and a plain directory
+otherwise (``.yaml``/``.yml``/``.json`` files; sub-directories only with ``directory.recurse``). A source
+that cannot be rendered gives an error, which the API shows as a ``ComparisonError`` condition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from promoter.sandbox.argocd import helm, kustomize, manifests
+from promoter.sandbox.argocd.applications import Source
+from promoter.sandbox.argocd.files import Files, is_directory, under
+from promoter.sandbox.argocd.manifests import Manifest, ManifestError
+
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    source_types: tuple[str, ...] = ()
+    resources: tuple[Manifest, ...] = ()
+    images: tuple[str, ...] = ()  # sorted, each once
+    error: str | None = None
+
+    @classmethod
+    def combine(cls, parts: Sequence[Rendered]) -> Rendered:
+        """One Application's rendering from its sources' (a multi-source app deploys them all)."""
+        errors = [part.error for part in parts if part.error]
+        return cls(
+            tuple(t for part in parts for t in part.source_types),
+            tuple(r for part in parts for r in part.resources),
+            tuple(sorted({image for part in parts for image in part.images})),
+            "; ".join(errors) or None,
+        )
+
+
+def render(source: Source, files: Files | None, refs: Mapping[str, Files], namespace: str) -> Rendered:
+    """One source at one revision; ``refs`` are the other sources' files by ``ref`` name (for ``$ref/``)."""
+    if source.chart is not None:
+        return Rendered(("Helm",))  # a chart from a Helm repository, not from Git: nothing to read here
+    if source.path is None or files is None:
+        return Rendered()  # a multi-source ``ref`` entry only lends its files to the others
+    path = source.path
+    kind = "Directory"
+    try:
+        if path != "." and not is_directory(files, path):
+            raise ManifestError(f"{path}: app path does not exist")
+        if helm.is_chart(files, path):
+            kind = "Helm"
+            return Rendered((kind,), (), tuple(helm.images(files, path, source.option("helm"), refs)))
+        if kustomize.kustomization_in(files, path) is not None:
+            kind = "Kustomize"
+            resources = _kustomized(kustomize.build(files, path), source.option("kustomize"))
+        else:
+            resources = _directory(files, path, source.option("directory"))
+    except ManifestError as exc:
+        return Rendered((kind,), error=str(exc))
+    placed = tuple(_in_namespace(resource, namespace) for resource in resources)
+    images = {image for resource in placed for image in manifests.images(resource)}
+    return Rendered((kind,), placed, tuple(sorted(images)))
+
+
+def _kustomized(resources: list[Manifest], options: Mapping[str, Any]) -> list[Manifest]:
+    """The Application's own ``kustomize.images`` overrides, applied after the kustomization's."""
+    entries = [kustomize.override(str(text)) for text in options.get("images") or []]
+    if not entries:
+        return resources
+    return [manifests.rewrite_images(r, lambda image: kustomize.set_image(image, entries)) for r in resources]
+
+
+def _directory(files: Files, path: str, options: Mapping[str, Any]) -> list[Manifest]:
+    prefix = "" if path == "." else path + "/"
+    include, exclude = _globs(options.get("include")), _globs(options.get("exclude"))
+    resources: list[Manifest] = []
+    for file in under(files, path, recurse=options.get("recurse") is True):
+        relative = file[len(prefix) :]
+        if not file.endswith(_MANIFEST_SUFFIXES):
+            continue
+        if (include and not _matches(relative, include)) or _matches(relative, exclude):
+            continue
+        resources += manifests.load_documents(files.text(file) or "", file)
+    return resources
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    """Argo CD's include/exclude: one glob, or ``{a,b}`` for several."""
+    text = str(value or "").strip()
+    if text.startswith("{") and text.endswith("}"):
+        return tuple(part.strip() for part in text[1:-1].split(",") if part.strip())
+    return (text,) if text else ()
+
+
+def _matches(relative: str, globs: tuple[str, ...]) -> bool:
+    name = relative.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(relative, g) or fnmatch.fnmatchcase(name, g) for g in globs)
+
+
+def _in_namespace(resource: Manifest, namespace: str) -> Manifest:
+    """Namespaced resources without a namespace land in the Application's destination namespace."""
+    metadata = resource.get("metadata")
+    if resource.get("kind") in manifests.CLUSTER_SCOPED or not namespace or not isinstance(metadata, dict):
+        return resource
+    if metadata.get("namespace"):
+        return resource
+    return {**resource, "metadata": {**metadata, "namespace": namespace}}

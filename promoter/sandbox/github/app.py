@@ -1,0 +1,35 @@
+"""The Starlette application: every route module's routes, GitHub-shaped 404s for everything else."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from promoter.sandbox.github import errors, forge
+from promoter.sandbox.github.routes import admin, checks, comments, git, issues, pulls, repos, reviews
+
+
+def create_app(hub: forge.Forge) -> Starlette:
+    """The sandbox's ASGI app serving ``hub``; serve it with :class:`promoter.sandbox.serving.Server`."""
+    # Order matters where a "/"-spanning parameter could swallow a suffix: ``commits/{ref}`` (in git) must
+    # come after ``commits/{ref}/status`` and ``commits/{ref}/check-runs`` (in checks).
+    routes = [
+        *admin.routes(),
+        *repos.routes(),
+        *checks.routes(),
+        *pulls.routes(),
+        *reviews.routes(),
+        *issues.routes(),
+        *comments.routes(),
+        *git.routes(),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _unknown})
+    app.state.forge = hub
+    return app
+
+
+async def _unknown(request: Request, exc: Exception) -> Response:
+    """GitHub answers unknown paths and unsupported methods alike with a JSON 404."""
+    return JSONResponse(errors.not_found().payload(), status_code=404)

@@ -1,0 +1,169 @@
+"""What an Application deploys: directories, kustomize overlays and Helm values, rendered from files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from promoter.sandbox.argocd import kustomize
+from promoter.sandbox.argocd.applications import Source
+from promoter.sandbox.argocd.rendering import Rendered, render
+
+
+class Tree:
+    """Files held in a dict: the same view of a commit that the git snapshot gives."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+
+    def paths(self) -> Iterable[str]:
+        return self.files.keys()
+
+    def text(self, path: str) -> str | None:
+        return self.files.get(path)
+
+
+def pod(name: str, image: str, kind: str = "Deployment") -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: {kind}
+metadata:
+  name: {name}
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: migrate
+          image: {image}
+      containers:
+        - name: {name}
+          image: {image}
+"""
+
+
+def rendered(files: dict[str, str], path: str, **options: Any) -> Rendered:
+    source = Source({"repoURL": "https://example.com/x.git", "path": path, **options})
+    return render(source, Tree(files), {}, "shop")
+
+
+def test_a_plain_directory_holds_its_own_files_only_unless_recursive() -> None:
+    files = {"app/web.yaml": pod("web", "web:1"), "app/jobs/nightly.yml": pod("nightly", "job:2", "CronJob")}
+    flat = rendered(files, "app")
+    assert (flat.source_types, flat.images, flat.error) == (("Directory",), ("web:1",), None)
+    assert flat.resources[0]["metadata"]["namespace"] == "shop"  # the destination namespace fills the gap
+    deep = rendered(files, "app", directory={"recurse": True, "exclude": "{nightly.yml}"})
+    assert deep.images == ("web:1",)
+    assert rendered(files, "app", directory={"recurse": True}).images == ("job:2", "web:1")
+
+
+def test_an_overlay_applies_its_base_patches_and_images() -> None:
+    files = {
+        "base/kustomization.yaml": "resources: [web.yaml, worker.yaml]\n",
+        "base/web.yaml": pod("web", "ghcr.io/acme/web:1.0.0"),
+        "base/worker.yaml": pod("worker", "ghcr.io/acme/worker:1.0.0"),
+        "prod/kustomization.yaml": """\
+namespace: prod
+namePrefix: prod-
+resources: [../base]
+patches:
+  - target: {kind: Deployment, name: worker}
+    patch: |
+      - op: replace
+        path: /spec/template/spec/containers/0/image
+        value: ghcr.io/acme/worker:3.0.0
+patchesStrategicMerge:
+  - |
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      template:
+        spec:
+          containers:
+            - name: web
+              image: ghcr.io/acme/web-debug:patched
+images:
+  - name: ghcr.io/acme/web
+    newTag: 1.2.0
+  - name: ghcr.io/acme/worker
+    newName: registry.example.com/worker
+""",
+    }
+    result = rendered(files, "prod")
+    assert result.error is None
+    assert result.source_types == ("Kustomize",)
+    assert [(r["metadata"]["name"], r["metadata"]["namespace"]) for r in result.resources] == [
+        ("prod-web", "prod"),
+        ("prod-worker", "prod"),
+    ]
+    assert result.images == (
+        "ghcr.io/acme/web-debug:patched",  # the container named web, patched by name
+        "ghcr.io/acme/web:1.2.0",  # the init container, untouched by the patch, retagged by images:
+        "registry.example.com/worker:1.0.0",
+        "registry.example.com/worker:3.0.0",  # containers/0 replaced by the JSON patch, renamed by images:
+    )
+
+
+def test_the_applications_own_kustomize_images_come_last() -> None:
+    files = {"k/kustomization.yaml": "resources: [web.yaml]\n", "k/web.yaml": pod("web", "web:1")}
+    assert rendered(files, "k", kustomize={"images": ["web=mirror/web:7"]}).images == ("mirror/web:7",)
+    assert rendered(files, "k", kustomize={"images": ["web@sha256:" + "a" * 64]}).images == ("web@sha256:" + "a" * 64,)
+
+
+def test_helm_images_come_from_the_merged_values() -> None:
+    files = {
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: 4.0.0\n",
+        "chart/values.yaml": "image: {repository: ghcr.io/acme/web, tag: ''}\nsidecar:\n  image: envoy:1.29\n",
+        "chart/values-prod.yaml": "image:\n  tag: 4.1.0\n",
+        "chart/templates/deployment.yaml": "{{ .Values.image.repository }}\n",
+    }
+    assert rendered(files, "chart").images == ("envoy:1.29", "ghcr.io/acme/web:4.0.0")
+    with_file = rendered(files, "chart", helm={"valueFiles": ["values-prod.yaml"]})
+    assert (with_file.source_types, with_file.images) == (("Helm",), ("envoy:1.29", "ghcr.io/acme/web:4.1.0"))
+    with_parameter = rendered(
+        files,
+        "chart",
+        helm={"valuesObject": {"sidecar": None}, "parameters": [{"name": "image.tag", "value": "5.0.0"}]},
+    )
+    assert with_parameter.images == ("ghcr.io/acme/web:5.0.0",)
+    missing = rendered(files, "chart", helm={"valueFiles": ["nope.yaml"]})
+    assert missing.error == "chart: value file 'nope.yaml' not found"
+
+
+@pytest.mark.parametrize(
+    ("files", "path", "error"),
+    [
+        ({"a/x.yaml": "key: [unclosed\n"}, "a", "a/x.yaml: invalid YAML"),
+        ({"a/x.yaml": "- a list\n"}, "a", "a/x.yaml: a document is a list, not a mapping"),
+        ({"a/x.yaml": "{}"}, "b", "b: app path does not exist"),
+        ({"a/kustomization.yaml": "resources: [gone.yaml]\n"}, "a", "resource 'gone.yaml' not found"),
+        ({"a/kustomization.yaml": "resources: [../a]\n"}, "a", "a cycle of kustomizations"),
+        ({"a/kustomization.yaml": "resources: [../../x]\n"}, "a", "points outside the repository"),
+    ],
+    ids=["bad-yaml", "not-a-mapping", "no-path", "missing-resource", "cycle", "outside"],
+)
+def test_what_cannot_be_rendered_is_an_error_naming_the_file(files: dict[str, str], path: str, error: str) -> None:
+    result = rendered(files, path)
+    assert result.error is not None
+    assert error in result.error
+
+
+@pytest.mark.parametrize(
+    ("image", "parts"),
+    [
+        ("nginx", ("nginx", None, None)),
+        ("nginx:1.25", ("nginx", "1.25", None)),
+        ("localhost:5000/web", ("localhost:5000/web", None, None)),
+        ("localhost:5000/web:2@sha256:ab", ("localhost:5000/web", "2", "sha256:ab")),
+    ],
+)
+def test_image_references_split_into_name_tag_and_digest(image: str, parts: tuple[str, ...]) -> None:
+    assert kustomize.split_image(image) == parts
+
+
+def test_a_chart_from_a_helm_repository_and_a_ref_source_render_nothing() -> None:
+    chart = render(Source({"repoURL": "https://charts.example.com", "chart": "web"}), None, {}, "x")
+    assert (chart.source_types, chart.images, chart.error) == (("Helm",), (), None)
+    assert render(Source({"repoURL": "https://example.com/x.git", "ref": "values"}), Tree({}), {}, "x") == Rendered()
