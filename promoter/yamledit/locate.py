@@ -114,9 +114,11 @@ def _select(source: Source, doc: Document, seq: SequenceNode, field: str, wanted
 
 
 def _shared(source: Source, doc: Document, chain: list[Node]) -> str | None:
-    """Why an edit through this chain would change more than one place (an anchor that aliases share)."""
-    anchored = [n for n in chain if getattr(n, "anchor", None)]
-    if not anchored or doc.root is None:
+    """Why an edit through this chain would change more than one place (an anchor that aliases share).
+
+    Aliases compose to the very same node object, so a node reached twice from the root is shared.
+    """
+    if doc.root is None or "&" not in source.text[doc.start : doc.end]:
         return None
     counts: dict[int, int] = {}
     stack: list[Node] = [doc.root]
@@ -130,11 +132,12 @@ def _shared(source: Source, doc: Document, chain: list[Node]) -> str | None:
                 stack.extend((k, v))
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
-    for node in anchored:
+    for node in chain:
         if counts.get(id(node), 0) > 1:
-            line = source.position(doc.span(node)[0])[0]
+            start = doc.span(node)[0]
+            name = source.text[start:].split(None, 1)[0] if source.text[start : start + 1] == "&" else "an anchor"
             return (
-                f"the value is inside the anchor &{node.anchor} (line {line}) that aliases share: the edit would "
+                f"the value is inside {name} (line {source.position(start)[0]}) that aliases share: the edit would "
                 "change every alias; unshare it first"
             )
     return None

@@ -236,9 +236,7 @@ def _reads_back(text: str, *, flow: bool) -> bool:
     except YAMLError:
         return False
     value = node.value[0] if flow else node.value[0][1]
-    return isinstance(value, ScalarNode) and value.style is None and value.value == text and (
-        len(node.value) == 1
-    )
+    return isinstance(value, ScalarNode) and value.style is None and value.value == text and (len(node.value) == 1)
 
 
 def double_quoted(text: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -85,7 +84,7 @@ APP_OF_APPS = {
 SCENARIO = Scenario(sync_seconds=1, settle_seconds=1, progressing_seconds=10, sync_interval_seconds=None)
 
 
-class _Socket:
+class _Plug:
     """An ASGI app that forwards to whichever app the current test plugged in."""
 
     def __init__(self) -> None:
@@ -97,22 +96,15 @@ class _Socket:
 
 
 def serve(app: ASGIApp) -> Server:
-    """A started server for ``app``, answering without Nagle's 40 ms wait for a delayed ACK.
-
-    ``Server`` binds its socket without naming TCP, so asyncio does not set TCP_NODELAY on the connections
-    and every response that uvicorn writes in two parts (head, then body) stalls ~40 ms. Linux copies the
-    option from the listening socket to accepted ones. (Reported: better fixed in ``serving.py``.)
-    """
-    server = Server(app)
-    server._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return server.start()
+    """A started server for ``app`` on loopback."""
+    return Server(app).start()
 
 
 @pytest.fixture(scope="session")
-def _server() -> Iterator[tuple[Server, _Socket]]:
-    plug = _Socket()
-    server = serve(plug)
-    yield server, plug
+def _server() -> Iterator[tuple[Server, _Plug]]:
+    socket_plug = _Plug()
+    server = serve(socket_plug)
+    yield server, socket_plug
     server.stop()
 
 
@@ -132,16 +124,16 @@ def simulator(config_repo: Path, clock: ManualClock) -> Simulator:
 
 
 @pytest.fixture
-def plug(_server: tuple[Server, _Socket]) -> Iterator[Callable[[Simulator], str]]:
+def plug(_server: tuple[Server, _Plug]) -> Iterator[Callable[[Simulator], str]]:
     """Serve a simulator on the session's server (until the test ends); return the server's URL."""
-    server, socket = _server
+    server, socket_plug = _server
 
     def plug_in(simulator: Simulator) -> str:
-        socket.app = create_app(simulator, CREDENTIALS)
+        socket_plug.app = create_app(simulator, CREDENTIALS)
         return server.url
 
     yield plug_in
-    socket.app = None
+    socket_plug.app = None
 
 
 @pytest.fixture
@@ -157,7 +149,7 @@ class _Clients:
 
 
 @pytest.fixture(scope="session")
-def _clients(_server: tuple[Server, _Socket]) -> Iterator[_Clients]:
+def _clients(_server: tuple[Server, _Plug]) -> Iterator[_Clients]:
     """HTTP clients for the whole session: building one (its TLS context) costs more than a test."""
     url = _server[0].url
     headers = {"Authorization": f"Bearer {CREDENTIALS.token}"}

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from promoter.sandbox.argocd import kustomize
+from promoter.sandbox.argocd import kustomize, patches
 from promoter.sandbox.argocd.applications import Source
+from promoter.sandbox.argocd.manifests import ManifestError
 from promoter.sandbox.argocd.rendering import Rendered, render
 
 
@@ -167,3 +168,106 @@ def test_a_chart_from_a_helm_repository_and_a_ref_source_render_nothing() -> Non
     chart = render(Source({"repoURL": "https://charts.example.com", "chart": "web"}), None, {}, "x")
     assert (chart.source_types, chart.images, chart.error) == (("Helm",), (), None)
     assert render(Source({"repoURL": "https://example.com/x.git", "ref": "values"}), Tree({}), {}, "x") == Rendered()
+
+
+def test_strategic_merge_merges_named_items_and_deletes_with_null_or_patch_delete() -> None:
+    base = {
+        "spec": {
+            "replicas": 3,
+            "paused": True,
+            "containers": [
+                {"name": "web", "image": "web:1", "ports": [{"containerPort": 80}, {"containerPort": 81}]},
+                {"name": "sidecar", "image": "envoy:1"},
+            ],
+            "args": ["a", "b"],
+        }
+    }
+    patch = {
+        "spec": {
+            "paused": None,
+            "containers": [
+                {"name": "web", "image": "web:2", "ports": [{"containerPort": 81, "name": "admin"}]},
+                {"name": "sidecar", "$patch": "delete"},
+                {"name": "debug", "image": "busybox"},
+            ],
+            "args": ["c"],
+        }
+    }
+    assert patches.strategic_merge(base, patch) == {
+        "spec": {
+            "replicas": 3,
+            "containers": [
+                {
+                    "name": "web",
+                    "image": "web:2",
+                    "ports": [{"containerPort": 80}, {"containerPort": 81, "name": "admin"}],
+                },
+                {"name": "debug", "image": "busybox"},
+            ],
+            "args": ["c"],
+        }
+    }
+    assert patches.strategic_merge(base, {"spec": {"$patch": "replace", "replicas": 1}}) == {"spec": {"replicas": 1}}
+
+
+def test_json_patches_add_replace_and_remove_or_refuse() -> None:
+    base = {"spec": {"containers": [{"name": "web", "image": "web:1"}], "a~b/c": 1}}
+    operations = [
+        {"op": "add", "path": "/spec/containers/-", "value": {"name": "debug", "image": "busybox"}},
+        {"op": "replace", "path": "/spec/containers/0/image", "value": "web:2"},
+        {"op": "remove", "path": "/spec/a~0b~1c"},
+        {"op": "add", "path": "/spec/replicas", "value": 2},
+    ]
+    assert patches.json6902(base, operations, "p") == {
+        "spec": {
+            "containers": [{"name": "web", "image": "web:2"}, {"name": "debug", "image": "busybox"}],
+            "replicas": 2,
+        }
+    }
+    for bad in (
+        {"op": "move", "path": "/spec", "from": "/x"},
+        {"op": "replace", "path": "/spec/missing", "value": 1},
+        {"op": "remove", "path": "/spec/containers/7"},
+        {"op": "add", "path": "/nowhere/deep", "value": 1},
+        {"op": "add", "path": "", "value": 1},
+    ):
+        with pytest.raises(ManifestError):
+            patches.json6902(base, [bad], "p")
+
+
+def test_components_and_patch_files_take_part_in_the_build() -> None:
+    files = {
+        "base/kustomization.yaml": "resources: [web.yaml]\n",
+        "base/web.yaml": pod("web", "web:1"),
+        "components/debug/kustomization.yaml": "kind: Component\npatches:\n  - path: debug.yaml\n",
+        "components/debug/debug.yaml": "kind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: web\n          image: web:debug\n",
+        "overlay/kustomization.yaml": "resources: [../base]\ncomponents: [../components/debug]\n"
+        "patchesStrategicMerge: [replicas.yaml]\n",
+        "overlay/replicas.yaml": "kind: Deployment\nmetadata: {name: web}\nspec: {replicas: 5}\n",
+    }
+    result = rendered(files, "overlay")
+    assert result.error is None
+    assert result.images == ("web:1", "web:debug")
+    assert result.resources[0]["spec"]["replicas"] == 5
+
+
+def test_helm_value_files_from_another_source() -> None:
+    files = {"chart/Chart.yaml": "name: web\n", "chart/values.yaml": "image: {repository: web, tag: '1'}\n"}
+    config = Tree({"envs/prod/values.yaml": "image: {tag: '2'}\n"})
+    source = Source({"path": "chart", "helm": {"valueFiles": ["$config/envs/prod/values.yaml", "$config/gone.yaml"]}})
+    assert (
+        render(source, Tree(files), {"config": config}, "x").error == "chart: value file '$config/gone.yaml' not found"
+    )
+    lenient = Source(
+        {
+            "path": "chart",
+            "helm": {
+                "valueFiles": ["$config/envs/prod/values.yaml", "$config/gone.yaml"],
+                "ignoreMissingValueFiles": True,
+            },
+        }
+    )
+    assert render(lenient, Tree(files), {"config": config}, "x").images == ("web:2",)
+    unknown = Source({"path": "chart", "helm": {"valueFiles": ["$nope/values.yaml"]}})
+    assert "names no source with ref 'nope'" in (render(unknown, Tree(files), {}, "x").error or "")

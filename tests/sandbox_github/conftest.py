@@ -1,16 +1,71 @@
-"""Fixtures: a bare config repository, the sandbox serving it, a clone to push from, and clients."""
+"""Fixtures: a bare config repository, the sandbox serving it, a clone to push from, and clients.
+
+One loopback server serves the whole session and hands each request to the current test's sandbox:
+stopping uvicorn takes ~0.2 s, which per test would cost more than the tests themselves. A sandbox keeps
+no per-server state (its links follow each request's host), so this is the same as serving it alone;
+``test_rules.test_a_sandbox_serves_itself`` covers ``GitHubSandbox.start``/``stop`` proper.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import github
 import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from promoter.sandbox.github import sandbox as sandboxes
 from promoter.sandbox.github.sandbox import GitHubSandbox
 from tests.conftest import git
 from tests.sandbox_github.client import Api
+
+
+class Switchboard:
+    """An ASGI app that forwards every request to the app currently plugged in."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+        self.url = ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None, "no sandbox is plugged in"
+        await self.app(scope, receive, send)
+
+    @contextlib.contextmanager
+    def plugged(self, sandbox: GitHubSandbox) -> Iterator[Served]:
+        self.app = sandbox.app
+        try:
+            yield Served(sandbox, self.url)
+        finally:
+            self.app = None
+
+
+@dataclasses.dataclass
+class Served:
+    """A sandbox and the URL it is served at, with the sandbox's conveniences."""
+
+    sandbox: GitHubSandbox
+    url: str
+
+    def token(self, login: str) -> str:
+        return self.sandbox.token(login)
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.stats()
+
+
+@pytest.fixture(scope="session")
+def switchboard() -> Iterator[Switchboard]:
+    board = Switchboard()
+    server = sandboxes.serve(board)
+    board.url = server.url
+    yield board
+    server.stop()
+
 
 FILES = {
     "apps/web/values.yaml": "image:\n  tag: 1.0.0\nreplicas: 2\n",
@@ -25,9 +80,9 @@ def origin(make_bare_repo: Callable[[dict[str, str]], Path]) -> Path:
 
 
 @pytest.fixture
-def sandbox(origin: Path) -> Iterator[GitHubSandbox]:
-    with GitHubSandbox(origin, "acme/config") as running:
-        yield running
+def sandbox(origin: Path, switchboard: Switchboard) -> Iterator[Served]:
+    with switchboard.plugged(GitHubSandbox(origin, "acme/config")) as served:
+        yield served
 
 
 @pytest.fixture
@@ -53,7 +108,7 @@ def push(checkout: Path, branch: str, files: dict[str, str], message: str = "cha
     return git(checkout, "rev-parse", "HEAD")
 
 
-def client(sandbox: GitHubSandbox, login: str) -> github.Github:
+def client(sandbox: Served, login: str) -> github.Github:
     """PyGithub as the bot uses it, without its client-side throttling (the sandbox is local)."""
     return github.Github(
         base_url=sandbox.url,
@@ -65,7 +120,7 @@ def client(sandbox: GitHubSandbox, login: str) -> github.Github:
 
 
 @pytest.fixture
-def bot(sandbox: GitHubSandbox) -> github.Github:
+def bot(sandbox: Served) -> github.Github:
     return client(sandbox, "promoter-bot")
 
 
@@ -75,7 +130,7 @@ def checked() -> set[str]:
 
 
 @pytest.fixture
-def api(sandbox: GitHubSandbox, checked: set[str]) -> Iterator[Callable[[str | None], Api]]:
+def api(sandbox: Served, checked: set[str]) -> Iterator[Callable[[str | None], Api]]:
     """``api("alice")`` is alice's raw HTTP client; ``api(None)`` sends no token."""
     opened: list[Api] = []
 

@@ -9,11 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import github
-import httpx
 
 from promoter.sandbox.github.sandbox import GitHubSandbox
 from tests.sandbox_github.client import Api
-from tests.sandbox_github.conftest import client, push
+from tests.sandbox_github.conftest import Served, Switchboard, client, push
 
 REPO = "/repos/acme/config"
 
@@ -28,9 +27,7 @@ class ManualClock:
         return self.now
 
 
-def test_a_matching_etag_is_304_and_free(
-    sandbox: GitHubSandbox, api: Callable[[str | None], Api], checkout: Path
-) -> None:
+def test_a_matching_etag_is_304_and_free(sandbox: Served, api: Callable[[str | None], Api], checkout: Path) -> None:
     bot = api("promoter-bot")
     push(checkout, "feature", {"a.yaml": "a: 1\n"})
     number = bot("POST", f"{REPO}/pulls", json={"title": "t", "head": "feature", "base": "main"}).json()["number"]
@@ -52,7 +49,7 @@ def test_a_matching_etag_is_304_and_free(
     assert changed.headers["X-RateLimit-Used"] == str(used + 2)
 
 
-def test_pygithub_update_uses_the_etag(sandbox: GitHubSandbox, bot: github.Github, checkout: Path) -> None:
+def test_pygithub_update_uses_the_etag(sandbox: Served, bot: github.Github, checkout: Path) -> None:
     push(checkout, "feature", {"a.yaml": "a: 1\n"})
     pr = bot.get_repo("acme/config").create_pull(title="t", body="", head="feature", base="main")
     pr = bot.get_repo("acme/config").get_pull(pr.number)
@@ -65,35 +62,33 @@ def test_pygithub_update_uses_the_etag(sandbox: GitHubSandbox, bot: github.Githu
     assert pr.update() is True
 
 
-def test_each_token_has_its_own_budget_and_the_budget_runs_out(origin: Path) -> None:
+def test_each_token_has_its_own_budget_and_the_budget_runs_out(origin: Path, switchboard: Switchboard) -> None:
     clock = ManualClock()
-    with GitHubSandbox(origin, "acme/config", rate_limit=3, clock=clock) as sandbox:
-        bob = httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {sandbox.token('bob')}"})
-        alice = httpx.Client(base_url=sandbox.url, headers={"Authorization": f"token {sandbox.token('alice')}"})
-        remaining = [bob.get(REPO).headers["X-RateLimit-Remaining"] for _ in range(3)]
+    with switchboard.plugged(GitHubSandbox(origin, "acme/config", rate_limit=3, clock=clock)) as sandbox:
+        bob, alice = Api(sandbox.url, sandbox.token("bob"), set()), Api(sandbox.url, sandbox.token("alice"), set())
+        bearer = {"Authorization": f"Bearer {sandbox.token('bob')}"}
+        remaining = [bob("GET", REPO, headers=bearer).headers["X-RateLimit-Remaining"] for _ in range(3)]
         assert remaining == ["2", "1", "0"]
-        refused = bob.get(REPO)
+        refused = bob("GET", REPO)
         assert (refused.status_code, refused.headers["X-RateLimit-Remaining"]) == (403, "0")
         assert refused.json()["message"] == "API rate limit exceeded for user ID 103."
-        assert alice.get(REPO).status_code == 200
-        assert bob.get("/rate_limit").json()["rate"]["remaining"] == 0
+        assert alice("GET", REPO).status_code == 200
+        assert bob("GET", "/rate_limit").json()["rate"]["remaining"] == 0
 
         clock.now += datetime.timedelta(hours=1)
-        assert bob.get(REPO).headers["X-RateLimit-Remaining"] == "2"
-        reset = int(bob.get(REPO).headers["X-RateLimit-Reset"])
+        assert bob("GET", REPO).headers["X-RateLimit-Remaining"] == "2"
+        reset = int(bob("GET", REPO).headers["X-RateLimit-Reset"])
         assert reset == int((clock.now + datetime.timedelta(hours=1)).timestamp())
         bob.close()
         alice.close()
 
 
-def test_stats_count_routes_and_reset_restores_budgets(
-    sandbox: GitHubSandbox, api: Callable[[str | None], Api]
-) -> None:
+def test_stats_count_routes_and_reset_restores_budgets(sandbox: Served, api: Callable[[str | None], Api]) -> None:
     bot = api("promoter-bot")
     bot("GET", REPO)
     bot("GET", f"{REPO}/pulls/7")
     api(None)("GET", "/user")
-    admin = httpx.get(f"{sandbox.url}/_sandbox/stats").json()
+    admin = api(None)("GET", "/_sandbox/stats", spec=False).json()
     assert admin["requests"] == 3
     assert admin["by_route"] == {
         "GET /repos/{owner}/{repo}": 1,
@@ -101,8 +96,8 @@ def test_stats_count_routes_and_reset_restores_budgets(
         "GET /user": 1,
     }
     assert admin["by_user"] == {"(anonymous)": 1, "promoter-bot": 2}
-    assert httpx.post(f"{sandbox.url}/_sandbox/reset").status_code == 204
-    assert httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"] == 0
+    assert api(None)("POST", "/_sandbox/reset", spec=False).status_code == 204
+    assert api(None)("GET", "/_sandbox/stats", spec=False).json()["requests"] == 0
     assert bot("GET", REPO).headers["X-RateLimit-Used"] == "1"
 
 
@@ -123,18 +118,20 @@ def test_lists_page_with_link_headers(api: Callable[[str | None], Api], checkout
 
 
 def test_basic_auth_with_the_token_as_password_and_raw_file_download(
-    sandbox: GitHubSandbox, api: Callable[[str | None], Api]
+    sandbox: Served, api: Callable[[str | None], Api]
 ) -> None:
     credentials = base64.b64encode(f"x-access-token:{sandbox.token('carol')}".encode()).decode()
-    basic = httpx.get(f"{sandbox.url}/user", headers={"Authorization": f"Basic {credentials}"})
+    anonymous = api(None)
+    basic = anonymous("GET", "/user", headers={"Authorization": f"Basic {credentials}"})
     assert basic.json()["login"] == "carol"
     file = api("carol")("GET", f"{REPO}/contents/README.md").json()
-    assert httpx.get(file["download_url"]).content == b"# config\n"
-    assert httpx.get(f"{sandbox.url}/_sandbox/blobs/{'0' * 40}").status_code == 404
+    assert anonymous("GET", file["download_url"], spec=False).content == b"# config\n"
+    assert anonymous("GET", f"/_sandbox/blobs/{'0' * 40}", spec=False).status_code == 404
 
 
-def test_urls_follow_the_host_the_client_used(sandbox: GitHubSandbox) -> None:
+def test_urls_follow_the_host_the_client_used(sandbox: Served) -> None:
     as_localhost = sandbox.url.replace("127.0.0.1", "localhost")
-    repo = github.Github(base_url=as_localhost, auth=github.Auth.Token(sandbox.token("bob"))).get_repo("acme/config")
+    by_name = github.Github(base_url=as_localhost, auth=github.Auth.Token(sandbox.token("bob")), retry=None)
+    repo = by_name.get_repo("acme/config")
     assert repo.url == f"{as_localhost}{REPO}"
     assert client(sandbox, "bob").get_repo("acme/config").url == f"{sandbox.url}{REPO}"

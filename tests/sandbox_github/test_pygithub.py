@@ -8,9 +8,8 @@ from pathlib import Path
 import github
 import pytest
 
-from promoter.sandbox.github.sandbox import GitHubSandbox
 from tests.conftest import git
-from tests.sandbox_github.conftest import client, push
+from tests.sandbox_github.conftest import Served, client, push
 
 NEW_WEB = {"apps/web/values.yaml": "image:\n  tag: 1.1.0\nreplicas: 2\n"}
 
@@ -20,7 +19,7 @@ def _show(origin: Path, rev: str, path: str) -> str:
 
 
 def test_a_promotion_pull_request_from_branch_to_merge(
-    sandbox: GitHubSandbox, bot: github.Github, checkout: Path, origin: Path
+    sandbox: Served, bot: github.Github, checkout: Path, origin: Path
 ) -> None:
     main_before = git(origin, "rev-parse", "main")
     head = push(checkout, "promoter/web/1/staging-1", NEW_WEB, "web: 1.1.0 to staging")
@@ -171,7 +170,7 @@ def test_duplicates_and_missing_heads_are_422(bot: github.Github, checkout: Path
     assert (missing.value.status, missing.value.data["errors"][0]["field"]) == (422, "head")
 
 
-def test_permissions_as_the_bot_reads_them(sandbox: GitHubSandbox, bot: github.Github) -> None:
+def test_permissions_as_the_bot_reads_them(sandbox: Served, bot: github.Github) -> None:
     repo = bot.get_repo("acme/config")
     permissions = {
         login: repo.get_collaborator_permission(login) for login in ("alice", "bob", "carol", "promoter-bot")
@@ -182,7 +181,7 @@ def test_permissions_as_the_bot_reads_them(sandbox: GitHubSandbox, bot: github.G
     assert bot.get_user().login == "promoter-bot"
 
 
-def test_a_bad_token_is_401(sandbox: GitHubSandbox) -> None:
+def test_a_bad_token_is_401(sandbox: Served) -> None:
     stranger = github.Github(base_url=sandbox.url, auth=github.Auth.Token("nope"), retry=None)
     with pytest.raises(github.BadCredentialsException) as refused:
         stranger.get_repo("acme/config")
@@ -190,7 +189,7 @@ def test_a_bad_token_is_401(sandbox: GitHubSandbox) -> None:
 
 
 def test_a_reader_may_comment_but_not_change_the_repository(
-    sandbox: GitHubSandbox, bot: github.Github, checkout: Path
+    sandbox: Served, bot: github.Github, checkout: Path
 ) -> None:
     head = push(checkout, "feature", NEW_WEB)
     carol = client(sandbox, "carol").get_repo("acme/config")
@@ -216,7 +215,7 @@ def test_a_reader_may_comment_but_not_change_the_repository(
         assert error.value.status == 403
 
 
-def test_pull_requests_page_through_link_headers(sandbox: GitHubSandbox, checkout: Path) -> None:
+def test_pull_requests_page_through_link_headers(sandbox: Served, checkout: Path) -> None:
     paged = github.Github(
         base_url=sandbox.url,
         auth=github.Auth.Token(sandbox.token("bob")),

@@ -8,14 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import github
-import httpx
 import pytest
 
 from promoter.sandbox.github import records
 from promoter.sandbox.github.sandbox import GitHubSandbox
 from tests.conftest import git
 from tests.sandbox_github.client import Api
-from tests.sandbox_github.conftest import client, push
+from tests.sandbox_github.conftest import Served, Switchboard, client, push
 
 REPO = "/repos/acme/config"
 
@@ -45,11 +44,9 @@ def test_mergeable_state_follows_checks_and_drafts(bot: github.Github, checkout:
     assert refused.value.status == 405
 
 
-def test_a_push_moves_the_head_and_makes_old_reviews_stale(
-    sandbox: GitHubSandbox, bot: github.Github, checkout: Path
-) -> None:
+def test_a_push_moves_the_head_and_makes_old_reviews_stale(sandbox: Served, bot: github.Github, checkout: Path) -> None:
     events: list[records.Event] = []
-    sandbox.subscribe(events.append)
+    sandbox.sandbox.subscribe(events.append)
     pr = _open(bot, checkout, "feature")
     pr.create_review_request(reviewers=["alice", "bob"])
     assert [u.login for u in pr.get_review_requests()[0]] == ["alice", "bob"]
@@ -122,7 +119,7 @@ def test_changing_the_base_and_the_issue_side(bot: github.Github, checkout: Path
 
 
 def test_concurrent_comments_and_merges_stay_consistent(
-    sandbox: GitHubSandbox, api: Callable[[str | None], Api], checkout: Path, origin: Path
+    sandbox: Served, api: Callable[[str | None], Api], checkout: Path, origin: Path
 ) -> None:
     bot = api("promoter-bot")
     numbers = []
@@ -131,15 +128,19 @@ def test_concurrent_comments_and_merges_stay_consistent(
         numbers.append(
             bot("POST", f"{REPO}/pulls", json={"title": f"{n}", "head": f"branch-{n}", "base": "main"}).json()["number"]
         )
-    headers = {"Authorization": f"token {sandbox.token('promoter-bot')}"}
+    token = sandbox.token("promoter-bot")
 
     def comment(n: int) -> int:
-        with httpx.Client(base_url=sandbox.url, headers=headers) as each:
-            return each.post(f"{REPO}/issues/{numbers[0]}/comments", json={"body": f"c{n}"}).json()["id"]
+        each = Api(sandbox.url, token, set())
+        created = each("POST", f"{REPO}/issues/{numbers[0]}/comments", json={"body": f"c{n}"}).json()["id"]
+        each.close()
+        return int(created)
 
     def merge(number: int) -> int:
-        with httpx.Client(base_url=sandbox.url, headers=headers) as each:
-            return each.put(f"{REPO}/pulls/{number}/merge", json={"merge_method": "merge"}).status_code
+        each = Api(sandbox.url, token, set())
+        status = each("PUT", f"{REPO}/pulls/{number}/merge", json={"merge_method": "merge"}).status_code
+        each.close()
+        return status
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         ids = list(pool.map(comment, range(16)))
@@ -153,8 +154,8 @@ def test_concurrent_comments_and_merges_stay_consistent(
         assert git(origin, "show", f"main:file-{n}.yaml") == f"n: {n}"
 
 
-def test_merge_methods_can_be_disallowed(origin: Path, checkout: Path) -> None:
-    with GitHubSandbox(origin, "acme/config", merge_methods=("squash",)) as sandbox:
+def test_merge_methods_can_be_disallowed(origin: Path, checkout: Path, switchboard: Switchboard) -> None:
+    with switchboard.plugged(GitHubSandbox(origin, "acme/config", merge_methods=("squash",))) as sandbox:
         bot = client(sandbox, "promoter-bot")
         pr = _open(bot, checkout, "feature")
         assert not bot.get_repo("acme/config").allow_merge_commit
@@ -175,5 +176,15 @@ def test_construction_checks_its_arguments(origin: Path, fast_tmp: Path) -> None
     sandbox = GitHubSandbox(origin, "acme/config")
     assert sandbox.forge.default_branch == "main"
     assert sandbox.clone_url == origin.resolve().as_uri()
+    with pytest.raises(RuntimeError):
+        _ = sandbox.url
+
+
+def test_a_sandbox_serves_itself(origin: Path) -> None:
+    with GitHubSandbox(origin, "acme/config") as sandbox:
+        gh = github.Github(base_url=sandbox.url, auth=github.Auth.Token(sandbox.token("alice")), retry=None)
+        assert gh.get_repo("acme/config").url == f"{sandbox.url}{REPO}"
+        assert sandbox.stats()["requests"] == 1
+        gh.close()
     with pytest.raises(RuntimeError):
         _ = sandbox.url

@@ -14,14 +14,6 @@ from tests.sandbox_github.client import Api
 from tests.sandbox_github.conftest import push
 
 REPO = "/repos/acme/config"
-# The operations of the trimmed description the sandbox does not serve (the bot writes with git instead).
-NOT_SERVED = {
-    "POST /repos/{owner}/{repo}/git/commits",
-    "POST /repos/{owner}/{repo}/git/trees",
-    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
-    "POST /repos/{owner}/{repo}/git/blobs",
-    "PUT /repos/{owner}/{repo}/contents/{path}",
-}
 
 
 def _validate(schema: str, body: object) -> None:
@@ -149,7 +141,38 @@ def test_every_served_operation_answers_as_specified(
     assert api(None)("GET", "/user").status_code == 401
     assert api("carol")("POST", f"{REPO}/pulls", json={"title": "t", "head": "main", "base": "main"}).status_code == 403
     assert bot("GET", "/repos/acme/other").status_code == 404
-    assert checked == _operations() - NOT_SERVED
+    _write_through_the_api(bot, main)
+    assert checked == _operations()
+
+
+def _write_through_the_api(bot: Api, main: str) -> None:
+    """Blobs, trees and commits, and one-file commits with ``PUT .../contents/{path}``."""
+    blob = bot("POST", f"{REPO}/git/blobs", json={"content": "a: 1\n", "encoding": "utf-8"})
+    assert blob.status_code == 201
+    base_tree = bot("GET", f"{REPO}/git/trees/{main}").json()["sha"]
+    entries = [
+        {"path": "apps/new/values.yaml", "mode": "100644", "type": "blob", "sha": blob.json()["sha"]},
+        {"path": "README.md", "mode": "100644", "type": "blob", "sha": None},
+    ]
+    tree = bot("POST", f"{REPO}/git/trees", json={"base_tree": base_tree, "tree": entries}).json()
+    listed = bot("GET", f"{REPO}/git/trees/{tree['sha']}", params={"recursive": "1"}).json()
+    assert "apps/new/values.yaml" in {item["path"] for item in listed["tree"]}
+    assert "README.md" not in {item["path"] for item in listed["tree"]}
+    bad = [{"path": "x", "mode": "100644", "type": "blob", "sha": "0" * 40}]
+    assert bot("POST", f"{REPO}/git/trees", json={"tree": bad}).status_code == 422
+    commit = bot("POST", f"{REPO}/git/commits", json={"message": "api", "tree": tree["sha"], "parents": [main]})
+    assert commit.json()["parents"][0]["sha"] == main
+    assert bot("POST", f"{REPO}/git/commits", json={"message": "x", "tree": "0" * 40}).status_code == 422
+
+    text = base64.b64encode(b"new: file\n").decode()
+    created = bot("PUT", f"{REPO}/contents/docs/new.yaml", json={"message": "add", "content": text, "branch": "main"})
+    assert created.status_code == 201
+    sha = created.json()["content"]["sha"]
+    stale = bot("PUT", f"{REPO}/contents/docs/new.yaml", json={"message": "x", "content": text, "sha": main})
+    assert stale.status_code == 409
+    updated = bot("PUT", f"{REPO}/contents/docs/new.yaml", json={"message": "edit", "content": text, "sha": sha})
+    assert updated.status_code == 200
+    assert bot("PUT", f"{REPO}/contents/docs/new.yaml", json={"message": "x", "content": text}).status_code == 422
 
 
 def test_errors_have_githubs_shape(api: Callable[[str | None], Api]) -> None:

@@ -58,7 +58,9 @@ def test_set_write(workdir: Path) -> None:
     result = promoter("edit", "set", "deploy.yaml", "spec.replicas=3", "metadata.name=web2", "--write", cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
-    assert target.read_text() == DEPLOYMENT.replace("replicas: 2", "replicas: 3").replace("name: web\n", "name: web2\n", 1)
+    assert target.read_text() == DEPLOYMENT.replace("replicas: 2", "replicas: 3").replace(
+        "name: web\n", "name: web2\n", 1
+    )
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert sorted(p.name for p in workdir.iterdir()) == ["deploy.yaml"]  # no temporary file left
 

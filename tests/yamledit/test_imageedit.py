@@ -75,7 +75,7 @@ def test_docker_hub_names_match_in_any_spelling() -> None:
 
 
 def test_no_reference_is_refused() -> None:
-    with pytest.raises(EditError, match="no reference to the image ghcr.io/other/x"):
+    with pytest.raises(EditError, match=r"no reference to the image ghcr\.io/other/x"):
         set_image(WORKLOADS, "ghcr.io/other/x:1")
 
 

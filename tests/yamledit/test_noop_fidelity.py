@@ -34,9 +34,12 @@ def _leaves(
 
 def _parseable(path: Path) -> Source | None:
     try:
-        return Source(path.read_bytes().decode("utf-8"))
+        source = Source(path.read_bytes().decode("utf-8"))
+        for index in range(source.count):
+            source.document(index)
     except (EditError, UnicodeDecodeError):
-        return None  # Helm templates and the like: refused, tested elsewhere
+        return None  # Helm templates: refused, tested elsewhere
+    return source
 
 
 def test_the_corpus_has_files() -> None:

@@ -7,6 +7,7 @@ needs no token and keeps working when the scenario makes the API unreachable.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -66,6 +67,11 @@ def create_app(simulator: Simulator, credentials: Credentials) -> Starlette:
 
 
 class _Api:
+    """The endpoints: coroutines ``(request, user) -> JSON body``, wrapped so errors get the gateway's shape.
+
+    Simulator calls run in Starlette's thread pool: they read git and take the simulator's lock.
+    """
+
     def __init__(self, simulator: Simulator, sessions: Sessions) -> None:
         self.simulator = simulator
         self.sessions = sessions
@@ -136,18 +142,19 @@ class _Api:
 
     async def resource_tree(self, request: Request, _user: str) -> dict[str, Any]:
         view = await self._view(request)
-        live = view.live.resources if view.state.live is not None else ()
         created = documents.timestamp(view.identity.created_at)
         state = view.state
-        return resources.tree(view.app.name, live, state.health, state.health_message, view.scenario, created)
+        return resources.tree(
+            view.app.name, view.live.resources, state.health, state.health_message, view.scenario, created
+        )
 
     async def managed_resources(self, request: Request, _user: str) -> dict[str, Any]:
         view = await self._view(request)
-        return resources.managed(view.target.resources, view.live.resources if view.state.live else ())
+        return resources.managed(view.target.resources, view.live.resources)
 
     async def revision_metadata(self, request: Request, _user: str) -> dict[str, Any]:
         name, revision = request.path_params["name"], request.path_params["revision"]
-        info = await run_in_threadpool(self.simulator.commit, name, revision)
+        info = await run_in_threadpool(self.simulator.revision_metadata, name, revision)
         metadata: dict[str, Any] = {"author": info.author, "date": documents.timestamp(info.date)}
         metadata["message"] = info.message
         if info.tags:
@@ -179,13 +186,16 @@ class _Api:
 
 
 async def _body(request: Request) -> dict[str, Any]:
+    """The JSON object sent (an empty body is ``{}``, as the gateway reads it)."""
     raw = await request.body()
     if not raw.strip():
         return {}
     try:
-        parsed = pydantic.TypeAdapter(dict[str, Any]).validate_json(raw)
-    except pydantic.ValidationError:
-        raise ApiError(Code.INVALID_ARGUMENT, "the request body is not a JSON object") from None
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise ApiError(Code.INVALID_ARGUMENT, "the request body is not a JSON object")
     return parsed
 
 

@@ -35,8 +35,8 @@ class View:
     app: Application
     identity: Identity
     state: State
-    live: Rendered  # at the deployed revisions
-    target: Rendered  # at the branch heads
+    live: Rendered  # at the deployed revisions (empty before the first deployment)
+    target: Rendered  # at the revisions last compared with (the branch heads)
     scenario: Scenario
 
 
@@ -67,7 +67,7 @@ def application_list(views: list[View], resource_version: int) -> dict[str, Any]
 def _status(view: View) -> dict[str, Any]:
     app, state = view.app, view.state
     status: dict[str, Any] = {
-        "sync": {"status": state.sync.value, "comparedTo": _sources(app, "source", "destination")},
+        "sync": {"status": state.sync.value, "comparedTo": _sources(app, destination=True)},
         "health": {"status": state.health.value},
         "controllerNamespace": CONTROLLER_NAMESPACE,
     }
@@ -84,7 +84,7 @@ def _status(view: View) -> dict[str, Any]:
             {
                 "id": entry.id,
                 **_revisions(app, entry.revisions),
-                **_sources(app, "source"),
+                **_sources(app),
                 "deployStartedAt": timestamp(entry.started_at),
                 "deployedAt": timestamp(entry.deployed_at),
                 "initiatedBy": _initiator(entry.initiated_by),
@@ -99,17 +99,15 @@ def _status(view: View) -> dict[str, Any]:
             {"type": c.type, "message": c.message, **({"lastTransitionTime": moment} if moment else {})}
             for c in state.conditions
         ]
-    live = view.live.resources if state.live is not None else ()
     status["resources"] = resources.statuses(
-        view.target.resources, live, state.health, state.health_message, view.scenario
+        view.target.resources, view.live.resources, state.health, state.health_message, view.scenario
     )
     types = view.target.source_types or view.live.source_types
     if app.multi_source:
         status["sourceTypes"] = list(types)
     elif types:
         status["sourceType"] = types[0]
-    images = view.live.images if state.live is not None else ()
-    status["summary"] = {"images": list(images)} if images else {}
+    status["summary"] = {"images": list(view.live.images)} if view.live.images else {}
     return status
 
 
@@ -119,7 +117,7 @@ def _operation_state(view: View, operation: Operation) -> dict[str, Any]:
         "phase": operation.phase.value,
         "message": operation.message,
         "startedAt": timestamp(operation.started_at),
-        "syncResult": {**_revisions(view.app, operation.revisions), **_sources(view.app, "source")},
+        "syncResult": {**_revisions(view.app, operation.revisions), **_sources(view.app)},
     }
     if operation.finished_at is not None:
         state["finishedAt"] = timestamp(operation.finished_at)
@@ -154,13 +152,13 @@ def _revisions(app: Application, revisions: tuple[str, ...]) -> dict[str, Any]:
     return {"revision": revisions[0]} if revisions else {}
 
 
-def _sources(app: Application, *fields: str) -> dict[str, Any]:
+def _sources(app: Application, destination: bool = False) -> dict[str, Any]:
     """The app's ``source`` (or ``sources``) and, when asked, its ``destination``, as the spec says them."""
     found: dict[str, Any] = {}
     if app.multi_source:
         found["sources"] = [dict(source.spec) for source in app.sources]
     else:
         found["source"] = dict(app.sources[0].spec)
-    if "destination" in fields and isinstance(app.spec.get("destination"), dict):
+    if destination and isinstance(app.spec.get("destination"), dict):
         found["destination"] = app.spec["destination"]
     return found

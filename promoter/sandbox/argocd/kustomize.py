@@ -105,10 +105,11 @@ def _patch_entry(resources: list[Manifest], files: Files, directory: str, entry:
     if not isinstance(entry, dict):
         raise ManifestError(f"{where}: a patch must be a mapping with path or patch")
     if "path" in entry:
-        target_path = _at(directory, str(entry["path"]), where)
-        text = files.text(target_path)
+        patch_file = _at(directory, str(entry["path"]), where)
+        text = files.text(patch_file)
         if text is None:
             raise ManifestError(f"{where}: patch file {entry['path']!r} not found")
+        where = patch_file
     else:
         text = str(entry.get("patch") or "")
     selector = entry.get("target") if isinstance(entry.get("target"), dict) else None

@@ -31,6 +31,14 @@ _EMPTY = Catalog({}, (), ())
 
 
 class Simulator:
+    """The simulated Argo CD around one repository.
+
+    ``repo`` is the bare repository to follow (a work tree also works); ``scenario`` the initial rules;
+    ``clock`` the time seam (a :class:`~promoter.sandbox.argocd.clock.ManualClock` in tests); ``git_timeout``
+    the seconds each git command may take. Applications in Git at construction are taken as deployed and
+    settled already; those that appear later start undeployed, as a new Application does in Argo CD.
+    """
+
     def __init__(
         self, repo: Path, *, scenario: Scenario | None = None, clock: Clock = system_clock, git_timeout: float = 10.0
     ) -> None:
@@ -50,6 +58,17 @@ class Simulator:
     def scenario(self) -> Scenario:
         return self._scenario
 
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Files of the default branch that mention Argo CD but could not be read as Applications (and why)."""
+        with self._lock:
+            return self._catalog.problems
+
+    @property
+    def resource_version(self) -> int:
+        """Bumped at every change of any Application (the list's ``metadata.resourceVersion``)."""
+        return self._version
+
     def set_scenario(self, changes: Mapping[str, Any]) -> Scenario:
         """Change some scenario fields (``ValueError`` naming a bad one); the new rules apply from now on."""
         with self._lock:
@@ -58,6 +77,7 @@ class Simulator:
             return self._scenario
 
     def views(self) -> list[View]:
+        """Every Application, by name."""
         with self._lock:
             self._observe(self._now())
             return [self._view(name) for name in sorted(self._catalog.applications)]
@@ -95,7 +115,8 @@ class Simulator:
                 self._keep(name, lifecycle.advance(started, inputs[name], now))
             return self._view(name)
 
-    def commit(self, name: str, revision: str) -> CommitInfo:
+    def revision_metadata(self, name: str, revision: str) -> CommitInfo:
+        """Author, date and message of a commit, asked about through one of the Applications."""
         with self._lock:
             if name not in self._observe(self._now()):
                 raise app_not_found(name)
@@ -209,7 +230,3 @@ class Simulator:
         if now.tzinfo is None:
             raise ValueError("the simulator's clock must return an aware datetime")
         return now
-
-    @property
-    def resource_version(self) -> int:
-        return self._version

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from promoter.sandbox.github import errors, forge
-from promoter.sandbox.github.routes import admin, checks, comments, git, issues, pulls, repos, reviews
+from promoter.sandbox.github.routes import admin, checks, comments, git, issues, labels, pulls, repos, reviews, writes
 
 
 def create_app(hub: forge.Forge) -> Starlette:
@@ -22,7 +22,9 @@ def create_app(hub: forge.Forge) -> Starlette:
         *pulls.routes(),
         *reviews.routes(),
         *issues.routes(),
+        *labels.routes(),
         *comments.routes(),
+        *writes.routes(),
         *git.routes(),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _unknown})

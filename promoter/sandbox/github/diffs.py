@@ -48,6 +48,12 @@ def changes(repo: repository.BareRepository, old: str, new: str) -> list[FileCha
     return result
 
 
+def totals(repo: repository.BareRepository, old: str, new: str) -> tuple[int, int, int]:
+    """(files changed, lines added, lines deleted) in one git call, for the pull request's counters."""
+    counts = _numstat(repo, old, new)
+    return len(counts), sum(a for a, _ in counts.values()), sum(d for _, d in counts.values())
+
+
 def _fields(repo: repository.BareRepository, *args: str) -> list[str]:
     output = gitcli.run(repo.path, [*_DIFF, *args], timeout=repo.timeout).stdout
     return output.decode("utf-8", "replace").split("\0")

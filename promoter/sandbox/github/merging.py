@@ -55,13 +55,8 @@ def facts(hub: forge.Forge, issue: records.Issue) -> pulls.Facts:
     assert issue.pull is not None
     part = issue.pull
     base = hub.git.merge_base(part.base_sha, part.head_sha) or part.base_sha
-    changes = diffs.changes(hub.git, base, part.head_sha)
-    size = (
-        hub.git.count(part.base_sha, part.head_sha),
-        sum(c.additions for c in changes),
-        sum(c.deletions for c in changes),
-        len(changes),
-    )
+    files, additions, deletions = diffs.totals(hub.git, base, part.head_sha)
+    size = (hub.git.count(part.base_sha, part.head_sha), additions, deletions, files)
     if issue.state != "open":
         return pulls.Facts(*size, mergeable=None, mergeable_state="unknown", rebaseable=None)
     if not hub.git.merge_tree(part.base_sha, part.head_sha).clean:

@@ -27,6 +27,8 @@ def routes() -> list[Route]:
         endpoint.route("GET", f"{PULL}/merge", merged),
         endpoint.route("PUT", f"{PULL}/merge", merge),
         endpoint.route("GET", f"{PULL}/files", files),
+        endpoint.route("GET", f"{PULL}/commits", commits),
+        endpoint.route("GET", f"{PULL}/comments", review_comments),
         endpoint.route("GET", f"{PULL}/requested_reviewers", requested_reviewers),
         endpoint.route("POST", f"{PULL}/requested_reviewers", request_reviewers),
         endpoint.route("DELETE", f"{PULL}/requested_reviewers", remove_requested_reviewers),
@@ -154,6 +156,21 @@ def files(call: endpoint.Call) -> endpoint.Reply:
     base = hub.git.merge_base(part.base_sha, part.head_sha) or part.base_sha
     changes = diffs.changes(hub.git, base, part.head_sha)[:3000]
     return paging.reply(call, changes, lambda change: git.diff_entry(call.links, change, part.head_sha))
+
+
+def commits(call: endpoint.Call) -> endpoint.Reply:
+    """The pull request's commits, oldest first (GitHub lists at most 250)."""
+    hub = call.forge
+    issue, part = hub.state.pull(call.number("pull_number"))
+    merging.refresh(hub, issue)
+    found = hub.git.commits(part.base_sha, part.head_sha, limit=250)
+    return paging.reply(call, found, lambda commit: git.commit(hub, call.links, commit))
+
+
+def review_comments(call: endpoint.Call) -> endpoint.Reply:
+    """Inline review comments: the sandbox takes none, so the list is always empty (and truthful)."""
+    call.forge.state.pull(call.number("pull_number"))
+    return endpoint.Reply(200, [])
 
 
 def requested_reviewers(call: endpoint.Call) -> endpoint.Reply:

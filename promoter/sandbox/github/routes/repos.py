@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from promoter.sandbox.github import endpoint, errors
+from promoter.sandbox.github import endpoint, errors, paging
 from promoter.sandbox.github.payloads import git, repos, users
 
 REPO = "/repos/{owner}/{repo}"
@@ -16,6 +16,7 @@ def routes() -> list[Route]:
         endpoint.route("GET", "/user", get_user),
         endpoint.route("GET", "/users/{username}", get_public_user),
         endpoint.route("GET", "/rate_limit", rate_limit, counted=False),
+        endpoint.route("GET", f"{REPO}/branches", list_branches),
         endpoint.route("GET", f"{REPO}/branches/{{branch}}/protection", branch_protection),
         endpoint.route("GET", f"{REPO}/branches/{{branch}}", get_branch),
         endpoint.route("GET", f"{REPO}/collaborators/{{username}}/permission", permission),
@@ -43,6 +44,20 @@ def rate_limit(call: endpoint.Call) -> endpoint.Reply:
     search = {"limit": 30, "remaining": 30, "used": 0, "reset": core["reset"]}
     graphql = {**core, "used": 0, "remaining": core["limit"]}
     return endpoint.Reply(200, {"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core})
+
+
+def list_branches(call: endpoint.Call) -> endpoint.Reply:
+    """Branch names with their tips, sorted by name as GitHub sorts them."""
+    found = sorted(call.forge.git.branches().items())
+    return paging.reply(
+        call,
+        found,
+        lambda item: {
+            "name": item[0],
+            "commit": {"sha": item[1], "url": call.links.commit(item[1])},
+            "protected": False,
+        },
+    )
 
 
 def get_branch(call: endpoint.Call) -> endpoint.Reply:
