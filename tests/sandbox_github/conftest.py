@@ -18,7 +18,7 @@ import github
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from promoter.sandbox.github import sandbox as sandboxes
+from promoter.sandbox import serving
 from promoter.sandbox.github.sandbox import GitHubSandbox
 from tests.conftest import git
 from tests.sandbox_github.client import Api
@@ -61,7 +61,7 @@ class Served:
 @pytest.fixture(scope="session")
 def switchboard() -> Iterator[Switchboard]:
     board = Switchboard()
-    server = sandboxes.serve(board)
+    server = serving.Server(board).start()
     board.url = server.url
     yield board
     server.stop()

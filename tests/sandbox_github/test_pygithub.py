@@ -143,7 +143,7 @@ def test_a_stale_sha_is_409_and_merging_twice_is_405(bot: github.Github, checkou
     assert twice.value.status == 405
 
 
-def test_close_without_merge_then_reopen(bot: github.Github, checkout: Path, origin: Path) -> None:
+def test_close_without_merge_then_reopen(bot: github.Github, checkout: Path) -> None:
     push(checkout, "feature", NEW_WEB)
     repo = bot.get_repo("acme/config")
     pr = repo.create_pull(title="t", body="", head="feature", base="main")
@@ -154,7 +154,6 @@ def test_close_without_merge_then_reopen(bot: github.Github, checkout: Path, ori
     assert [p.number for p in repo.get_pulls(state="closed")] == [pr.number]
     pr.edit(state="open", title="again")
     assert (repo.get_pull(pr.number).state, repo.get_issue(pr.number).title) == ("open", "again")
-    assert git(origin, "rev-parse", "main") == git(origin, "rev-parse", "origin/main" if False else "main")
 
 
 def test_duplicates_and_missing_heads_are_422(bot: github.Github, checkout: Path) -> None:
@@ -258,3 +257,50 @@ def test_refs_branches_contents_and_comparisons(bot: github.Github, checkout: Pa
     ref.delete()
     assert git(origin, "branch", "--list", "promoter/base") == ""
     assert repo.get_git_commit(main.commit.sha).message == "initial config"
+
+
+def test_labels_branches_commits_and_users(sandbox: Served, bot: github.Github, checkout: Path) -> None:
+    repo = bot.get_repo("acme/config")
+    label = repo.create_label("promoter", "#0e8a16", "Opened by promoter")
+    label.edit("promoter", "1d76db", "Opened by the bot")
+    assert (repo.get_label("PROMOTER").color, [x.name for x in repo.get_labels()]) == ("1d76db", ["promoter"])
+    with pytest.raises(github.GithubException) as taken:
+        repo.create_label("Promoter", "ffffff")
+    assert taken.value.status == 422
+
+    first = push(checkout, "feature", NEW_WEB, "one")
+    second = push(checkout, "feature", {"b.yaml": "b: 1\n"}, "two")
+    assert [b.name for b in repo.get_branches()] == ["feature", "main"]
+    pr = repo.create_pull(title="t", body="", head="feature", base="main")
+    assert [c.sha for c in pr.get_commits()] == [first, second]
+    assert list(pr.get_comments()) == []
+    pr.create_review_request(reviewers=["bob"])
+    pr.delete_review_request(reviewers=["bob"])
+    assert list(pr.get_review_requests()[0]) == []
+    comment = pr.create_issue_comment("x")
+    reaction = comment.create_reaction("heart")
+    assert comment.delete_reaction(reaction.id)
+    assert list(comment.get_reactions()) == []
+    assert bot.get_user("carol").name == "Carol Reader"
+    assert repo.get_commit(second).files[0].filename == "b.yaml"
+
+
+def test_commits_through_the_api(bot: github.Github, origin: Path) -> None:
+    repo = bot.get_repo("acme/config")
+    main = repo.get_branch("main").commit.sha
+    created = repo.create_file("docs/a.md", "add docs", "# a\n", branch="main")
+    updated = repo.update_file("docs/a.md", "edit docs", "# b\n", created["content"].sha, branch="main")
+    assert git(origin, "show", "main:docs/a.md") == "# b"
+    assert git(origin, "rev-parse", "main~2") == main
+    assert updated["commit"].sha == git(origin, "rev-parse", "main")
+
+    tip = updated["commit"].sha
+    blob = repo.create_git_blob("c: 3\n", "utf-8")
+    element = github.InputGitTreeElement("apps/c/values.yaml", "100644", "blob", sha=blob.sha)
+    tree = repo.create_git_tree([element], repo.get_git_tree(tip))
+    commit = repo.create_git_commit("via api", tree, [repo.get_git_commit(tip)])
+    repo.get_git_ref("heads/main").edit(commit.sha)
+    assert git(origin, "show", "main:apps/c/values.yaml") == "c: 3"
+    assert git(origin, "log", "-1", "--format=%an|%s", "main") == "Promoter Bot|via api"
+    listed = repo.get_git_tree("main", recursive=True).tree
+    assert "apps/web/values.yaml" in {element.path for element in listed}

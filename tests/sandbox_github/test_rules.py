@@ -188,3 +188,16 @@ def test_a_sandbox_serves_itself(origin: Path) -> None:
         gh.close()
     with pytest.raises(RuntimeError):
         _ = sandbox.url
+
+
+def test_a_push_that_deletes_the_head_closes_the_pull_request(
+    sandbox: Served, bot: github.Github, checkout: Path
+) -> None:
+    events: list[records.Event] = []
+    sandbox.sandbox.subscribe(events.append)
+    pr = _open(bot, checkout, "feature")
+    git(checkout, "push", "-q", "origin", "--delete", "feature")
+    repo = bot.get_repo("acme/config")
+    assert list(repo.get_pulls(state="open")) == []
+    assert (repo.get_pull(pr.number).state, repo.get_issue(pr.number).closed_by) == ("closed", None)
+    assert (events[-1].name, events[-1].action, events[-1].sender) == ("pull_request", "closed", None)

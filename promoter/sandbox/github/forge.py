@@ -16,7 +16,7 @@ from promoter.sandbox.github.repository import BareRepository
 from promoter.sandbox.github.state import State
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class Forge:
     """``owner``/``name`` identify the repository; ``git`` is its bare repository on disk."""
 

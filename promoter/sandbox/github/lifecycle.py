@@ -59,16 +59,19 @@ def _refuse_duplicate(hub: forge.Forge, head: str, base: str, number: int | None
             raise errors.custom("PullRequest", f"A pull request already exists for {hub.owner}:{head}.")
 
 
-def close(hub: forge.Forge, issue: records.Issue, user: accounts.User, reason: str | None = None) -> bool:
-    """Close an open issue or pull request; False if it was already closed."""
+def close(hub: forge.Forge, issue: records.Issue, actor: str | None, reason: str | None = None) -> bool:
+    """Close an open issue or pull request; False if it was already closed.
+
+    ``actor`` is the login of whoever closed it; None when git did (a branch deleted by a push).
+    """
     now = hub.state.now()
     with hub.state.lock:
         if issue.state == "closed":
             return False
-        issue.state, issue.closed_at, issue.closed_by, issue.updated_at = "closed", now, user.login, now
+        issue.state, issue.closed_at, issue.closed_by, issue.updated_at = "closed", now, actor, now
         issue.state_reason = None if issue.pull is not None else (reason or "completed")
     kind = "pull_request" if issue.pull is not None else "issues"
-    hub.state.publish(records.Event(kind, "closed", issue.number, user.login))
+    hub.state.publish(records.Event(kind, "closed", issue.number, actor))
     return True
 
 
@@ -92,10 +95,10 @@ def reopen(hub: forge.Forge, issue: records.Issue, user: accounts.User) -> bool:
     return True
 
 
-def branch_deleted(hub: forge.Forge, branch: str, user: accounts.User) -> None:
+def branch_deleted(hub: forge.Forge, branch: str, actor: str | None) -> None:
     """GitHub closes the open pull requests whose head or base branch was deleted."""
     for issue in hub.state.pulls():
         part = issue.pull
         assert part is not None
         if issue.state == "open" and branch in (part.head, part.base):
-            close(hub, issue, user)
+            close(hub, issue, actor)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from promoter.sandbox.github import accounts, diffs, errors, forge, records, repository
+from promoter.sandbox.github import accounts, diffs, errors, forge, lifecycle, records, repository
 from promoter.sandbox.github.payloads import pulls
 
 METHODS = ("merge", "squash", "rebase")
@@ -24,21 +24,24 @@ _GREEN = {"success", "neutral", "skipped"}
 def refresh(hub: forge.Forge, issue: records.Issue, branches: Mapping[str, str] | None = None) -> None:
     """Bring an open pull request's tips up to date with the bare repository (closed ones stay frozen).
 
-    A moved head is what GitHub reports as ``synchronize``; the event is published here because pushes
-    reach the bare repository without passing through the sandbox.
+    Pushes reach the bare repository without passing through the sandbox, so what GitHub does on a push
+    happens here, when the sandbox next looks: a moved head is ``synchronize``, and a pull request whose
+    head or base branch was deleted is closed.
     """
     part = issue.pull
     if part is None or issue.state != "open":
         return
     heads = dict(branches) if branches is not None else hub.git.branches()
+    if part.head not in heads or part.base not in heads:
+        lifecycle.close(hub, issue, None)
+        return
     moved = False
     with hub.state.lock:
-        if part.head in heads and heads[part.head] != part.head_sha:
+        if heads[part.head] != part.head_sha:
             part.head_sha, moved = heads[part.head], True
-        if part.base in heads:
-            part.base_sha = heads[part.base]
+        part.base_sha = heads[part.base]
     if moved:
-        hub.state.publish(records.Event("pull_request", "synchronize", issue.number, hub.owner))
+        hub.state.publish(records.Event("pull_request", "synchronize", issue.number, None))
 
 
 def checks_pass(hub: forge.Forge, sha: str) -> bool:
@@ -94,27 +97,7 @@ def merge(
         if sha is not None and sha != head:
             raise errors.ApiError(409, "Head branch was modified. Review and try the merge again.")
         now = hub.state.now()
-        github = repository.Signature("GitHub", "noreply@github.com", now)
-        commits = hub.git.commits(base, head)
-        if method == "rebase":
-            new = _rebase(hub.git, commits, base, github)
-            if new is None:
-                raise errors.ApiError(405, "This branch can't be rebased")
-        else:
-            result = hub.git.merge_tree(base, head)
-            if result.tree is None or not result.clean:
-                raise errors.ApiError(405, "Pull Request is not mergeable")
-            if method == "merge":
-                default = f"Merge pull request #{number} from {hub.owner}/{part.head}"
-                text = _message(title or default, issue.title if message is None else message)
-                author = repository.Signature(user.git_name, user.git_email, now)
-                new = hub.git.commit_tree(result.tree, [base, head], text, author, github)
-            else:
-                listing = "\n\n".join(f"* {c.message.strip()}" for c in commits)
-                text = _message(title or f"{issue.title} (#{number})", listing if message is None else message)
-                opener = hub.accounts.by_login(issue.author) or user
-                author = repository.Signature(opener.git_name, opener.git_email, now)
-                new = hub.git.commit_tree(result.tree, [base], text, author, github)
+        new = _combine(hub, method, issue, user, base, head, title, message)
         if not hub.git.update_ref(f"refs/heads/{part.base}", new, base):
             raise errors.ApiError(409, "Base branch was modified. Review and try the merge again.")
         with hub.state.lock:
@@ -123,6 +106,41 @@ def merge(
             issue.state, issue.closed_at, issue.closed_by, issue.updated_at = "closed", now, user.login, now
     hub.state.publish(records.Event("pull_request", "closed", number, user.login))
     return new
+
+
+def _combine(
+    hub: forge.Forge,
+    method: str,
+    issue: records.Issue,
+    user: accounts.User,
+    base: str,
+    head: str,
+    title: str | None,
+    message: str | None,
+) -> str:
+    """The commit the base branch moves to, made as GitHub makes it (GitHub as committer; the merger as
+    the author of a merge commit, the pull request's author as the author of a squash)."""
+    assert issue.pull is not None
+    github = repository.Signature("GitHub", "noreply@github.com", hub.state.now())
+    commits = hub.git.commits(base, head)
+    if method == "rebase":
+        rebased = _rebase(hub.git, commits, base, github)
+        if rebased is None:
+            raise errors.ApiError(405, "This branch can't be rebased")
+        return rebased
+    result = hub.git.merge_tree(base, head)
+    if result.tree is None or not result.clean:
+        raise errors.ApiError(405, "Pull Request is not mergeable")
+    if method == "merge":
+        default = f"Merge pull request #{issue.number} from {hub.owner}/{issue.pull.head}"
+        text = _message(title or default, issue.title if message is None else message)
+        author = repository.Signature(user.git_name, user.git_email, github.date)
+        return hub.git.commit_tree(result.tree, [base, head], text, author, github)
+    listing = "\n\n".join(f"* {c.message.strip()}" for c in commits)
+    text = _message(title or f"{issue.title} (#{issue.number})", listing if message is None else message)
+    opener = hub.accounts.by_login(issue.author) or user
+    author = repository.Signature(opener.git_name, opener.git_email, github.date)
+    return hub.git.commit_tree(result.tree, [base], text, author, github)
 
 
 def _message(title: str, body: str) -> str:

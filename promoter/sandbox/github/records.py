@@ -136,12 +136,13 @@ class CheckRun:
 @dataclasses.dataclass(frozen=True)
 class Event:
     """Something a webhook would report: ``name`` is GitHub's event (``pull_request``, ``issue_comment``,
-    ``pull_request_review``), ``action`` its action (``opened``, ``created``, ``submitted``...)."""
+    ``pull_request_review``), ``action`` its action (``opened``, ``created``, ``submitted``...); ``sender``
+    is None for what a plain ``git push`` caused, since the sandbox does not see who pushed."""
 
     name: str
     action: str
     number: int
-    sender: str
+    sender: str | None
     comment_id: int | None = None
     review_id: int | None = None
     label: str | None = None

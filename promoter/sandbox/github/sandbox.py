@@ -11,14 +11,12 @@ a reader, each with a fixed token).
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.types import ASGIApp
 
 from promoter.sandbox import serving
 from promoter.sandbox.github import accounting, accounts, app, forge, repository, state
@@ -67,7 +65,7 @@ class GitHubSandbox:
         self._server: serving.Server | None = None
 
     def start(self) -> GitHubSandbox:
-        self._server = serve(self.app, host=self._host, port=self._port)
+        self._server = serving.Server(self.app, port=self._port, host=self._host).start()
         return self
 
     def stop(self) -> None:
@@ -106,18 +104,3 @@ class GitHubSandbox:
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> serving.Server:
-    """Start serving ``app`` with :class:`serving.Server`, with TCP_NODELAY on the listening socket.
-
-    asyncio sets TCP_NODELAY only on sockets created with ``proto=IPPROTO_TCP``, which ``serving.Server``'s
-    socket is not; without it every response on a kept-alive connection waits ~40 ms for the client's
-    delayed ACK (Nagle), which makes a PyGithub session twenty times slower. Accepted connections inherit
-    the option on Linux. Drop the workaround once ``serving`` sets it itself.
-    """
-    server = serving.Server(app, port=port, host=host)
-    listener = getattr(server, "_socket", None)
-    if isinstance(listener, socket.socket):
-        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return server.start()

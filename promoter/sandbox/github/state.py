@@ -89,6 +89,11 @@ class State:
                 self.labels[key] = records.Label(self.new_id(), name)
             return self.labels[key]
 
+    def labels_of(self, issue: records.Issue) -> list[records.Label]:
+        """The label records of an issue (which holds names, each created when it was first added)."""
+        with self.lock:
+            return [self.labels.get(name.lower()) or records.Label(0, name) for name in issue.labels]
+
     def comments_on(self, number: int) -> list[records.Comment]:
         with self.lock:
             return sorted((c for c in self.comments.values() if c.number == number), key=lambda c: c.id)

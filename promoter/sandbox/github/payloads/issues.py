@@ -45,8 +45,7 @@ def html(urls: links.Links, issue: records.Issue) -> str:
 
 def issue(hub: forge.Forge, urls: links.Links, found: records.Issue) -> dict[str, Any]:
     url = urls.issue(found.number)
-    with hub.state.lock:
-        labels = [hub.state.label(name) for name in found.labels]
+    labels = hub.state.labels_of(found)
     data: dict[str, Any] = {
         "id": found.id,
         "node_id": f"I_sandbox{found.id}",

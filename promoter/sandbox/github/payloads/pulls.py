@@ -40,8 +40,8 @@ def pull(hub: forge.Forge, urls: links.Links, issue: records.Issue, facts: Facts
     issue_url = urls.issue(issue.number)
     html = urls.html_pull(issue.number)
     repo = repos.repository(hub, urls)
+    labels = hub.state.labels_of(issue)
     with hub.state.lock:
-        labels = [hub.state.label(name) for name in issue.labels]
         reviewers = list(part.requested_reviewers)
     hrefs = {
         "self": url,

@@ -105,7 +105,7 @@ def delete_ref(call: endpoint.Call) -> endpoint.Reply:
     if not hub.git.delete_ref(current.name, current.sha):
         raise errors.unprocessable("Reference cannot be updated")
     if current.name.startswith("refs/heads/"):
-        lifecycle.branch_deleted(hub, current.name.removeprefix("refs/heads/"), call.user)
+        lifecycle.branch_deleted(hub, current.name.removeprefix("refs/heads/"), call.user.login)
     return endpoint.Reply(204)
 
 

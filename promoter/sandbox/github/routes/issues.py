@@ -48,7 +48,7 @@ def update_issue(call: endpoint.Call) -> endpoint.Reply:
     if call.has("labels"):
         labels.replace(call, issue, labels.names(call.field("labels", list)))
     if state == "closed":
-        lifecycle.close(hub, issue, call.user, call.field("state_reason"))
+        lifecycle.close(hub, issue, call.user.login, call.field("state_reason"))
     elif state == "open":
         lifecycle.reopen(hub, issue, call.user)
     return endpoint.Reply(200, issues.issue(hub, call.links, issue))

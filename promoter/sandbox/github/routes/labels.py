@@ -43,8 +43,7 @@ def names(items: Any) -> list[str]:
 
 
 def _labels(call: endpoint.Call, issue: records.Issue) -> endpoint.Reply:
-    with call.forge.state.lock:
-        found = [call.forge.state.label(name) for name in issue.labels]
+    found = call.forge.state.labels_of(issue)
     return endpoint.Reply(200, [issues.label(call.links, label) for label in found])
 
 

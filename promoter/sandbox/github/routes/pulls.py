@@ -50,13 +50,13 @@ def list_pulls(call: endpoint.Call) -> endpoint.Reply:
     for issue in hub.state.pulls():
         part = issue.pull
         assert part is not None
+        merging.refresh(hub, issue, branches)
         if state not in ("all", issue.state):
             continue
         if head_owner and (head_owner.lower() != hub.owner.lower() or (head and part.head != head)):
             continue
         if base and part.base != base:
             continue
-        merging.refresh(hub, issue, branches)
         found.append(issue)
     found.sort(key=_SORTS[sort], reverse=direction == "desc")
     return paging.reply(call, found, lambda issue: pulls.pull(hub, call.links, issue))
@@ -120,7 +120,7 @@ def update_pull(call: endpoint.Call) -> endpoint.Reply:
     if changed:
         hub.state.publish(records.Event("pull_request", "edited", issue.number, call.user.login))
     if state == "closed":
-        lifecycle.close(hub, issue, call.user)
+        lifecycle.close(hub, issue, call.user.login)
     elif state == "open":
         lifecycle.reopen(hub, issue, call.user)
     return endpoint.Reply(200, _full(call, issue))

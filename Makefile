@@ -1,0 +1,40 @@
+# Every target sets up what it needs: the Debian packages, a virtualenv in .venv, the package in it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck contracts unit perf system clean
+
+demo: $(STAMP) ## run the whole thing end to end on the embedded default
+	$(BIN)/promoter demo
+
+test: system $(STAMP) lint typecheck contracts unit ## everything CI runs
+
+lint: $(STAMP)
+	$(BIN)/ruff check promoter tests
+	$(BIN)/ruff format --check promoter tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: system $(STAMP)
+	$(BIN)/pytest
+
+perf: $(STAMP) ## benchmarks: print figures, assert nothing
+	$(BIN)/python -m tests.perf.bench_edit
+
+system:
+	./scripts/system-packages
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
