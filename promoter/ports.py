@@ -12,8 +12,23 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
+from promoter.core.actions import FileChange
 from promoter.core.appstatus import AppStatus
+from promoter.core.changes import Changes
 from promoter.core.model import Event, Hold, Promotion, Step, StepKey
+from promoter.core.pullrequest import PullRequest
+
+__all__ = [
+    "Changes",
+    "Clock",
+    "ConfigRepo",
+    "Deployments",
+    "FileChange",
+    "Forge",
+    "PullRequest",
+    "RevertResult",
+    "Store",
+]
 
 
 class Clock(Protocol):
@@ -23,17 +38,6 @@ class Clock(Protocol):
 
 
 # the store ----------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Changes:
-    """Everything one reconcile decision records, written in one transaction."""
-
-    promotion: Promotion | None = None
-    steps: tuple[Step, ...] = ()
-    events: tuple[Event, ...] = ()
-    holds: tuple[Hold, ...] = ()
-    unholds: tuple[tuple[str, str], ...] = ()  # (pipeline, version)
 
 
 class Store(Protocol):
@@ -71,21 +75,6 @@ class Store(Protocol):
 # the forge ----------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class PullRequest:
-    number: int
-    url: str
-    state: str  # open | closed
-    merged: bool
-    merge_sha: str | None
-    head_branch: str
-    head_sha: str
-    base_branch: str
-    title: str
-    body: str
-    closed_by_person: bool = False  # closed without merge
-
-
 class Forge(Protocol):
     def find_pr(self, head_branch: str) -> PullRequest | None:
         """The newest PR (any state) whose head is this branch."""
@@ -115,12 +104,6 @@ class Forge(Protocol):
 
 
 # git ----------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class FileChange:
-    path: str
-    text: str
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""What the decision core asks the shell to do: a closed union of frozen values, applied by one executor.
+
+Every action is idempotent in the executor: opening a PR finds it first, comments are upserted by their
+hidden marker, merging an already merged PR is a no-op, records are upserts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from promoter.core.changes import Changes
+from promoter.core.model import StepKey
+
+
+@dataclasses.dataclass(frozen=True)
+class FileChange:
+    """A file of the config repo and its full new text (computed by the minimal-diff editor)."""
+
+    path: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """Write these changes to the store (one transaction)."""
+
+    changes: Changes
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenStepPR:
+    """Commit the step's edits on its own branch from the base head, push, and open (or find) the PR."""
+
+    key: StepKey
+    branch: str
+    base_branch: str
+    base_sha: str
+    changes: tuple[FileChange, ...]
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    trailers: tuple[tuple[str, str], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class MergePR:
+    number: int
+    head_sha: str
+    method: str
+    title: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenRevertPR:
+    """``git revert`` the step's merge on a revert branch from the base head, push, open (or find) the PR."""
+
+    key: StepKey
+    branch: str
+    base_branch: str
+    merge_sha: str
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    trailers: tuple[tuple[str, str], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class RefreshApps:
+    """Ask Argo CD to refresh (and so sync) these Applications now instead of at its next poll."""
+
+    names: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Comment:
+    """The bot's one comment with this marker on the PR, edited in place."""
+
+    number: int
+    marker: str
+    body: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SetStatus:
+    """The commit status ``promoter`` on a commit."""
+
+    sha: str
+    state: str  # pending | success | failure | error
+    description: str
+
+
+Action = Record | OpenStepPR | MergePR | OpenRevertPR | RefreshApps | Comment | SetStatus

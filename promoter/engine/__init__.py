@@ -1,0 +1,1 @@
+"""The imperative shell around the decision core: observe, decide, execute, record (DESIGN.md §10)."""
