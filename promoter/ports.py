@@ -113,7 +113,7 @@ class RevertResult:
 
 
 class ConfigRepo(Protocol):
-    def fetch(self) -> str:
+    def fetch(self, base_branch: str) -> str:
         """Bring the clone up to date; return the base branch's head sha."""
         ...
 
@@ -136,7 +136,9 @@ class ConfigRepo(Protocol):
         """Commit the changed files on top of ``base_sha`` and push them as ``branch``; return the sha."""
         ...
 
-    def revert(self, branch: str, merge_sha: str, message: str, trailers: Sequence[tuple[str, str]]) -> RevertResult:
+    def revert(
+        self, branch: str, base_branch: str, merge_sha: str, message: str, trailers: Sequence[tuple[str, str]]
+    ) -> RevertResult:
         """``git revert`` the merge commit on top of the base branch's head and push it as ``branch``."""
         ...
 

@@ -22,14 +22,29 @@ _T = TypeVar("_T")
 
 class GitHubForge:
     def __init__(
-        self, api_url: str, repository: str, token: str, bot_login: str | None = None, timeout: float = 15
+        self,
+        api_url: str,
+        repository: str,
+        token: str,
+        bot_login: str | None = None,
+        timeout: float = 15,
+        write_spacing: float = 0.0,
     ) -> None:
         self.repository = repository
         self._owner = repository.split("/", 1)[0]
+        # PyGithub spaces requests by default (0.25 s, and 1 s between writes). promoter writes a handful of
+        # times per step, far below GitHub's secondary limits, and must revert within a second: no spacing
+        # unless asked for. lazy: objects fetched by number are not loaded until read (fewer requests).
         self._gh = github.Github(
-            base_url=api_url.rstrip("/"), auth=github.Auth.Token(token), timeout=int(timeout), retry=None
+            base_url=api_url.rstrip("/"),
+            auth=github.Auth.Token(token),
+            timeout=int(timeout),
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=write_spacing or None,
+            lazy=True,
         )
-        self._repo = self._gh.get_repo(repository, lazy=True)
+        self._repo = self._gh.get_repo(repository)
         self._bot = bot_login
 
     @property

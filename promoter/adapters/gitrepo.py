@@ -27,12 +27,9 @@ _TIMEOUT = 120
 
 
 class GitRepo:
-    def __init__(
-        self, clone_url: str, path: Path, base_branch: str, author: tuple[str, str], timeout: float = _TIMEOUT
-    ) -> None:
+    def __init__(self, clone_url: str, path: Path, author: tuple[str, str], timeout: float = _TIMEOUT) -> None:
         self.clone_url = clone_url
         self.path = path
-        self.base_branch = base_branch
         self._author = author
         self._timeout = timeout
         self._repo: git.Repo | None = None
@@ -92,13 +89,16 @@ class GitRepo:
 
     # reading ---------------------------------------------------------------------------------------
 
-    def fetch(self) -> str:
+    def fetch(self, base_branch: str) -> str:
         """Fetch every branch (pruning deleted ones); return the base branch's head."""
-        self._git("fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*")
-        head = self.branch_head(self.base_branch)
+        self._fetch()
+        head = self.branch_head(base_branch)
         if head is None:
-            raise PermanentError(f"the base branch {self.base_branch!r} does not exist in {self.clone_url}")
+            raise PermanentError(f"the base branch {base_branch!r} does not exist in {self.clone_url}")
         return head
+
+    def _fetch(self) -> None:
+        self._git("fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*")
 
     def read(self, path: str, ref: str) -> str | None:
         try:
@@ -118,7 +118,7 @@ class GitRepo:
     def contains(self, descendant: str, ancestor: str) -> bool:
         status = self._status("merge-base", "--is-ancestor", ancestor, descendant)
         if status == 128:  # a commit we have not fetched yet
-            self.fetch()
+            self._fetch()
             status = self._status("merge-base", "--is-ancestor", ancestor, descendant)
         return status == 0
 
@@ -146,12 +146,14 @@ class GitRepo:
         commit = self._git("commit-tree", tree, "-p", base_sha, "-m", _with_trailers(message, trailers))
         return self._push(commit, branch)
 
-    def revert(self, branch: str, merge_sha: str, message: str, trailers: Sequence[tuple[str, str]]) -> RevertResult:
+    def revert(
+        self, branch: str, base_branch: str, merge_sha: str, message: str, trailers: Sequence[tuple[str, str]]
+    ) -> RevertResult:
         existing = self.branch_head(branch)
         if existing is not None:
             return RevertResult(existing)
         self._clean_work_tree()
-        self._git("checkout", "--quiet", "--force", "--detach", f"refs/remotes/origin/{self.base_branch}")
+        self._git("checkout", "--quiet", "--force", "--detach", f"refs/remotes/origin/{base_branch}")
         parents = self._git("rev-list", "--parents", "-n", "1", merge_sha).split()[1:]
         mainline = ["-m", "1"] if len(parents) > 1 else []
         conflicts: tuple[str, ...] = ()
@@ -163,10 +165,14 @@ class GitRepo:
             # Keep the later commits' version of each conflicting file: the PR carries the rest of the
             # revert and a person finishes it. Nothing is forced, nothing rewritten.
             self._git("checkout", "--quiet", "HEAD", "--", *conflicts)
-        if not self._git("diff", "--cached", "--name-only"):
+        if not conflicts and not self._git("diff", "--cached", "--name-only"):
             self._clean_work_tree()
-            return RevertResult(None, conflicts)
-        self._git("commit", "--quiet", "--no-verify", "-m", _with_trailers(message, trailers))
+            return RevertResult(None)  # already undone on the base branch
+        if conflicts:
+            listed = "\n".join(f"- {path}" for path in conflicts)
+            message += f"\n\nThe revert conflicts with later commits in:\n{listed}\nFinish it by hand on this branch."
+        # --allow-empty: when every change conflicts, the PR still opens as the place to finish it.
+        self._git("commit", "--quiet", "--no-verify", "--allow-empty", "-m", _with_trailers(message, trailers))
         commit = self._git("rev-parse", "HEAD")
         self._clean_work_tree()
         return RevertResult(self._push(commit, branch), conflicts)
@@ -174,7 +180,7 @@ class GitRepo:
     def _push(self, commit: str, branch: str) -> str:
         if self._status("push", "--quiet", "origin", f"{commit}:refs/heads/{branch}") != 0:
             # The branch appeared meanwhile (another replica, or a push that landed before a crash).
-            self.fetch()
+            self._fetch()
             head = self.branch_head(branch)
             if head is None:
                 raise TemporaryError(f"git push of {branch} was refused")

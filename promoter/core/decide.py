@@ -149,7 +149,14 @@ def _planned(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Ac
             merged = dataclasses.replace(
                 step, state=StepState.MERGED, pr_number=pr.number, merge_sha=pr.merge_sha, merged_at=snapshot.now
             )
-            event = _event(pipeline, promotion, snapshot, "step_merged", f"#{pr.number} merged", sha=pr.merge_sha)
+            event = _event(
+                pipeline,
+                promotion,
+                snapshot,
+                "step_merged",
+                f"#{pr.number} merged as {(pr.merge_sha or '?')[:7]}",
+                sha=pr.merge_sha,
+            )
             return (_record(step=merged, events=(event,)), RefreshApps(stage.applications))
         if pr.closed_unmerged:
             return _aborted(pipeline, promotion, snapshot, f"#{pr.number} was closed without merging")
@@ -191,7 +198,14 @@ def _open(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actio
         return ()  # not observed this pass
     if pr.merged:
         merged = dataclasses.replace(step, state=StepState.MERGED, merge_sha=pr.merge_sha, merged_at=snapshot.now)
-        event = _event(pipeline, promotion, snapshot, "step_merged", f"#{pr.number} merged", sha=pr.merge_sha)
+        event = _event(
+            pipeline,
+            promotion,
+            snapshot,
+            "step_merged",
+            f"#{pr.number} merged as {(pr.merge_sha or '?')[:7]}",
+            sha=pr.merge_sha,
+        )
         reason = f"{stage.name}: waiting for Argo CD ({', '.join(stage.applications)})"
         return (
             _record(_moved(promotion, snapshot, reason=reason), merged, (event,)),
@@ -295,6 +309,8 @@ def _fail(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: 
     """A merged step failed: mark it Reverting, with the evidence; the revert PR follows."""
     step = snapshot.step
     evidence: dict[str, object] = {
+        "stage": pipeline.stage(promotion.stage).name,
+        "step": promotion.step,
         "reason": reason,
         "merge_sha": step.merge_sha,
         "apps": {name: _evidence(o) for name, o in sorted(snapshot.apps.items())},
@@ -348,7 +364,14 @@ def _reverting(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> 
         reverted = dataclasses.replace(
             step, state=StepState.REVERTED, revert_pr_number=pr.number, revert_merge_sha=pr.merge_sha
         )
-        event = _event(pipeline, promotion, snapshot, "revert_merged", f"revert #{pr.number} merged", sha=pr.merge_sha)
+        event = _event(
+            pipeline,
+            promotion,
+            snapshot,
+            "revert_merged",
+            f"revert #{pr.number} merged as {(pr.merge_sha or '?')[:7]}",
+            sha=pr.merge_sha,
+        )
         return (_record(step=reverted, events=(event,)), RefreshApps(stage.applications))
     if pr.closed_unmerged:
         return _stuck_now(

@@ -43,7 +43,7 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
                 log.info(event.kind, pipeline=event.pipeline, promotion=event.promotion, message=event.message)
             return snapshot, True
         case OpenStepPR():
-            rt.repo.fetch()
+            rt.repo.fetch(action.base_branch)
             message = texts.commit_message(action.title, f"Promotes {pipeline.name} ({action.key.promotion}).")
             head = rt.repo.commit_edit(action.branch, action.base_sha, action.changes, message, action.trailers)
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
@@ -54,8 +54,8 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
             merged = _merged(snapshot, number, sha)
             return merged, False
         case OpenRevertPR():
-            rt.repo.fetch()
-            result = rt.repo.revert(action.branch, action.merge_sha, action.title, action.trailers)
+            rt.repo.fetch(action.base_branch)
+            result = rt.repo.revert(action.branch, action.base_branch, action.merge_sha, action.title, action.trailers)
             if result.sha is None:
                 raise PermanentError(f"nothing to revert: {action.merge_sha[:12]} is already undone on the base branch")
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)

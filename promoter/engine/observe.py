@@ -21,7 +21,7 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> Snapshot:
             pr = rt.forge.find_pr(branch_name(pipeline.name, promotion.key()))
             if pr is not None:
                 return Snapshot(now, step, pr=pr)
-            base = rt.repo.fetch()
+            base = rt.repo.fetch(pipeline.base_branch)
             return Snapshot(now, step, proposal=proposals.propose(rt.repo, stage, promotion.version, base))
         case StepState.OPEN:
             pr = rt.forge.find_pr(branch_name(pipeline.name, promotion.key()))

@@ -1,0 +1,252 @@
+"""The state store: promotions, their steps, holds and the audit log, in SQLite or PostgreSQL.
+
+One code path (SQLAlchemy Core) for both: the URL forms and connection settings are in
+:mod:`promoter.adapters.store_engine`, the tables in :mod:`promoter.adapters.store_schema`, the
+per-pipeline lock in :mod:`promoter.adapters.store_lock`.
+
+Nothing connects until the first call, which creates the missing tables. A database that cannot be
+reached (or stays locked past the busy timeout) raises :class:`~promoter.errors.TemporaryError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from promoter import ports
+from promoter.adapters import store_engine, store_lock, store_records, store_schema
+from promoter.adapters.store_schema import events, holds, promotions, steps
+from promoter.core.model import Event, Hold, Phase, Promotion, Step, StepKey, promotion_id
+from promoter.errors import TemporaryError
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_FINISHED = [phase.value for phase in Phase if phase.finished]
+_CREATE_TRIES = 5  # each lost race means another caller's promotion is now visible; a few are plenty
+
+
+class _WallClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+def _operation(method: Callable[Concatenate[SQLStore, _P], _R]) -> Callable[Concatenate[SQLStore, _P], _R]:
+    """Create the schema on first use; an unreachable or locked database is worth retrying later."""
+
+    @functools.wraps(method)
+    def run(store: SQLStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _outage_is_temporary():
+            store.prepare()
+            return method(store, *args, **kwargs)
+
+    return run
+
+
+@contextlib.contextmanager
+def _outage_is_temporary() -> Iterator[None]:
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        raise TemporaryError(f"the state store is unavailable: {exc.orig}") from exc
+    except sa.exc.StatementError as exc:
+        if isinstance(exc.orig, ValueError | TypeError):  # raised by our own bind processing (a naive datetime)
+            raise exc.orig from exc
+        raise
+
+
+class SQLStore:
+    """The :class:`~promoter.ports.Store` on a database URL; ``close()`` it, or use it as a context manager.
+
+    ``lease`` is how long a SQLite pipeline lock outlives a holder that crashed; ``clock`` times the leases.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        clock: ports.Clock | None = None,
+        busy_timeout: float = 10.0,
+    ) -> None:
+        self._url = store_engine.parse(url)
+        self._sqlite = self._url.get_backend_name() == "sqlite"
+        self._engine = store_engine.create(self._url, busy_timeout)
+        self._writer = store_engine.writer(self._engine)
+        self._insert: Callable[[sa.Table], Any] = sqlite.insert if self._sqlite else postgresql.insert
+        self._lease = lease
+        self._clock = clock or _WallClock()
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> SQLStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def prepare(self) -> None:
+        """Create the directory and the tables if missing (every call does this once; safe to call early)."""
+        with self._ready_lock, _outage_is_temporary():
+            if self._ready:
+                return
+            if self._sqlite and self._url.database:
+                Path(self._url.database).parent.mkdir(parents=True, exist_ok=True)
+            with self._writer.begin() as conn:
+                if not self._sqlite:  # DDL is transactional there; this makes concurrent first uses take turns
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(store_lock.advisory_key("schema"))))
+                store_schema.create(conn)
+            self._ready = True
+
+    # promotions -----------------------------------------------------------------------------------
+
+    @_operation
+    def create_promotion(self, pipeline: str, version: str, now: dt.datetime) -> Promotion:
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError(f"naive datetime {now.isoformat()}: the store takes aware datetimes only")
+        now = now.astimezone(dt.UTC)  # what a later read returns
+        for _ in range(_CREATE_TRIES):
+            try:
+                with self._writer.begin() as conn:
+                    return self._create(conn, pipeline, version, now)
+            except sa.exc.IntegrityError:
+                continue  # a concurrent caller inserted the same id first: look again
+        raise TemporaryError(f"could not create a promotion of {version} in {pipeline}: too many concurrent callers")
+
+    def _create(self, conn: sa.Connection, pipeline: str, version: str, now: dt.datetime) -> Promotion:
+        of_version = (promotions.c.pipeline == pipeline) & (promotions.c.version == version)
+        unfinished = conn.execute(sa.select(promotions).where(of_version, promotions.c.phase.not_in(_FINISHED)))
+        if row := unfinished.mappings().first():
+            return store_records.promotion_of(row)
+        attempt = 1 + conn.execute(sa.select(sa.func.count()).where(of_version)).scalar_one()
+        # two versions may sanitise to the same id (1.0+a, 1.0-a): skip ids another version took
+        while conn.scalar(sa.select(promotions.c.id).where(_promotion(pipeline, promotion_id(version, attempt)))):
+            attempt += 1
+        created = Promotion(promotion_id(version, attempt), pipeline, version, Phase.PENDING, 0, 0, now, now)
+        conn.execute(promotions.insert().values(store_records.promotion_row(created)))
+        return created
+
+    @_operation
+    def promotion(self, promotion_id: str, pipeline: str) -> Promotion | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(promotions).where(_promotion(pipeline, promotion_id))).mappings().first()
+        return store_records.promotion_of(row) if row else None
+
+    @_operation
+    def promotions(self, pipeline: str | None = None, *, unfinished: bool = False) -> list[Promotion]:
+        query = sa.select(promotions).order_by(
+            promotions.c.created_at.desc(), promotions.c.id.desc(), promotions.c.pipeline
+        )
+        if pipeline is not None:
+            query = query.where(promotions.c.pipeline == pipeline)
+        if unfinished:
+            query = query.where(promotions.c.phase.not_in(_FINISHED))
+        with self._engine.connect() as conn:
+            return [store_records.promotion_of(row) for row in conn.execute(query).mappings()]
+
+    # steps, holds, events -------------------------------------------------------------------------
+
+    @_operation
+    def step(self, pipeline: str, key: StepKey) -> Step:
+        query = sa.select(steps).where(
+            steps.c.pipeline == pipeline,
+            steps.c.promotion == key.promotion,
+            steps.c.stage == key.stage,
+            steps.c.step == key.step,
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return store_records.step_of(row) if row else Step(key)
+
+    @_operation
+    def steps(self, pipeline: str, promotion_id: str) -> list[Step]:
+        query = (
+            sa.select(steps)
+            .where(steps.c.pipeline == pipeline, steps.c.promotion == promotion_id)
+            .order_by(steps.c.stage, steps.c.step)
+        )
+        with self._engine.connect() as conn:
+            return [store_records.step_of(row) for row in conn.execute(query).mappings()]
+
+    @_operation
+    def holds(self, pipeline: str) -> list[Hold]:
+        query = sa.select(holds).where(holds.c.pipeline == pipeline).order_by(holds.c.at, holds.c.version)
+        with self._engine.connect() as conn:
+            return [store_records.hold_of(row) for row in conn.execute(query).mappings()]
+
+    @_operation
+    def events(self, pipeline: str | None = None, promotion_id: str | None = None, limit: int = 100) -> list[Event]:
+        query = sa.select(events).order_by(events.c.id.desc()).limit(max(limit, 0))
+        if pipeline is not None:
+            query = query.where(events.c.pipeline == pipeline)
+        if promotion_id is not None:
+            query = query.where(events.c.promotion == promotion_id)
+        with self._engine.connect() as conn:
+            newest_first = [store_records.event_of(row) for row in conn.execute(query).mappings()]
+        return newest_first[::-1]
+
+    # writing --------------------------------------------------------------------------------------
+
+    @_operation
+    def commit(self, pipeline: str, changes: ports.Changes) -> None:
+        _check_pipeline(pipeline, changes)
+        with self._writer.begin() as conn:
+            if changes.promotion is not None:
+                self._upsert(conn, promotions, store_records.promotion_row(changes.promotion))
+            for step in changes.steps:
+                self._upsert(conn, steps, store_records.step_row(pipeline, step))
+            if changes.events:
+                conn.execute(events.insert(), [store_records.event_row(event) for event in changes.events])
+            for hold in changes.holds:
+                self._upsert(conn, holds, store_records.hold_row(hold))
+            for held_pipeline, version in changes.unholds:
+                conn.execute(sa.delete(holds).where(holds.c.pipeline == held_pipeline, holds.c.version == version))
+
+    def _upsert(self, conn: sa.Connection, table: sa.Table, row: store_records.Row) -> None:
+        keys = [column.name for column in table.primary_key]
+        insert = self._insert(table).values(row)
+        values = {name: insert.excluded[name] for name in row if name not in keys}
+        conn.execute(insert.on_conflict_do_update(index_elements=keys, set_=values))
+
+    # the pipeline lock ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, pipeline: str) -> Iterator[bool]:
+        """True while this holder reconciles ``pipeline``; False at once if another holder has it."""
+        with contextlib.ExitStack() as held:
+            with _outage_is_temporary():
+                self.prepare()
+                if self._sqlite:
+                    ours = held.enter_context(store_lock.lease(self._writer, pipeline, self._clock, self._lease))
+                else:
+                    ours = held.enter_context(store_lock.advisory(self._engine, pipeline))
+            yield ours
+
+
+def _promotion(pipeline: str, promotion_id: str) -> sa.ColumnElement[bool]:
+    return (promotions.c.pipeline == pipeline) & (promotions.c.id == promotion_id)
+
+
+def _check_pipeline(pipeline: str, changes: ports.Changes) -> None:
+    """Every record of one commit belongs to the pipeline being reconciled; anything else is a bug upstream."""
+    named = {event.pipeline for event in changes.events} | {hold.pipeline for hold in changes.holds}
+    named |= {held_pipeline for held_pipeline, _ in changes.unholds}
+    if changes.promotion is not None:
+        named.add(changes.promotion.pipeline)
+    if strangers := sorted(named - {pipeline}):
+        raise ValueError(f"changes for pipeline {pipeline} name other pipelines: {', '.join(strangers)}")
+
+
+if TYPE_CHECKING:
+    _CONFORMS: ports.Store = SQLStore("sqlite:///promoter.db")  # mypy checks the Protocol here

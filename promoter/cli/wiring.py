@@ -1,0 +1,68 @@
+"""Building the runtime from the config and the environment: read once here, passed down.
+
+``promoter sandbox up`` prints variables that point promoter at the sandbox instead of GitHub and Argo CD;
+when set they override the config: ``PROMOTER_GITHUB_URL``, ``PROMOTER_REPOSITORY``, ``PROMOTER_CLONE_URL``,
+``PROMOTER_ARGOCD_URL`` (the tokens come from the config's secret references as usual).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from promoter.adapters.argocd import ArgoCD
+from promoter.adapters.github import GitHubForge
+from promoter.adapters.gitrepo import GitRepo
+from promoter.adapters.store import SQLStore
+from promoter.config import loading, secrets
+from promoter.config.settings import Settings
+from promoter.engine.runtime import Runtime
+
+OVERRIDES = ("PROMOTER_GITHUB_URL", "PROMOTER_REPOSITORY", "PROMOTER_CLONE_URL", "PROMOTER_ARGOCD_URL")
+
+
+def config_dir(option: Path | None, environ: Mapping[str, str]) -> Path:
+    if option is not None:
+        return option
+    return Path(environ.get("PROMOTER_CONFIG", "config"))
+
+
+def with_overrides(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    forge, argocd = settings.forge, settings.argocd
+    if "PROMOTER_REPOSITORY" in environ:
+        repository = environ["PROMOTER_REPOSITORY"]
+        forge = dataclasses.replace(forge, repository=repository, clone_url=f"https://github.com/{repository}.git")
+    if "PROMOTER_GITHUB_URL" in environ:
+        forge = dataclasses.replace(forge, api_url=environ["PROMOTER_GITHUB_URL"])
+    if "PROMOTER_CLONE_URL" in environ:
+        forge = dataclasses.replace(forge, clone_url=environ["PROMOTER_CLONE_URL"])
+    if "PROMOTER_ARGOCD_URL" in environ:
+        argocd = dataclasses.replace(argocd, url=environ["PROMOTER_ARGOCD_URL"])
+    return dataclasses.replace(settings, forge=forge, argocd=argocd)
+
+
+def store(settings: Settings, environ: Mapping[str, str]) -> SQLStore:
+    url = settings.store.url
+    return SQLStore(url if isinstance(url, str) else secrets.resolve(url, environ).reveal())
+
+
+def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) -> Runtime:
+    environ = os.environ if environ is None else environ
+    settings = with_overrides(config.settings, environ)
+    forge = settings.forge
+    clone = settings.state_dir / "repos" / f"{forge.owner}__{forge.name}"
+    return Runtime(
+        store=store(settings, environ),
+        forge=GitHubForge(
+            forge.api_url, forge.repository, secrets.resolve(forge.token, environ).reveal(), forge.bot_login
+        ),
+        repo=GitRepo(forge.clone_url, clone, (settings.git.author_name, settings.git.author_email)),
+        deployments=ArgoCD(
+            settings.argocd.url,
+            secrets.resolve(settings.argocd.token, environ).reveal(),
+            settings.argocd.timeout.total_seconds(),
+        ),
+        pipelines={p.name: p for p in config.pipelines},
+    )

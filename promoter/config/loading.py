@@ -1,0 +1,146 @@
+"""Load a config directory: ``DIR/promoter.yaml`` and ``DIR/pipelines/*.yaml`` (or ``*.yml``).
+
+A pipeline file holds one pipeline (a mapping with ``name``) or several (``pipelines: [...]``). Every
+problem in every file is collected before :class:`ConfigError` is raised, each with its file, line,
+column and field; then come the checks across files (pipeline names are unique).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TypeVar
+
+import pydantic
+from ruamel.yaml.comments import CommentedMap
+
+from promoter.config import documents, messages, models, settings
+from promoter.config.problems import ConfigError, Problem
+from promoter.core import model
+
+SETTINGS_FILE = "promoter.yaml"
+PIPELINES_DIR = "pipelines"
+_SUFFIXES = (".yaml", ".yml")
+
+_M = TypeVar("_M", bound=pydantic.BaseModel)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    settings: settings.Settings
+    pipelines: tuple[model.Pipeline, ...]
+
+    def pipeline(self, name: str) -> model.Pipeline:
+        """The pipeline called ``name``; KeyError when there is none."""
+        for pipeline in self.pipelines:
+            if pipeline.name == name:
+                return pipeline
+        raise KeyError(name)
+
+
+def load(directory: Path) -> Config:
+    """The config in ``directory``; raise :class:`ConfigError` listing every problem found."""
+    if not directory.is_dir():
+        raise ConfigError([Problem(directory, None, None, "", f"not a directory (expected {SETTINGS_FILE} in it)")])
+    problems: list[Problem] = []
+    loaded = _settings(directory, problems)
+    pipelines = _pipelines(directory, problems)
+    if problems:
+        raise ConfigError(problems)
+    assert loaded is not None
+    return Config(settings=loaded, pipelines=pipelines)
+
+
+def _settings(directory: Path, problems: list[Problem]) -> settings.Settings | None:
+    file = directory / SETTINGS_FILE
+    if not file.is_file():
+        problems.append(Problem(file, None, None, "", "missing: the global settings (forge, argocd, ...) go here"))
+        return None
+    document = documents.read(file)
+    if isinstance(document, Problem):
+        problems.append(document)
+        return None
+    parsed = _validate(document, models.SettingsFile, problems)
+    return parsed.to_settings(directory) if parsed is not None else None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Found:
+    pipeline: model.Pipeline
+    document: documents.Document
+    loc: tuple[int | str, ...]  # where the pipeline's mapping is in its file
+
+
+def _pipelines(directory: Path, problems: list[Problem]) -> tuple[model.Pipeline, ...]:
+    folder = directory / PIPELINES_DIR
+    if not folder.is_dir():
+        problems.append(Problem(folder, None, None, "", "missing: a directory with one file per pipeline"))
+        return ()
+    files = sorted(p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file() and not p.name.startswith("."))
+    if not files:
+        problems.append(Problem(folder, None, None, "", "no pipelines: add a file such as pipelines/NAME.yaml"))
+        return ()
+    found: list[_Found] = []
+    for file in files:
+        document = documents.read(file)
+        if isinstance(document, Problem):
+            problems.append(document)
+            continue
+        found.extend(_pipelines_in(document, problems))
+    problems.extend(_duplicates(found))
+    return tuple(f.pipeline for f in found)
+
+
+def _pipelines_in(document: documents.Document, problems: list[Problem]) -> list[_Found]:
+    if isinstance(document.root, CommentedMap) and models.PipelinesFile.model_fields.keys() & document.root.keys():
+        several = _validate(document, models.PipelinesFile, problems)
+        if several is None:
+            return []
+        return _checked(document, [(("pipelines", i), p) for i, p in enumerate(several.pipelines)], problems)
+    one = _validate(document, models.PipelineModel, problems)
+    return [] if one is None else _checked(document, [((), one)], problems)
+
+
+def _checked(
+    document: documents.Document,
+    pipelines: list[tuple[tuple[int | str, ...], models.PipelineModel]],
+    problems: list[Problem],
+) -> list[_Found]:
+    """The checks within one pipeline that pydantic cannot place on a field: stage names are unique."""
+    for loc, pipeline in pipelines:
+        first: dict[str, int] = {}
+        for i, stage in enumerate(pipeline.stages):
+            if stage.name in first:
+                earlier = document.problem((*loc, "stages", first[stage.name], "name"), "")
+                problems.append(
+                    document.problem(
+                        (*loc, "stages", i, "name"), f"stage {stage.name!r} is already defined at line {earlier.line}"
+                    )
+                )
+            else:
+                first[stage.name] = i
+    return [_Found(p.to_pipeline(), document, loc) for loc, p in pipelines]
+
+
+def _duplicates(found: list[_Found]) -> list[Problem]:
+    problems: list[Problem] = []
+    first: dict[str, Problem] = {}
+    for f in found:
+        here = f.document.problem((*f.loc, "name"), "")
+        earlier = first.setdefault(f.pipeline.name, here)
+        if earlier is not here:
+            where = f"{earlier.file}:{earlier.line}:{earlier.column}"
+            problems.append(
+                dataclasses.replace(here, message=f"pipeline {f.pipeline.name!r} is also defined at {where}")
+            )
+    return problems
+
+
+def _validate(document: documents.Document, schema: type[_M], problems: list[Problem]) -> _M | None:
+    try:
+        return schema.model_validate(document.data())
+    except pydantic.ValidationError as exc:
+        for error in exc.errors():
+            at_key = error["type"] in ("extra_forbidden", "invalid_key")  # about the key, not its value
+            problems.append(document.problem(error["loc"], messages.message(error, schema), at_key=at_key))
+        return None

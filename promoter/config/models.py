@@ -1,0 +1,238 @@
+"""The config files as pydantic models: frozen, strict, unknown keys refused.
+
+``SettingsFile`` is ``DIR/promoter.yaml``; a file under ``DIR/pipelines/`` is one ``PipelineModel`` or a
+``PipelinesFile``. Each model turns itself into the plain frozen values used inside (``to_settings``,
+``to_pipeline``); the value types and their messages live in :mod:`promoter.config.fields`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+import pydantic
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from promoter.config import fields, secrets, settings
+from promoter.core import model
+
+
+class _Model(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+# secrets ------------------------------------------------------------------------------------------
+
+
+class SecretRefModel(_Model):
+    """``{env: NAME}`` or ``{file: PATH}``; never the secret itself."""
+
+    env: fields.EnvName | None = None
+    file: fields.Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_reference(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            raise fields.refuse("secret", "a secret is never written in the config: write {env: NAME} or {file: PATH}")
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.env is None) == (self.file is None):
+            raise fields.refuse("secret", "write exactly one of {env: NAME} or {file: PATH}")
+        return self
+
+    def to_ref(self, directory: Path) -> secrets.SecretRef:
+        if self.env is not None:
+            return secrets.EnvRef(self.env)
+        assert self.file is not None
+        return secrets.FileRef(_absolute(directory, self.file))
+
+
+def _url_or_secret(value: object) -> str:
+    return "secret-reference" if isinstance(value, dict) else "plain-url"
+
+
+# A plain URL, or a secret reference when the URL holds a password. (The tags show up in validation
+# locations; the loader skips what is not in the file.)
+StoreUrl = Annotated[
+    Annotated[fields.DatabaseUrl, Tag("plain-url")] | Annotated[SecretRefModel, Tag("secret-reference")],
+    Discriminator(_url_or_secret),
+]
+
+
+# promoter.yaml ------------------------------------------------------------------------------------
+
+
+class ForgeModel(_Model):
+    type: Literal["github"] = "github"
+    api_url: fields.HttpUrl = "https://api.github.com"
+    repository: fields.Repository
+    clone_url: fields.HttpUrl | None = None
+    token: SecretRefModel
+    bot_login: fields.Text | None = None
+
+    def to_settings(self, directory: Path) -> settings.ForgeSettings:
+        return settings.ForgeSettings(
+            type=settings.ForgeType(self.type),
+            api_url=self.api_url.rstrip("/"),
+            repository=self.repository,
+            clone_url=self.clone_url or f"https://github.com/{self.repository}.git",
+            token=self.token.to_ref(directory),
+            bot_login=self.bot_login,
+        )
+
+
+class ArgoCDModel(_Model):
+    url: fields.HttpUrl
+    token: SecretRefModel
+    timeout: fields.PositiveDuration = dt.timedelta(seconds=10)
+
+    def to_settings(self, directory: Path) -> settings.ArgoCDSettings:
+        return settings.ArgoCDSettings(
+            url=self.url.rstrip("/"), token=self.token.to_ref(directory), timeout=self.timeout
+        )
+
+
+class StoreModel(_Model):
+    url: StoreUrl = "sqlite:///promoter.db"  # a relative SQLite path lives in state_dir
+
+    def to_settings(self, directory: Path, state_dir: Path) -> settings.StoreSettings:
+        if isinstance(self.url, SecretRefModel):
+            return settings.StoreSettings(self.url.to_ref(directory))
+        return settings.StoreSettings(_place_sqlite(self.url, state_dir))
+
+
+class GitModel(_Model):
+    author_name: fields.Text = "promoter"
+    author_email: fields.Email = "promoter@users.noreply.github.com"
+
+    def to_settings(self) -> settings.GitSettings:
+        return settings.GitSettings(author_name=self.author_name, author_email=self.author_email)
+
+
+class SettingsFile(_Model):
+    """``DIR/promoter.yaml``."""
+
+    forge: ForgeModel
+    argocd: ArgoCDModel
+    store: StoreModel = StoreModel()
+    state_dir: fields.Text | None = None  # default: .promoter next to the config directory
+    reconcile_interval: fields.PositiveDuration = dt.timedelta(seconds=30)
+    git: GitModel = GitModel()
+
+    def to_settings(self, directory: Path) -> settings.Settings:
+        """Relative paths (``state_dir``, ``{file: PATH}``) are taken from ``directory``."""
+        base = _absolute(directory, ".")
+        state_dir = _absolute(base, self.state_dir) if self.state_dir else base.parent / ".promoter"
+        return settings.Settings(
+            forge=self.forge.to_settings(base),
+            argocd=self.argocd.to_settings(base),
+            store=self.store.to_settings(base, state_dir),
+            state_dir=state_dir,
+            reconcile_interval=self.reconcile_interval,
+            git=self.git.to_settings(),
+        )
+
+
+def _absolute(directory: Path, path: str) -> Path:
+    return Path(os.path.abspath(directory / Path(path).expanduser()))
+
+
+def _place_sqlite(url: str, state_dir: Path) -> str:
+    """``sqlite:///promoter.db`` -> ``sqlite:////<state_dir>/promoter.db``; other URLs unchanged."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme.partition("+")[0] != "sqlite":
+        return url
+    file, query, params = rest.partition("?")
+    if not file or file.startswith("/") or file == ":memory:":
+        return url
+    return f"{scheme}:///{state_dir / file}{query}{params}"
+
+
+# pipelines ----------------------------------------------------------------------------------------
+
+
+class TargetModel(_Model):
+    """One file of the config repo and what to edit in it: ``image`` or ``set``, exactly one."""
+
+    file: fields.RepoFile
+    image: fields.ImageName | None = None
+    container: fields.Text | None = None
+    values: Annotated[dict[fields.SetPath, fields.SetValue], Field(min_length=1)] | None = Field(
+        default=None, alias="set"
+    )
+    doc: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_edit(self) -> Self:
+        if (self.image is None) == (self.values is None):
+            raise fields.refuse("target", "a target has exactly one of image or set")
+        if self.container is not None and self.image is None:
+            raise fields.refuse("target", "container applies to image targets only")
+        if self.doc is not None and self.values is None:
+            raise fields.refuse("target", "doc applies to set targets only")
+        return self
+
+    def to_target(self) -> model.Target:
+        if self.image is not None:
+            return model.ImageTarget(file=self.file, image=self.image, container=self.container)
+        assert self.values is not None
+        return model.SetTarget(file=self.file, values=tuple(self.values.items()), doc=self.doc)
+
+
+class MergeModel(_Model):
+    approvals: Annotated[int, Field(ge=0)] = 0
+    method: Literal["merge", "squash"] = "merge"
+
+    def to_policy(self) -> model.MergePolicy:
+        return model.MergePolicy(approvals=self.approvals, method=self.method)
+
+
+class StageModel(_Model):
+    name: fields.Name
+    strategy: Annotated[model.Strategy, Field(strict=False)] = model.Strategy.ROLLING  # by value: "rolling"
+    applications: Annotated[list[fields.Text], Field(min_length=1)]
+    targets: Annotated[list[TargetModel], Field(min_length=1)]
+    soak: fields.Duration = dt.timedelta(0)
+    deadline: fields.PositiveDuration = dt.timedelta(minutes=10)
+    debounce: fields.Duration = dt.timedelta(seconds=5)
+    merge: MergeModel = MergeModel()
+
+    def to_stage(self) -> model.Stage:
+        return model.Stage(
+            name=self.name,
+            targets=tuple(t.to_target() for t in self.targets),
+            applications=tuple(self.applications),
+            strategy=self.strategy,
+            soak=self.soak,
+            deadline=self.deadline,
+            debounce=self.debounce,
+            merge=self.merge.to_policy(),
+        )
+
+
+class PipelineModel(_Model):
+    """A file under ``DIR/pipelines/`` that holds one pipeline, or one item of ``pipelines:``."""
+
+    name: fields.Name
+    base_branch: fields.Branch = "main"
+    labels: list[fields.Text] = Field(default_factory=lambda: ["promoter"])
+    stages: Annotated[list[StageModel], Field(min_length=1)]
+
+    def to_pipeline(self) -> model.Pipeline:
+        return model.Pipeline(
+            name=self.name,
+            stages=tuple(s.to_stage() for s in self.stages),
+            base_branch=self.base_branch,
+            labels=tuple(self.labels),
+        )
+
+
+class PipelinesFile(_Model):
+    """A file under ``DIR/pipelines/`` that holds several pipelines."""
+
+    pipelines: Annotated[list[PipelineModel], Field(min_length=1)]

@@ -1,0 +1,130 @@
+"""The git adapter against real repositories: exact bytes, idempotent pushes, real reverts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from promoter.adapters.gitrepo import GitRepo
+from promoter.core.actions import FileChange
+from tests.conftest import git
+
+FILES = {
+    "envs/staging/app.yaml": "image: app:1.0\r\nreplicas: 1\r\n",
+    "envs/prod/app.yaml": "image: app:1.0\nreplicas: 3",
+    "scripts/run.sh": "#!/bin/sh\necho hi\n",
+}
+TRAILERS = (("Promoter-Promotion", "app/1.1-1"), ("Promoter-Step", "0-0"))
+
+
+@pytest.fixture
+def origin(make_bare_repo: Callable[[dict[str, str]], Path]) -> Path:
+    return make_bare_repo(FILES)
+
+
+@pytest.fixture
+def repo(origin: Path, fast_tmp: Path) -> GitRepo:
+    return GitRepo(origin.as_uri(), fast_tmp / "clone", ("promoter", "promoter@example.com"))
+
+
+def person_clone(origin: Path, where: Path) -> Path:
+    git(where.parent, "clone", "-q", str(origin), str(where))
+    return where
+
+
+def test_fetch_and_read_exact_bytes(repo: GitRepo) -> None:
+    head = repo.fetch("main")
+    assert len(head) == 40
+    assert repo.read("envs/staging/app.yaml", head) == FILES["envs/staging/app.yaml"]
+    assert repo.read("envs/prod/app.yaml", head) == FILES["envs/prod/app.yaml"]  # no final newline kept
+    assert repo.read("missing.yaml", head) is None
+
+
+def test_commit_edit_pushes_a_branch_with_trailers(repo: GitRepo, origin: Path) -> None:
+    base = repo.fetch("main")
+    text = "image: app:1.1\r\nreplicas: 1\r\n"
+    sha = repo.commit_edit(
+        "promoter/app/1.1-1/0-0", base, [FileChange("envs/staging/app.yaml", text)], "promote", TRAILERS
+    )
+    assert git(origin, "rev-parse", "refs/heads/promoter/app/1.1-1/0-0") == sha
+    assert git(origin, "rev-parse", f"{sha}^") == base
+    assert repo.read("envs/staging/app.yaml", sha) == text  # CRLF stored exactly
+    message = git(origin, "log", "-1", "--format=%B", sha)
+    assert "Promoter-Promotion: app/1.1-1" in message and "Promoter-Step: 0-0" in message
+    assert git(origin, "diff", "--name-only", base, sha) == "envs/staging/app.yaml"
+
+
+def test_commit_edit_is_idempotent_and_respects_the_branch(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    base = repo.fetch("main")
+    change = [FileChange("envs/staging/app.yaml", "image: app:1.1\r\nreplicas: 1\r\n")]
+    first = repo.commit_edit("b", base, change, "promote", TRAILERS)
+    # A person adds a commit on the bot's branch.
+    work = person_clone(origin, fast_tmp / "person")
+    git(work, "checkout", "-q", "b")
+    (work / "note.txt").write_text("by hand\n")
+    git(work, "add", "note.txt")
+    git(work, "commit", "-q", "-m", "a person's fix")
+    git(work, "push", "-q", "origin", "b")
+    person = git(work, "rev-parse", "HEAD")
+    repo.fetch("main")
+    again = repo.commit_edit("b", base, change, "promote", TRAILERS)
+    assert again == person != first
+    assert git(origin, "rev-parse", "refs/heads/b") == person
+
+
+def test_file_mode_is_kept(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    work = person_clone(origin, fast_tmp / "person")
+    git(work, "update-index", "--chmod=+x", "scripts/run.sh")
+    git(work, "commit", "-q", "-m", "executable")
+    git(work, "push", "-q", "origin", "main")
+    base = repo.fetch("main")
+    sha = repo.commit_edit("x", base, [FileChange("scripts/run.sh", "#!/bin/sh\necho bye\n")], "m", ())
+    assert git(origin, "ls-tree", sha, "scripts/run.sh").startswith("100755")
+
+
+def _merge_branch(origin: Path, fast_tmp: Path, repo: GitRepo, text: str) -> str:
+    base = repo.fetch("main")
+    repo.commit_edit("step", base, [FileChange("envs/staging/app.yaml", text)], "step", TRAILERS)
+    work = person_clone(origin, fast_tmp / "merger")
+    git(work, "merge", "-q", "--no-ff", "-m", "Merge step", "origin/step")
+    git(work, "push", "-q", "origin", "main")
+    return git(work, "rev-parse", "HEAD")
+
+
+def test_revert_of_a_merge_commit(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    merge = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 1\r\n")
+    repo.fetch("main")
+    result = repo.revert("step-revert", "main", merge, "revert it", TRAILERS)
+    assert result.sha is not None and result.conflicts == ()
+    assert repo.read("envs/staging/app.yaml", result.sha) == FILES["envs/staging/app.yaml"]
+    assert git(origin, "rev-parse", f"{result.sha}^") == merge
+    # Idempotent: the branch exists, it is returned as is.
+    assert repo.revert("step-revert", "main", merge, "revert it", TRAILERS).sha == result.sha
+
+
+def test_revert_conflicting_with_a_later_commit(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    merge = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 1\r\n")
+    work = fast_tmp / "merger"
+    (work / "envs/staging/app.yaml").write_bytes(b"image: app:1.1-hotfix\r\nreplicas: 1\r\n")
+    (work / "other.yaml").write_text("x: 1\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "a person's hotfix")
+    git(work, "push", "-q", "origin", "main")
+    repo.fetch("main")
+    result = repo.revert("step-revert", "main", merge, "revert it", TRAILERS)
+    assert result.conflicts == ("envs/staging/app.yaml",)
+    # The conflicting file keeps the later version; the (empty) commit carries the PR that asks for help.
+    assert result.sha is not None
+    assert repo.read("envs/staging/app.yaml", result.sha) == "image: app:1.1-hotfix\r\nreplicas: 1\r\n"
+    assert "conflicts with later commits" in git(origin, "log", "-1", "--format=%B", result.sha)
+    # The clone's work tree is clean again for the next operation.
+    assert git(repo.path, "status", "--porcelain") == ""
+
+
+def test_contains(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    base = repo.fetch("main")
+    merge = _merge_branch(origin, fast_tmp, repo, "image: app:2\r\nreplicas: 1\r\n")
+    assert repo.contains(merge, base)
+    assert not repo.contains(base, merge)  # fetched on demand when unknown
