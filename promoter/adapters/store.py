@@ -30,7 +30,6 @@ from promoter.errors import TemporaryError
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-_FINISHED = [phase.value for phase in Phase if phase.finished]
 _CREATE_TRIES = 5  # each lost race means another caller's promotion is now visible; a few are plenty
 
 
@@ -126,7 +125,7 @@ class SQLStore:
 
     def _create(self, conn: sa.Connection, pipeline: str, version: str, now: dt.datetime) -> Promotion:
         of_version = (promotions.c.pipeline == pipeline) & (promotions.c.version == version)
-        unfinished = conn.execute(sa.select(promotions).where(of_version, promotions.c.phase.not_in(_FINISHED)))
+        unfinished = conn.execute(sa.select(promotions).where(of_version, store_schema.UNFINISHED))
         if row := unfinished.mappings().first():
             return store_records.promotion_of(row)
         attempt = 1 + conn.execute(sa.select(sa.func.count()).where(of_version)).scalar_one()
@@ -151,7 +150,7 @@ class SQLStore:
         if pipeline is not None:
             query = query.where(promotions.c.pipeline == pipeline)
         if unfinished:
-            query = query.where(promotions.c.phase.not_in(_FINISHED))
+            query = query.where(store_schema.UNFINISHED)
         with self._engine.connect() as conn:
             return [store_records.promotion_of(row) for row in conn.execute(query).mappings()]
 

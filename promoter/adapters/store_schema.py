@@ -37,7 +37,7 @@ from promoter.errors import PermanentError
 
 VERSION = 1
 
-_FINISHED = sorted(phase.value for phase in Phase if phase.finished)
+_FINISHED = sorted(phase.value for phase in Phase if phase.finished)  # the phases a promotion ends in
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
@@ -89,14 +89,14 @@ promotions = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
 )
-_unfinished = promotions.c.phase.not_in(_FINISHED)
+UNFINISHED = promotions.c.phase.not_in(_FINISHED)  # a where-clause: the promotion still runs
 sa.Index(
     "promotions_one_unfinished_per_version",
     promotions.c.pipeline,
     promotions.c.version,
     unique=True,
-    sqlite_where=_unfinished,
-    postgresql_where=_unfinished,
+    sqlite_where=UNFINISHED,
+    postgresql_where=UNFINISHED,
 )
 
 steps = sa.Table(

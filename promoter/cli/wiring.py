@@ -18,6 +18,7 @@ from promoter.adapters.gitrepo import GitRepo
 from promoter.adapters.store import SQLStore
 from promoter.config import loading, secrets
 from promoter.config.settings import Settings
+from promoter.engine.faults import Faults
 from promoter.engine.runtime import Runtime
 
 OVERRIDES = ("PROMOTER_GITHUB_URL", "PROMOTER_REPOSITORY", "PROMOTER_CLONE_URL", "PROMOTER_ARGOCD_URL")
@@ -65,4 +66,5 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
             settings.argocd.timeout.total_seconds(),
         ),
         pipelines={p.name: p for p in config.pipelines},
+        faults=Faults.parse(environ.get("PROMOTER_FAULT_AFTER")),
     )

@@ -28,6 +28,7 @@ def execute(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, actions: tuple[
     for action in actions:
         try:
             snapshot, changed = _apply(rt, pipeline, snapshot, action)
+            rt.faults.reached(type(action).__name__)
         except PermanentError as exc:
             log.warning("action_failed", pipeline=pipeline.name, action=type(action).__name__, error=str(exc))
             return Outcome(dataclasses.replace(snapshot, failure=str(exc)), recorded)
@@ -46,6 +47,7 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
             rt.repo.fetch(action.base_branch)
             message = texts.commit_message(action.title, f"Promotes {pipeline.name} ({action.key.promotion}).")
             head = rt.repo.commit_edit(action.branch, action.base_sha, action.changes, message, action.trailers)
+            rt.faults.reached("OpenStepPR.pushed")
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
             rt.forge.set_status(head, "pending", "waiting for the merge policy")
             return dataclasses.replace(snapshot, pr=pr), False
@@ -56,6 +58,7 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
         case OpenRevertPR():
             rt.repo.fetch(action.base_branch)
             result = rt.repo.revert(action.branch, action.base_branch, action.merge_sha, action.title, action.trailers)
+            rt.faults.reached("OpenRevertPR.pushed")
             if result.sha is None:
                 raise PermanentError(f"nothing to revert: {action.merge_sha[:12]} is already undone on the base branch")
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from promoter.core.model import Phase, Pipeline, Promotion, StepState, branch_name, revert_branch_name
 from promoter.core.snapshot import Snapshot
 from promoter.core.verification import Observed
 from promoter.engine import proposals
 from promoter.engine.runtime import Runtime
+from promoter.errors import PermanentError
 
 
 def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> Snapshot:
@@ -22,7 +25,15 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> Snapshot:
             if pr is not None:
                 return Snapshot(now, step, pr=pr)
             base = rt.repo.fetch(pipeline.base_branch)
-            return Snapshot(now, step, proposal=proposals.propose(rt.repo, stage, promotion.version, base))
+            proposal = proposals.propose(rt.repo, stage, promotion.version, base)
+            # Before anything is pushed: Argo CD must answer and know the stage's Applications. Unreachable
+            # is temporary (the pass stops, nothing pushed); an unknown Application fails the promotion.
+            try:
+                for name in stage.applications:
+                    rt.deployments.app_status(name, refresh=False)
+            except PermanentError as exc:
+                proposal = dataclasses.replace(proposal, changes=(), error=f"Argo CD: {exc}")
+            return Snapshot(now, step, proposal=proposal)
         case StepState.OPEN:
             pr = rt.forge.find_pr(branch_name(pipeline.name, promotion.key()))
             approvals = frozenset[str]()

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from promoter.core.model import Pipeline
+from promoter.engine.faults import Faults
 from promoter.ports import ConfigRepo, Deployments, Forge, Store
 
 
@@ -22,3 +23,11 @@ class Runtime:
     deployments: Deployments
     pipelines: dict[str, Pipeline]
     clock: SystemClock = dataclasses.field(default_factory=SystemClock)
+    faults: Faults = dataclasses.field(default_factory=Faults)
+
+    def close(self) -> None:
+        """Release connections (the store's pool, HTTP clients) that support it."""
+        for part in (self.store, self.deployments, self.forge):
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()

@@ -1,0 +1,238 @@
+"""A whole world on loopback for end-to-end tests: a config repo in a bare git repository, the GitHub
+sandbox and the Argo CD simulator around it, and a promoter config directory pointing at them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import github
+
+from promoter.cli import wiring
+from promoter.config import loading
+from promoter.core.model import Phase, Promotion
+from promoter.engine.reconcile import reconcile_all
+from promoter.engine.runtime import Runtime
+from promoter.sandbox import stack
+from promoter.sandbox.argocd import Scenario
+from tests.conftest import git
+
+IMAGE = "ghcr.io/acme/app"
+
+REPO_FILES = {
+    "apps/app-staging.yaml": """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-staging
+spec:
+  source:
+    repoURL: https://example.com/config.git
+    targetRevision: main
+    path: envs/staging
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: staging
+""",
+    "apps/app-prod.yaml": """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-prod
+spec:
+  source:
+    repoURL: https://example.com/config.git
+    targetRevision: main
+    path: envs/prod
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: prod
+""",
+    "envs/staging/deployment.yaml": """\
+# staging
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:1.0.0   # promoted
+""",
+    "envs/prod/deployment.yaml": """\
+# prod\r
+apiVersion: apps/v1\r
+kind: Deployment\r
+metadata:\r
+  name: app\r
+spec:\r
+  replicas: 3\r
+  template:\r
+    spec:\r
+      containers:\r
+        - name: app\r
+          image: ghcr.io/acme/app:1.0.0\r
+""",
+}
+
+SETTINGS = """\
+forge:
+  repository: acme/gitops-config
+  token: {env: PROMOTER_GITHUB_TOKEN}
+  bot_login: promoter-bot
+argocd:
+  url: http://127.0.0.1:9
+  token: {env: PROMOTER_ARGOCD_TOKEN}
+  timeout: 5s
+store:
+  url: sqlite:///promoter.db
+state_dir: STATE
+reconcile_interval: 500ms
+"""
+
+PIPELINE = """\
+name: app
+stages:
+  - name: staging
+    applications: [app-staging]
+    targets:
+      - {file: envs/staging/deployment.yaml, image: ghcr.io/acme/app, container: app}
+    soak: 0s
+    deadline: DEADLINE
+    debounce: 200ms
+  - name: prod
+    applications: [app-prod]
+    targets:
+      - {file: envs/prod/deployment.yaml, image: ghcr.io/acme/app}
+    soak: 0s
+    deadline: DEADLINE
+    debounce: 200ms
+    merge: {approvals: APPROVALS}
+"""
+
+FAST = Scenario(
+    fail_images=("*:*-bad*",), progressing_seconds=0.3, sync_seconds=0.1, settle_seconds=0.1, sync_interval_seconds=1
+)
+
+
+def person_env(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "GIT_AUTHOR_NAME": "A Person",
+        "GIT_AUTHOR_EMAIL": "p@example.com",
+        "GIT_COMMITTER_NAME": "A Person",
+        "GIT_COMMITTER_EMAIL": "p@example.com",
+    }
+
+
+class World:
+    def __init__(self, root: Path, *, approvals: int = 0, deadline: str = "20s", scenario: Scenario = FAST) -> None:
+        self.root = root
+        source = root / "source"
+        for name, text in REPO_FILES.items():
+            path = source / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode())
+        self.bare = stack.seed(source, root)
+        self.stack = stack.Stack(self.bare, scenario=scenario).start()
+        self.config = root / "config"
+        (self.config / "pipelines").mkdir(parents=True)
+        (self.config / "promoter.yaml").write_text(SETTINGS.replace("STATE", str(root / "state")))
+        pipeline = PIPELINE.replace("APPROVALS", str(approvals)).replace("DEADLINE", deadline)
+        (self.config / "pipelines" / "app.yaml").write_text(pipeline)
+        self.env = {**os.environ, **self.stack.environment(), "PROMOTER_LOG_LEVEL": "warning"}
+        self._runtime: Runtime | None = None
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+        self.stack.stop()
+
+    # the bot, in process and as a command ---------------------------------------------------------
+
+    @property
+    def rt(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = wiring.runtime(loading.load(self.config), self.env)
+        return self._runtime
+
+    def start(self, version: str) -> Promotion:
+        return self.rt.store.create_promotion("app", version, self.rt.clock.now())
+
+    def promotion(self, promotion_id: str) -> Promotion:
+        found = self.rt.store.promotion(promotion_id, "app")
+        assert found is not None
+        return found
+
+    def drive(self, promotion_id: str, *, until: Any = None, timeout: float = 30.0) -> Promotion:
+        """Reconcile until the promotion finishes (or ``until(promotion, step)`` holds); bounded."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reconcile_all(self.rt)
+            current = self.promotion(promotion_id)
+            step = self.rt.store.step("app", current.key())
+            if current.phase.finished or (until is not None and until(current, step)):
+                return current
+            time.sleep(0.1)
+        raise AssertionError(f"{promotion_id} did not get there in {timeout}s: {self.promotion(promotion_id)}")
+
+    def cli(self, *args: str, fault: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        env = dict(self.env)
+        if fault:
+            env["PROMOTER_FAULT_AFTER"] = fault
+        return subprocess.run(
+            [sys.executable, "-m", "promoter", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    # looking at the world ------------------------------------------------------------------------
+
+    def github_as(self, login: str) -> github.Github:
+        return github.Github(
+            base_url=self.stack.github.url,
+            auth=github.Auth.Token(self.stack.github.token(login)),
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            retry=None,
+        )
+
+    def repo_as(self, login: str = "alice") -> Any:
+        return self.github_as(login).get_repo("acme/gitops-config")
+
+    def pulls(self) -> list[Any]:
+        return list(self.repo_as().get_pulls(state="all", sort="created", direction="asc"))
+
+    def main_file(self, path: str) -> bytes:
+        return subprocess.run(["git", "show", f"main:{path}"], cwd=self.bare, capture_output=True, check=True).stdout
+
+    def main_log(self) -> list[str]:
+        return git(self.bare, "log", "--format=%H %s", "main").splitlines()
+
+    def person_commit(self, branch: str, path: str, text: bytes, message: str) -> str:
+        work = self.root / f"person-{time.monotonic_ns()}"
+        env = person_env(self.root)
+        subprocess.run(
+            ["git", "clone", "-q", "-b", branch, str(self.bare), str(work)], check=True, env=env, capture_output=True
+        )
+        (work / path).write_bytes(text)
+        subprocess.run(["git", "commit", "-qam", message], cwd=work, check=True, env=env, capture_output=True)
+        subprocess.run(["git", "push", "-q", "origin", branch], cwd=work, check=True, env=env, capture_output=True)
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=work, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+
+def finished(phase: Phase) -> bool:
+    return phase.finished
