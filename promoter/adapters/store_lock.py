@@ -97,9 +97,29 @@ def _take(writer: sa.Engine, pipeline: str, owner: str, now: dt.datetime, length
         where=leases.c.expires_at <= now,
     )
     with writer.begin() as conn:
+        holder = conn.scalar(sa.select(leases.c.owner).where(leases.c.pipeline == pipeline))
+        if holder is not None and _dead_here(holder):
+            # A SQLite file lives on one host: a holder process that no longer exists there released its
+            # lease by dying, so the restarted bot need not wait for the lease to run out.
+            conn.execute(_mine(sa.delete(leases), pipeline, holder))
         conn.execute(take)
         holder = conn.scalar(sa.select(leases.c.owner).where(leases.c.pipeline == pipeline))
     return holder == owner
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether the owner (``host:pid:nonce``) is a process of this host that no longer runs."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, as another user
+    return False
 
 
 def _extend(

@@ -17,9 +17,11 @@ from promoter.config import loading
 from promoter.config.problems import ConfigError
 from promoter.core.model import Pipeline, Promotion, Step
 from promoter.engine import proposals, scheduler
+from promoter.engine.health import Health
 from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
 from promoter.errors import PromoterError
+from promoter.sandbox.serving import Server
 from promoter.yamledit import diffs
 
 REFUSED = 2
@@ -58,6 +60,15 @@ def runtime(config: loading.Config) -> Iterator[Runtime]:
         sys.exit(FAILED)
 
 
+def _listen(health: Health, listen: str) -> Server:
+    host, _, port = listen.rpartition(":")
+    try:
+        return Server(health.app(), port=int(port), host=host or "0.0.0.0").start()  # noqa: S104 - a pod's port
+    except (ValueError, OSError) as exc:
+        click.echo(f"promoter: cannot listen on {listen!r}: {exc}", err=True)
+        sys.exit(REFUSED)
+
+
 def pipeline_of(config: loading.Config, name: str) -> Pipeline:
     try:
         return config.pipeline(name)
@@ -70,12 +81,21 @@ def pipeline_of(config: loading.Config, name: str) -> Pipeline:
 @click.command()
 @config_option
 @click.option("--once", is_flag=True, help="One reconcile pass over every pipeline, then exit.")
-def run(config: Path | None, once: bool) -> None:
+@click.option(
+    "--listen", default=None, metavar="[HOST]:PORT", help="Serve /healthz, /readyz and /metrics there (e.g. :8080)."
+)
+def run(config: Path | None, once: bool, listen: str | None) -> None:
     """The bot: reconcile every pipeline at the configured interval (or once)."""
     loaded = load(config)
     with runtime(loaded) as rt:
         if not once:
-            scheduler.serve(rt, loaded.settings.reconcile_interval)
+            health = Health(loaded.settings.reconcile_interval)
+            server = _listen(health, listen) if listen else None
+            try:
+                scheduler.serve(rt, loaded.settings.reconcile_interval, health)
+            finally:
+                if server is not None:
+                    server.stop()
             return
         results = reconcile_all(rt)
         for result in results:

@@ -1,17 +1,46 @@
 """``promoter``: the command-line entry point (DESIGN.md §12).
 
 Exit codes: 0 done, 1 failure, 2 refused (bad input; the message names file, line and reason).
+Each command's module is imported only when that command runs: ``promoter edit`` should not pay a second
+of start-up for the bot's adapters (SQLAlchemy, PyGithub, httpx).
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from promoter import __version__
-from promoter.cli import bot, demo, edit, logs, sandbox, validate
+from promoter.cli import logs
+
+COMMANDS = {
+    "edit": "promoter.cli.edit:edit",
+    "validate": "promoter.cli.validate:validate",
+    "plan": "promoter.cli.bot:plan",
+    "run": "promoter.cli.bot:run",
+    "start": "promoter.cli.bot:start",
+    "status": "promoter.cli.bot:status",
+    "sandbox": "promoter.cli.sandbox:sandbox",
+    "demo": "promoter.cli.demo:demo",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, name = target.partition(":")
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="promoter")
 @click.option(
     "--log-level", type=click.Choice(logs.LEVELS), envvar="PROMOTER_LOG_LEVEL", default="info", show_default=True
@@ -20,10 +49,6 @@ from promoter.cli import bot, demo, edit, logs, sandbox, validate
 def cli(log_level: str, log_json: bool) -> None:
     """promoter: promotes versions through environments by pull requests on a GitOps config repo."""
     logs.configure(log_level, json=log_json)
-
-
-for command in (edit.edit, validate.validate, bot.plan, bot.run, bot.start, bot.status, sandbox.sandbox, demo.demo):
-    cli.add_command(command)
 
 
 def main() -> None:

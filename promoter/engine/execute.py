@@ -8,7 +8,7 @@ import structlog
 
 from promoter.core import texts
 from promoter.core.actions import Action, Comment, MergePR, OpenRevertPR, OpenStepPR, Record, RefreshApps, SetStatus
-from promoter.core.model import Pipeline
+from promoter.core.model import Pipeline, StepState
 from promoter.core.snapshot import Snapshot
 from promoter.engine.runtime import Runtime
 from promoter.errors import PermanentError
@@ -27,8 +27,9 @@ def execute(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, actions: tuple[
     recorded = False
     for action in actions:
         try:
+            before = snapshot
             snapshot, changed = _apply(rt, pipeline, snapshot, action)
-            rt.faults.reached(type(action).__name__)
+            rt.faults.reached(*_points(pipeline, before, type(action).__name__))
         except PermanentError as exc:
             log.warning("action_failed", pipeline=pipeline.name, action=type(action).__name__, error=str(exc))
             return Outcome(dataclasses.replace(snapshot, failure=str(exc)), recorded)
@@ -47,7 +48,7 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
             rt.repo.fetch(action.base_branch)
             message = texts.commit_message(action.title, f"Promotes {pipeline.name} ({action.key.promotion}).")
             head = rt.repo.commit_edit(action.branch, action.base_sha, action.changes, message, action.trailers)
-            rt.faults.reached("OpenStepPR.pushed")
+            rt.faults.reached(*_points(pipeline, snapshot, "OpenStepPR.pushed"))
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
             rt.forge.set_status(head, "pending", "waiting for the merge policy")
             return dataclasses.replace(snapshot, pr=pr), False
@@ -58,7 +59,7 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
         case OpenRevertPR():
             rt.repo.fetch(action.base_branch)
             result = rt.repo.revert(action.branch, action.base_branch, action.merge_sha, action.title, action.trailers)
-            rt.faults.reached("OpenRevertPR.pushed")
+            rt.faults.reached(*_points(pipeline, snapshot, "OpenRevertPR.pushed"))
             if result.sha is None:
                 raise PermanentError(f"nothing to revert: {action.merge_sha[:12]} is already undone on the base branch")
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
@@ -85,3 +86,10 @@ def _merged(snapshot: Snapshot, number: int, sha: str) -> Snapshot:
         revert = dataclasses.replace(snapshot.revert_pr, merged=True, state="closed", merge_sha=sha)
         return dataclasses.replace(snapshot, revert_pr=revert)
     return snapshot
+
+
+def _points(pipeline: Pipeline, snapshot: Snapshot, name: str) -> tuple[str, ...]:
+    """A fault point by name, by name in a stage (``MergePR@prod``), and during a revert (``MergePR@revert``)."""
+    stage = pipeline.stage(snapshot.step.key.stage).name
+    reverting = snapshot.step.state is StepState.REVERTING
+    return (name, f"{name}@{stage}", *((f"{name}@revert",) if reverting else ()))

@@ -1,11 +1,12 @@
 """Fault injection for crash-consistency drills: die (SIGKILL) right after a chosen action.
 
 ``PROMOTER_FAULT_AFTER=MergePR`` (read once by the command line) makes the bot kill itself right after it
-has merged a PR, before it records anything; ``MergePR:2`` after the second merge. Points are the action
-names (``Record``, ``OpenStepPR``, ``MergePR``, ``OpenRevertPR``, ``RefreshApps``, ``Comment``,
-``SetStatus``) and the moments inside an action where a crash hurts most (``OpenStepPR.pushed``,
-``OpenRevertPR.pushed``: the branch is pushed, the PR not opened yet). Restarted, the bot must finish the
-promotion with nothing lost and nothing duplicated. Unset, this costs one dictionary lookup per action.
+has merged a PR, before it records anything; ``MergePR:2`` after its second merge in that process. Points
+are the action names (``Record``, ``OpenStepPR``, ``MergePR``, ``OpenRevertPR``, ``RefreshApps``,
+``Comment``, ``SetStatus``) and the moments inside an action where a crash hurts most
+(``OpenStepPR.pushed``, ``OpenRevertPR.pushed``: the branch is pushed, the PR not opened yet); each also
+by stage (``MergePR@prod``) and during a revert (``MergePR@revert``). Restarted, the bot must finish the
+promotion with nothing lost and nothing duplicated. Unset, this costs a comparison per action.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ class Faults:
         point, _, nth = text.partition(":")
         return cls(point, int(nth) if nth else 1)
 
-    def reached(self, point: str) -> None:
-        if point != self.point:
+    def reached(self, *points: str) -> None:
+        if self.point is None or self.point not in points:
             return
         self._seen += 1
         if self._seen == self.nth:

@@ -9,13 +9,14 @@ from types import FrameType
 import structlog
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from promoter.engine.health import Health
 from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
 
 log = structlog.get_logger("promoter.scheduler")
 
 
-def serve(rt: Runtime, interval: dt.timedelta, max_passes: int | None = None) -> None:
+def serve(rt: Runtime, interval: dt.timedelta, health: Health | None = None, max_passes: int | None = None) -> None:
     """Reconcile every ``interval`` until SIGINT/SIGTERM (or ``max_passes``, for tests)."""
     scheduler = BlockingScheduler(timezone=dt.UTC)
     passes = 0
@@ -23,7 +24,9 @@ def serve(rt: Runtime, interval: dt.timedelta, max_passes: int | None = None) ->
     def tick() -> None:
         nonlocal passes
         try:
-            reconcile_all(rt)
+            results = reconcile_all(rt)
+            if health is not None:
+                health.observe(results)
         except Exception as exc:  # the top-level loop: log it, keep the daemon alive
             log.exception("reconcile_failed", error=str(exc))
         passes += 1

@@ -129,8 +129,11 @@ def test_a_persons_commit_on_the_bots_branch_is_respected(make_world: Callable[.
 def test_a_revert_that_conflicts_with_a_persons_commit_asks_for_help(world: World) -> None:
     promotion = world.start("1.6.0-bad")
     world.drive(promotion.id, until=lambda p, s: s.state is StepState.MERGED)
-    hotfix = REPO_FILES["envs/staging/deployment.yaml"].replace("app:1.0.0", "app:1.6.1-hotfix")
-    person = world.person_commit("main", "envs/staging/deployment.yaml", hotfix.encode(), "hotfix by hand")
+    # A person edits the same line (the image stays the bad one, so the step still fails).
+    hotfix = REPO_FILES["envs/staging/deployment.yaml"].replace(
+        "app:1.0.0   # promoted", "app:1.6.0-bad   # pinned by hand"
+    )
+    person = world.person_commit("main", "envs/staging/deployment.yaml", hotfix.encode(), "pin by hand")
     done = world.drive(promotion.id)
     assert done.phase is Phase.FAILED
     assert "needs a person" in done.reason

@@ -164,6 +164,12 @@ class World:
             self._runtime = wiring.runtime(loading.load(self.config), self.env)
         return self._runtime
 
+    def restart(self) -> None:
+        """Forget the runtime, as a restarted bot would: only the store, the clone and the forge remain."""
+        if self._runtime is not None:
+            self._runtime.close()
+        self._runtime = None
+
     def start(self, version: str) -> Promotion:
         return self.rt.store.create_promotion("app", version, self.rt.clock.now())
 

@@ -22,6 +22,8 @@ def routes() -> list[Route]:
         endpoint.route("POST", f"{REPO}/statuses/{{sha}}", create_status),
         endpoint.route("GET", f"{REPO}/commits/{{ref}}/status", combined_status),
         endpoint.route("GET", f"{REPO}/commits/{{ref}}/statuses", list_statuses),
+        # The legacy spelling that GitHub still serves and PyGithub's Commit.get_statuses() uses.
+        endpoint.route("GET", f"{REPO}/statuses/{{ref}}", list_statuses),
         endpoint.route("POST", f"{REPO}/check-runs", create_check_run),
         endpoint.route("GET", f"{REPO}/check-runs/{{check_run_id}}", get_check_run),
         endpoint.route("PATCH", f"{REPO}/check-runs/{{check_run_id}}", update_check_run),
