@@ -128,3 +128,17 @@ def test_contains(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
     merge = _merge_branch(origin, fast_tmp, repo, "image: app:2\r\nreplicas: 1\r\n")
     assert repo.contains(merge, base)
     assert not repo.contains(base, merge)  # fetched on demand when unknown
+
+
+def test_the_fast_revert_equals_git_revert(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    merge = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 1\r\n")
+    work = fast_tmp / "merger"
+    (work / "other.yaml").write_text("later: true\n")  # a later commit on another file
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "later")
+    git(work, "push", "-q", "origin", "main")
+    repo.fetch("main")
+    result = repo.revert("fast-revert", "main", merge, "revert it", TRAILERS)
+    assert result.sha is not None and not result.conflicts
+    git(work, "revert", "--no-edit", "-m", "1", merge)
+    assert git(origin, "rev-parse", f"{result.sha}^{{tree}}") == git(work, "rev-parse", "HEAD^{tree}")
