@@ -22,10 +22,13 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: system $(STAMP)
+	$(BIN)/pytest -q tests/core --cov=promoter.core --cov-branch --cov-fail-under=100 --cov-report=term-missing:skip-covered
 	$(BIN)/pytest
 
-perf: $(STAMP) ## benchmarks: print figures, assert nothing
+perf: system $(STAMP) ## benchmarks: print figures, assert nothing
 	$(BIN)/python -m tests.perf.bench_edit
+	$(BIN)/python -m tests.perf.bench_git
+	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_reaction
 
 system:
 	./scripts/system-packages

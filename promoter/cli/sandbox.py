@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import signal
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -63,6 +64,7 @@ def up(
         with stack.Stack(bare, repository, scenario) as running:
             for name, value in running.environment().items():
                 click.echo(f"export {name}={shlex.quote(value)}")
+            sys.stdout.flush()  # the lines are read while the sandbox keeps serving (often from a file)
             click.echo(f"# GitHub sandbox {running.github.url}, Argo CD simulator {running.argocd_url}", err=True)
             click.echo(f"# serving {source} as {repository}; Ctrl-C stops", err=True)
             _wait_for_signal()

@@ -20,6 +20,7 @@ crash between an action and its record loses nothing; the next pass observes wha
 from __future__ import annotations
 
 import dataclasses
+from typing import assert_never
 
 from promoter.core import texts
 from promoter.core.actions import (
@@ -39,12 +40,12 @@ from promoter.core.model import (
     Phase,
     Pipeline,
     Promotion,
-    Stage,
     Step,
     StepState,
     branch_name,
     revert_branch_name,
 )
+from promoter.core.pullrequest import PullRequest
 from promoter.core.snapshot import Snapshot
 from promoter.core.verification import Observed, Verdict, judge, judge_app
 
@@ -60,12 +61,8 @@ def decide(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Acti
             return _progress(pipeline, promotion, snapshot)
         case Phase.SUCCEEDED | Phase.FAILED | Phase.ABORTED:
             return ()
-
-
-def steps_in(stage: Stage) -> int:
-    """How many steps (PRs) a stage takes. Rolling: one (set the version everywhere, verify, soak)."""
-    del stage
-    return 1
+        case unreachable:
+            assert_never(unreachable)
 
 
 # helpers that build records -------------------------------------------------------------------------
@@ -138,6 +135,8 @@ def _progress(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> A
             return _reverted(pipeline, promotion, snapshot)
         case StepState.STUCK:
             return _stuck(pipeline, promotion, snapshot)
+        case unreachable:
+            assert_never(unreachable)
 
 
 def _planned(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
@@ -159,7 +158,7 @@ def _planned(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Ac
             )
             return (_record(step=merged, events=(event,)), RefreshApps(stage.applications))
         if pr.closed_unmerged:
-            return _aborted(pipeline, promotion, snapshot, f"#{pr.number} was closed without merging")
+            return _aborted(pipeline, promotion, snapshot, pr)
         opened = dataclasses.replace(step, state=StepState.OPEN, pr_number=pr.number)
         event = _event(pipeline, promotion, snapshot, "step_pr_opened", f"#{pr.number} opened", url=pr.url)
         reason = f"{stage.name}: #{pr.number} open"
@@ -217,7 +216,7 @@ def _open(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actio
             ),
         )
     if pr.closed_unmerged:
-        return _aborted(pipeline, promotion, snapshot, f"#{pr.number} was closed without merging")
+        return _aborted(pipeline, promotion, snapshot, pr)
     if snapshot.failure is not None:
         return _failed_before_merge(pipeline, promotion, snapshot, snapshot.failure)
     if len(snapshot.approvals) < stage.merge.approvals:
@@ -264,12 +263,15 @@ def _merged(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Act
             actions: list[Action] = [
                 _record(_moved(promotion, snapshot, reason=f"{stage.name}: verified{soak}"), verified, (event,))
             ]
-            if step.merge_sha:
-                actions.append(SetStatus(step.merge_sha, "success", f"{stage.name}: verified on Argo CD"))
-            if step.pr_number:
-                lines = [f"{a}: Synced and Healthy at the merge commit" for a in stage.applications]
-                actions.append(Comment(step.pr_number, texts.STATUS_MARKER, texts.status_comment("verified", lines)))
+            # a Merged step knows its PR and its merge
+            assert step.merge_sha is not None
+            assert step.pr_number is not None
+            actions.append(SetStatus(step.merge_sha, "success", f"{stage.name}: verified on Argo CD"))
+            lines = [f"{a}: Synced and Healthy at the merge commit" for a in stage.applications]
+            actions.append(Comment(step.pr_number, texts.STATUS_MARKER, texts.status_comment("verified", lines)))
             return tuple(actions)
+        case unreachable:
+            assert_never(unreachable)
 
 
 def _verified(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
@@ -289,8 +291,7 @@ def _verified(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> A
 
 def _advance(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
     stage = pipeline.stage(promotion.stage)
-    if promotion.step + 1 < steps_in(stage):
-        return (_record(_moved(promotion, snapshot, step=promotion.step + 1)),)
+    # Rolling stages take one step; strategies with several steps per stage will move `promotion.step` here.
     if promotion.stage + 1 < len(pipeline.stages):
         following = pipeline.stage(promotion.stage + 1)
         event = _event(pipeline, promotion, snapshot, "stage_done", f"{stage.name} done; next: {following.name}")
@@ -317,14 +318,16 @@ def _fail(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: 
     }
     failing = dataclasses.replace(step, state=StepState.REVERTING, failure=reason)
     event = Event(pipeline.name, promotion.id, snapshot.now, "step_failed", reason, evidence)
-    actions: list[Action] = [_record(_moved(promotion, snapshot, reason=f"reverting: {reason}"), failing, (event,))]
-    if step.merge_sha:
-        actions.append(SetStatus(step.merge_sha, "failure", reason[:140]))
-    if step.pr_number:
-        lines = [f"**failed**: {reason}", "reverting this change; the version goes on hold"]
-        lines += [f"`{name}`: {_evidence(o)}" for name, o in sorted(snapshot.apps.items())]
-        actions.append(Comment(step.pr_number, texts.STATUS_MARKER, texts.status_comment("failed", lines)))
-    return tuple(actions)
+    # only a merged step fails this way
+    assert step.merge_sha is not None
+    assert step.pr_number is not None
+    lines = [f"**failed**: {reason}", "reverting this change; the version goes on hold"]
+    lines += [f"`{name}`: {_evidence(o)}" for name, o in sorted(snapshot.apps.items())]
+    return (
+        _record(_moved(promotion, snapshot, reason=f"reverting: {reason}"), failing, (event,)),
+        SetStatus(step.merge_sha, "failure", reason[:140]),
+        Comment(step.pr_number, texts.STATUS_MARKER, texts.status_comment("failed", lines)),
+    )
 
 
 def _evidence(observed: Observed) -> str:
@@ -390,13 +393,12 @@ def _reverted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> A
     reason = f"{pipeline.stage(promotion.stage).name} failed and was reverted: {step.failure or 'failed'}"
     hold = Hold(pipeline.name, promotion.version, step.failure or "failed", snapshot.now)
     event = _event(pipeline, promotion, snapshot, "promotion_failed", reason, held=True)
-    actions: list[Action] = [
-        _record(_moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,))
-    ]
-    if step.revert_pr_number:
-        lines = [f"reverted by #{step.revert_pr_number} (merged)", f"`{promotion.version}` is on hold"]
-        actions.append(Comment(step.revert_pr_number, texts.STATUS_MARKER, texts.status_comment("reverted", lines)))
-    return tuple(actions)
+    assert step.revert_pr_number is not None  # Reverted is recorded with its merged revert PR
+    lines = [f"reverted by #{step.revert_pr_number} (merged)", f"`{promotion.version}` is on hold"]
+    return (
+        _record(_moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,)),
+        Comment(step.revert_pr_number, texts.STATUS_MARKER, texts.status_comment("reverted", lines)),
+    )
 
 
 def _stuck_now(
@@ -431,10 +433,12 @@ def _failed_before_merge(pipeline: Pipeline, promotion: Promotion, snapshot: Sna
     return (_record(_moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,)),)
 
 
-def _aborted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: str) -> Actions:
+def _aborted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, pr: PullRequest) -> Actions:
+    """A person closed the step's PR without merging it: stop, say so on the PR."""
+    reason = f"#{pr.number} was closed without merging"
     event = _event(pipeline, promotion, snapshot, "promotion_aborted", reason)
-    actions: list[Action] = [_record(_moved(promotion, snapshot, phase=Phase.ABORTED, reason=reason), events=(event,))]
-    if snapshot.pr is not None:
-        lines = [f"**aborted**: {reason}", "promoter stopped this promotion; start it again with `promoter start`"]
-        actions.append(Comment(snapshot.pr.number, texts.STATUS_MARKER, texts.status_comment("aborted", lines)))
-    return tuple(actions)
+    lines = [f"**aborted**: {reason}", "promoter stopped this promotion; start it again with `promoter start`"]
+    return (
+        _record(_moved(promotion, snapshot, phase=Phase.ABORTED, reason=reason), events=(event,)),
+        Comment(pr.number, texts.STATUS_MARKER, texts.status_comment("aborted", lines)),
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
+from typing import assert_never
 
 from promoter.core.appstatus import AppStatus, Health, OperationPhase, SyncStatus
 
@@ -69,6 +70,8 @@ def judge_app(observed: Observed) -> tuple[Verdict, str]:
             return Verdict.WAITING, f"{s.name}: Suspended (a paused rollout)"
         case Health.PROGRESSING | Health.MISSING | Health.UNKNOWN:
             return Verdict.WAITING, f"{s.name}: {s.health.value}"
+        case unreachable:
+            assert_never(unreachable)
 
 
 def judge(apps: Mapping[str, Observed]) -> Judgement:

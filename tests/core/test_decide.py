@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from promoter.core import texts
 from promoter.core.actions import (
     Action,
     Comment,
@@ -20,7 +21,7 @@ from promoter.core.actions import (
 )
 from promoter.core.appstatus import Health, OperationPhase
 from promoter.core.decide import decide
-from promoter.core.model import Phase, Promotion, StepState
+from promoter.core.model import Phase, Promotion, StepState, branch_name, promotion_id, revert_branch_name
 from promoter.core.snapshot import Proposal, Snapshot
 from tests.core.builders import MERGE, PIPELINE, at, observed, pr, promotion, step
 
@@ -344,3 +345,27 @@ def test_refresh_names_every_application_of_the_stage() -> None:
     )
     refresh = next(a for a in actions if isinstance(a, RefreshApps))
     assert refresh.names == ("guestbook-prod", "guestbook-prod-eu")
+
+
+def test_verified_soak_ends_without_a_fresh_observation() -> None:
+    actions = decide(PIPELINE, promotion(), Snapshot(at(61), verified_step))
+    assert step_state(actions) is StepState.DONE
+
+
+def test_model_helpers() -> None:
+    assert promotion_id("1.5.0", 2) == "1.5.0-2"
+    assert promotion_id("sha256:ab/cd", 1) == "sha256-ab-cd-1"
+    assert promotion_id("///", 3) == "version-3"
+    key = promotion().key()
+    assert branch_name("app", key) == "promoter/app/1.5.0-1/0-0"
+    assert revert_branch_name("app", key) == "promoter/app/1.5.0-1/0-0-revert"
+    assert Phase.SUCCEEDED.finished and not Phase.PROGRESSING.finished
+    assert pr().open and not pr(state="closed").open
+    assert pr(state="closed").closed_unmerged and not pr(state="closed", merged=True).closed_unmerged
+
+
+def test_commit_message_and_markers() -> None:
+    assert texts.commit_message("title", "body") == "title\n\nbody"
+    key = promotion().key()
+    assert texts.marker("app", key) != texts.marker("app", key, "revert")
+    assert texts.trailers("app", key, "revert")[1] == ("Promoter-Step", "0-0-revert")
