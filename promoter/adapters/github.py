@@ -25,7 +25,7 @@ class GitHubForge:
         self,
         api_url: str,
         repository: str,
-        token: str,
+        auth: github.Auth.Auth,
         bot_login: str | None = None,
         timeout: float = 15,
         write_spacing: float = 0.0,
@@ -37,7 +37,7 @@ class GitHubForge:
         # unless asked for. lazy: objects fetched by number are not loaded until read (fewer requests).
         self._gh = github.Github(
             base_url=api_url.rstrip("/"),
-            auth=github.Auth.Token(token),
+            auth=auth,
             timeout=int(timeout),
             retry=None,
             seconds_between_requests=None,
@@ -172,3 +172,14 @@ def _view(pr: GitHubPullRequest) -> PullRequest:
 def _message(exc: github.GithubException) -> str:
     data = exc.data if isinstance(exc.data, dict) else {}
     return str(data.get("message") or exc)[:300]
+
+
+def token_auth(token: str) -> github.Auth.Auth:
+    return github.Auth.Token(token)
+
+
+def app_auth(api_url: str, app_id: int, installation_id: int, private_key: str) -> github.Auth.AppInstallationAuth:
+    """A GitHub App installation: PyGithub signs the JWT and renews the installation token before it expires."""
+    app = github.Auth.AppAuth(app_id, private_key)
+    installation = github.GithubIntegration(auth=app, base_url=api_url.rstrip("/"))
+    return installation.get_github_for_installation(installation_id).requester.auth  # type: ignore[return-value]

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import github
+
+from promoter.adapters import github as github_adapter
 from promoter.adapters.argocd import ArgoCD
 from promoter.adapters.github import GitHubForge
 from promoter.adapters.gitrepo import GitRepo
 from promoter.adapters.store import SQLStore
 from promoter.config import loading, secrets
-from promoter.config.settings import Settings
+from promoter.config.settings import ForgeSettings, Settings
 from promoter.engine.faults import Faults
 from promoter.engine.runtime import Runtime
 
@@ -49,17 +52,27 @@ def store(settings: Settings, environ: Mapping[str, str]) -> SQLStore:
     return SQLStore(url if isinstance(url, str) else secrets.resolve(url, environ).reveal())
 
 
+def forge_auth(forge: ForgeSettings, environ: Mapping[str, str]) -> tuple[github.Auth.Auth, Callable[[], str]]:
+    """PyGithub's auth, and the token git uses over HTTPS (an App's installation token is renewed)."""
+    if forge.app is not None:
+        key = secrets.resolve(forge.app.private_key, environ).reveal()
+        installation = github_adapter.app_auth(forge.api_url, forge.app.id, forge.app.installation_id, key)
+        return installation, lambda: installation.token
+    assert forge.token is not None
+    token = secrets.resolve(forge.token, environ).reveal()
+    return github_adapter.token_auth(token), lambda: token
+
+
 def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) -> Runtime:
     environ = os.environ if environ is None else environ
     settings = with_overrides(config.settings, environ)
     forge = settings.forge
     clone = settings.state_dir / "repos" / f"{forge.owner}__{forge.name}"
+    auth, token = forge_auth(forge, environ)
     return Runtime(
         store=store(settings, environ),
-        forge=GitHubForge(
-            forge.api_url, forge.repository, secrets.resolve(forge.token, environ).reveal(), forge.bot_login
-        ),
-        repo=GitRepo(forge.clone_url, clone, (settings.git.author_name, settings.git.author_email)),
+        forge=GitHubForge(forge.api_url, forge.repository, auth, forge.bot_login),
+        repo=GitRepo(forge.clone_url, clone, (settings.git.author_name, settings.git.author_email), token=token),
         deployments=ArgoCD(
             settings.argocd.url,
             secrets.resolve(settings.argocd.token, environ).reveal(),

@@ -67,13 +67,33 @@ StoreUrl = Annotated[
 # promoter.yaml ------------------------------------------------------------------------------------
 
 
+class GitHubAppModel(_Model):
+    """A GitHub App installation: promoter signs a JWT with the key and uses installation tokens."""
+
+    id: pydantic.PositiveInt
+    installation_id: pydantic.PositiveInt
+    private_key: SecretRefModel  # the PEM the App's settings page generated
+
+    def to_settings(self, directory: Path) -> settings.GitHubAppSettings:
+        return settings.GitHubAppSettings(self.id, self.installation_id, self.private_key.to_ref(directory))
+
+
 class ForgeModel(_Model):
     type: Literal["github"] = "github"
     api_url: fields.HttpUrl = "https://api.github.com"
     repository: fields.Repository
     clone_url: fields.HttpUrl | None = None
-    token: SecretRefModel
+    token: SecretRefModel | None = None
+    app: GitHubAppModel | None = None
     bot_login: fields.Text | None = None
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> Self:
+        if (self.token is None) == (self.app is None):
+            raise fields.refuse(
+                "credential", "give either token: {env: NAME} or app: {id, installation_id, private_key}"
+            )
+        return self
 
     def to_settings(self, directory: Path) -> settings.ForgeSettings:
         return settings.ForgeSettings(
@@ -81,7 +101,8 @@ class ForgeModel(_Model):
             api_url=self.api_url.rstrip("/"),
             repository=self.repository,
             clone_url=self.clone_url or f"https://github.com/{self.repository}.git",
-            token=self.token.to_ref(directory),
+            token=self.token.to_ref(directory) if self.token is not None else None,
+            app=self.app.to_settings(directory) if self.app is not None else None,
             bot_login=self.bot_login,
         )
 

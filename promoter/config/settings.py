@@ -19,13 +19,21 @@ class ForgeType(enum.Enum):
 
 
 @dataclasses.dataclass(frozen=True)
+class GitHubAppSettings:
+    id: int
+    installation_id: int
+    private_key: secrets.SecretRef
+
+
+@dataclasses.dataclass(frozen=True)
 class ForgeSettings:
     repository: str  # owner/name of the config repo
-    token: secrets.SecretRef
+    token: secrets.SecretRef | None  # exactly one of token and app
     clone_url: str  # default https://github.com/<repository>.git
     type: ForgeType = ForgeType.GITHUB
     api_url: str = "https://api.github.com"
     bot_login: str | None = None  # the bot's own login: its comments and reviews are ignored
+    app: GitHubAppSettings | None = None
 
     @property
     def owner(self) -> str:

@@ -94,6 +94,13 @@ class Accounts:
     def by_token(self, token: str) -> User | None:
         return self._by_token.get(token)
 
+    def grant(self, token: str, login: str) -> None:
+        """Another token for an existing user (a GitHub App's installation token acts as its bot user)."""
+        user = self.by_login(login)
+        if user is None:
+            raise KeyError(login)
+        self._by_token[token] = user
+
     def by_login(self, login: str) -> User | None:
         """Logins are case-insensitive on GitHub."""
         return self._by_login.get(login.lower())

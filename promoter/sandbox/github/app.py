@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from promoter.sandbox.github import errors, forge
-from promoter.sandbox.github.routes import admin, checks, comments, git, issues, labels, pulls, repos, reviews, writes
+from promoter.sandbox.github.routes import (
+    admin,
+    apps,
+    checks,
+    comments,
+    git,
+    issues,
+    labels,
+    pulls,
+    repos,
+    reviews,
+    writes,
+)
 
 
-def create_app(hub: forge.Forge) -> Starlette:
+def create_app(hub: forge.Forge, github_apps: Iterable[apps.App] = ()) -> Starlette:
     """The sandbox's ASGI app serving ``hub``; serve it with :class:`promoter.sandbox.serving.Server`."""
     # Order matters where a "/"-spanning parameter could swallow a suffix: ``commits/{ref}`` (in git) must
     # come after ``commits/{ref}/status`` and ``commits/{ref}/check-runs`` (in checks).
     routes = [
+        *apps.routes(),
         *admin.routes(),
         *repos.routes(),
         *checks.routes(),
@@ -29,6 +44,7 @@ def create_app(hub: forge.Forge) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _unknown})
     app.state.forge = hub
+    app.state.apps = {github_app.id: github_app for github_app in github_apps}
     return app
 
 

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from promoter.sandbox import serving
 from promoter.sandbox.github import accounting, accounts, app, forge, repository, state
+from promoter.sandbox.github.routes import apps
 
 
 class GitHubSandbox:
@@ -44,6 +45,7 @@ class GitHubSandbox:
         git_timeout: float = 30.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        github_apps: Iterable[apps.App] = (),
     ) -> None:
         owner, slash, name = full_name.partition("/")
         if not slash or not owner or not name or "/" in name:
@@ -60,7 +62,7 @@ class GitHubSandbox:
             clone_url=clone_url,
             merge_methods=frozenset(merge_methods),
         )
-        self.app: Starlette = app.create_app(self.forge)
+        self.app: Starlette = app.create_app(self.forge, github_apps)
         self._host, self._port = host, port
         self._server: serving.Server | None = None
 
