@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import os
 import subprocess
-import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -130,8 +130,17 @@ class GitRepo:
             return None
 
     def branch_head(self, branch: str) -> str | None:
-        sha = self._git("rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{branch}^{{commit}}", check=False)
-        return sha or None
+        """The remote branch's sha as of the last fetch, read from the ref files (no process started)."""
+        ref = f"refs/remotes/origin/{branch}"
+        git_dir = Path(self.repo.git_dir)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return (git_dir / ref).read_text().strip() or None
+        with contextlib.suppress(FileNotFoundError):
+            for line in (git_dir / "packed-refs").read_text().splitlines():
+                sha, _, name = line.partition(" ")
+                if name == ref:
+                    return sha
+        return None
 
     def contains(self, descendant: str, ancestor: str) -> bool:
         status = self._status("merge-base", "--is-ancestor", ancestor, descendant)
@@ -154,8 +163,7 @@ class GitRepo:
         if existing is not None:
             return existing
         tree = self._tree_with(base_sha, changes)
-        commit = self._git("commit-tree", tree, "-p", base_sha, "-m", _with_trailers(message, trailers))
-        return self._push(commit, branch)
+        return self._push(self._commit(tree, base_sha, _with_trailers(message, trailers)), branch)
 
     def _tree_with(self, base_sha: str, changes: Sequence[FileChange]) -> str:
         """The root tree of ``base_sha`` with the changed files: only the trees on their paths are rewritten."""
@@ -180,12 +188,22 @@ class GitRepo:
                 oid = gittrees.object_id("tree", bodies[directory], algorithm)
                 trees[parent] = [e for e in trees[parent] if e.name != name]
                 trees[parent].append(gittrees.Entry(gittrees.DIRECTORY, name, oid))
-        root = gittrees.object_id("tree", bodies[""], algorithm).hex()
-        self._write_objects("blob", list(blobs.values()))
-        written = self._write_objects("tree", [bodies[d] for d in directories])
-        if root not in written:
-            raise PermanentError("internal check failed: git computed another tree id than promoter")
-        return root
+        objects = os.path.join(self.repo.git_dir, "objects")
+        for data in blobs.values():
+            gittrees.write_loose(objects, "blob", data, algorithm)
+        for directory in directories:
+            gittrees.write_loose(objects, "tree", bodies[directory], algorithm)
+        return gittrees.object_id("tree", bodies[""], algorithm).hex()
+
+    def _commit(self, tree: str, parent: str, message: str) -> str:
+        """Write the commit object (what ``git commit-tree`` does, without starting a process)."""
+        name, email = self._author
+        clean = "".join(c for c in name if c not in "<>\n") or "promoter"
+        ident = f"{clean} <{email.strip('<>')}> {int(time.time())} +0000"
+        objects = os.path.join(self.repo.git_dir, "objects")
+        return gittrees.write_loose(
+            objects, "commit", gittrees.commit_body(tree, parent, ident, message), self._object_format()
+        )
 
     def _read_trees(self, base_sha: str, directories: list[str], width: int) -> dict[str, list[gittrees.Entry]]:
         """Each directory's entries at ``base_sha`` (empty for a directory that does not exist yet)."""
@@ -213,28 +231,6 @@ class GitRepo:
             trees[directory] = gittrees.parse(out[position : position + size], width)
             position += size + 1
         return trees
-
-    def _write_objects(self, kind: str, bodies: list[bytes]) -> set[str]:
-        """Write objects of one kind with one git process; return their ids."""
-        with tempfile.TemporaryDirectory(dir=self.repo.git_dir, prefix="promoter-objects-") as scratch:
-            names = []
-            for i, body in enumerate(bodies):
-                name = os.path.join(scratch, str(i))
-                with open(name, "wb") as handle:
-                    handle.write(body)
-                names.append(name)
-            result = subprocess.run(
-                ["git", "hash-object", "-w", "--no-filters", "-t", kind, "--stdin-paths"],
-                cwd=self.path,
-                input="\n".join(names) + "\n",
-                capture_output=True,
-                text=True,
-                timeout=self._timeout,
-                check=False,
-            )
-        if result.returncode != 0:
-            raise TemporaryError(f"git hash-object failed: {result.stderr.strip()[:500]}")
-        return set(result.stdout.split())
 
     def _object_format(self) -> str:
         if self._format is None:
@@ -307,7 +303,7 @@ class GitRepo:
                 return None
             changes.append(FileChange(path, text))
         tree = self._tree_with(head, changes)
-        return self._git("commit-tree", tree, "-p", head, "-m", _with_trailers(message, trailers))
+        return self._commit(tree, head, _with_trailers(message, trailers))
 
     def _push(self, commit: str, branch: str) -> str:
         if self._status("push", "--quiet", "origin", f"{commit}:refs/heads/{branch}") != 0:

@@ -8,8 +8,12 @@ trees along the changed paths, replaces the entries, and writes the new trees: o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import os
+import tempfile
+import zlib
 
 DIRECTORY = "40000"
 FILE = "100644"
@@ -52,3 +56,35 @@ def parents(path: str) -> list[str]:
     """The directories above a file, root first: ``a/b/c.yaml`` -> ``["", "a", "a/b"]``."""
     parts = path.split("/")[:-1]
     return ["", *("/".join(parts[: i + 1]) for i in range(len(parts)))]
+
+
+def write_loose(objects_dir: str, kind: str, body: bytes, algorithm: str) -> str:
+    """Store an object as git does (zlib of ``<kind> <size>\\0<body>`` at ``objects/ab/cdef...``); return its id.
+
+    Written to a temporary name and renamed, so a crash never leaves a half-written object; an object that
+    already exists is left alone (objects are immutable).
+    """
+    data = f"{kind} {len(body)}\0".encode() + body
+    oid = hashlib.new(algorithm, data).hexdigest()
+    directory = os.path.join(objects_dir, oid[:2])
+    path = os.path.join(directory, oid[2:])
+    if os.path.exists(path):
+        return oid
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix="tmp_obj_")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(zlib.compress(data, 1))
+        os.chmod(temporary, 0o444)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return oid
+
+
+def commit_body(tree: str, parent: str, ident: str, message: str) -> bytes:
+    """A commit object's body; ``ident`` is ``Name <email> <unix time> <+hhmm>``."""
+    text = f"tree {tree}\nparent {parent}\nauthor {ident}\ncommitter {ident}\n\n{message.rstrip(chr(10))}\n"
+    return text.encode("utf-8")

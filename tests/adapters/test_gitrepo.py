@@ -51,6 +51,9 @@ def test_commit_edit_pushes_a_branch_with_trailers(repo: GitRepo, origin: Path) 
     assert git(origin, "rev-parse", "refs/heads/promoter/app/1.1-1/0-0") == sha
     assert git(origin, "rev-parse", f"{sha}^") == base
     assert repo.read("envs/staging/app.yaml", sha) == text  # CRLF stored exactly
+    git(origin, "fsck", "--strict", "--no-dangling")  # the objects promoter wrote itself are sound
+    git(repo.path, "fsck", "--strict", "--no-dangling")
+    assert git(origin, "log", "-1", "--format=%an <%ae>", sha) == "promoter <promoter@example.com>"
     message = git(origin, "log", "-1", "--format=%B", sha)
     assert "Promoter-Promotion: app/1.1-1" in message and "Promoter-Step: 0-0" in message
     assert git(origin, "diff", "--name-only", base, sha) == "envs/staging/app.yaml"
@@ -142,3 +145,12 @@ def test_the_fast_revert_equals_git_revert(repo: GitRepo, origin: Path, fast_tmp
     assert result.sha is not None and not result.conflicts
     git(work, "revert", "--no-edit", "-m", "1", merge)
     assert git(origin, "rev-parse", f"{result.sha}^{{tree}}") == git(work, "rev-parse", "HEAD^{tree}")
+
+
+def test_branch_head_reads_loose_and_packed_refs(repo: GitRepo, origin: Path) -> None:
+    base = repo.fetch("main")
+    assert repo.branch_head("main") == base
+    git(repo.path, "pack-refs", "--all")
+    assert repo.branch_head("main") == base
+    assert repo.branch_head("nope") is None
+    assert repo.branch_head("main/sub") is None

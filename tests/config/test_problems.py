@@ -43,7 +43,7 @@ CASES = {
         },
         "promoter.yaml:4:3",
         "forge.tokne",
-        "unknown key (did you mean token? expected one of: type, api_url, repository, clone_url, token, bot_login)",
+        "unknown key (did you mean token? expected one of: type, api_url, repository, clone_url, token, app, bot_login)",
     ),
     "unknown-key-without-a-near-miss": Case(
         {"pipelines/web.yaml": configdir.PIPELINE + "owner: me\n"},

@@ -9,7 +9,7 @@ import pytest
 
 from promoter.sandbox.argocd import kustomize, patches
 from promoter.sandbox.argocd.applications import Source
-from promoter.sandbox.argocd.manifests import ManifestError
+from promoter.sandbox.argocd.manifests import ManifestError, load_documents
 from promoter.sandbox.argocd.rendering import Rendered, render
 
 
@@ -271,3 +271,11 @@ def test_helm_value_files_from_another_source() -> None:
     assert render(lenient, Tree(files), {"config": config}, "x").images == ("web:2",)
     unknown = Source({"path": "chart", "helm": {"valueFiles": ["$nope/values.yaml"]}})
     assert "names no source with ref 'nope'" in (render(unknown, Tree(files), {}, "x").error or "")
+
+
+def test_manifests_are_read_as_argo_cds_go_yaml_would() -> None:
+    # libyaml (YAML 1.1) refuses a ':' inside a plain scalar in a flow mapping; YAML 1.2 and Go accept it.
+    (app,) = load_documents("kind: Application\nspec:\n  source: {repoURL: https://example.com/c.git, path: a}\n", "f")
+    assert app["spec"]["source"]["repoURL"] == "https://example.com/c.git"
+    # A TAB after a value: Go and libyaml accept it.
+    assert load_documents("a: 1\t\nb: 2\n", "f") == [{"a": 1, "b": 2}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -52,10 +52,13 @@ class ResourceKey:
         return cls(group, version, str(manifest.get("kind") or ""), namespace, str(meta.get("name") or ""))
 
 
+_T = TypeVar("_T")
+
+
 def load_documents(text: str, where: str) -> list[Manifest]:
     """The mapping documents of a YAML (or JSON) file as plain JSON-like data; empty documents are skipped."""
     try:
-        loaded = list(YAML(typ="safe").load_all(text))
+        loaded = _lenient(lambda yaml: list(yaml.load_all(text)))
     except YAMLError as exc:
         raise ManifestError(f"{where}: invalid YAML: {_describe(exc)}") from None
     documents: list[Manifest] = []
@@ -126,6 +129,15 @@ def _describe(exc: YAMLError) -> str:
 def load_value(text: str, where: str) -> Any:
     """One YAML document of any shape (a JSON patch is a list), as plain data."""
     try:
-        return plain(YAML(typ="safe").load(text))
+        return plain(_lenient(lambda yaml: yaml.load(text)))
     except YAMLError as exc:
         raise ManifestError(f"{where}: invalid YAML: {_describe(exc)}") from None
+
+
+def _lenient(read: Callable[[YAML], _T]) -> _T:
+    """Read as Argo CD's Go YAML would accept it: libyaml first (fast, takes a TAB after a value), then the
+    pure YAML 1.2 parser, which takes what libyaml's 1.1 rules refuse (``{repoURL: https://...}``)."""
+    try:
+        return read(YAML(typ="safe"))
+    except YAMLError:
+        return read(YAML(typ="safe", pure=True))
