@@ -46,6 +46,7 @@ class GitRepo:
         self._timeout = timeout
         self._repo: git.Repo | None = None
         self._format: str | None = None
+        self._fetches = 0
 
     # set-up ----------------------------------------------------------------------------------------
 
@@ -112,7 +113,16 @@ class GitRepo:
         return head
 
     def _fetch(self) -> None:
-        self._git("fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*")
+        # Only what promoter reads: branch heads. No forced-update scan, no FETCH_HEAD, no tags, and no
+        # automatic maintenance on the hot path: gc runs every 50 fetches instead.
+        self._git(
+            "-c", "maintenance.auto=false", "-c", "gc.auto=0",
+            "fetch", "--quiet", "--prune", "--no-tags", "--no-show-forced-updates", "--no-write-fetch-head",
+            "origin", "+refs/heads/*:refs/remotes/origin/*",
+        )  # fmt: skip
+        self._fetches += 1
+        if self._fetches % 50 == 0:
+            self._status("gc", "--auto", "--quiet")
 
     def read(self, path: str, ref: str) -> str | None:
         """The file's text at ``ref``; None if absent (or not UTF-8, which promoter never edits)."""
