@@ -12,10 +12,13 @@ Creating an engine connects to nothing.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 import sqlalchemy as sa
 
+_WAL_TRIES = 40  # about 16 s of waiting at most
 _IMMEDIATE = "promoter_sqlite_immediate"  # an execution option: which BEGIN a SQLite transaction says
 
 
@@ -50,7 +53,17 @@ def _on_sqlite_connect(dbapi_connection: Any, record: object) -> None:
     # pysqlite's own BEGIN comes late (at the first write) and never for DDL: we say BEGIN ourselves
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers and one writer at once: the CLI beside the daemon
+    # Readers and one writer at once: the CLI beside the daemon. Switching a new file to WAL takes an
+    # exclusive lock that SQLite's busy timeout does not wait for, so concurrent first connections retry
+    # (bounded); once the file is in WAL mode the pragma takes no lock.
+    for attempt in range(_WAL_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_TRIES - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -145,18 +145,7 @@ def _planned(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Ac
     if pr is not None:
         # The PR exists (perhaps opened just before a crash): adopt it.
         if pr.merged:
-            merged = dataclasses.replace(
-                step, state=StepState.MERGED, pr_number=pr.number, merge_sha=pr.merge_sha, merged_at=snapshot.now
-            )
-            event = _event(
-                pipeline,
-                promotion,
-                snapshot,
-                "step_merged",
-                f"#{pr.number} merged as {(pr.merge_sha or '?')[:7]}",
-                sha=pr.merge_sha,
-            )
-            return (_record(step=merged, events=(event,)), RefreshApps(stage.applications))
+            return _merged_now(pipeline, promotion, snapshot, pr)
         if pr.closed_unmerged:
             return _aborted(pipeline, promotion, snapshot, pr)
         opened = dataclasses.replace(step, state=StepState.OPEN, pr_number=pr.number)
@@ -191,30 +180,12 @@ def _planned(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Ac
 
 
 def _open(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
-    step, pr = snapshot.step, snapshot.pr
+    pr = snapshot.pr
     stage = pipeline.stage(promotion.stage)
     if pr is None:
         return ()  # not observed this pass
     if pr.merged:
-        merged = dataclasses.replace(step, state=StepState.MERGED, merge_sha=pr.merge_sha, merged_at=snapshot.now)
-        event = _event(
-            pipeline,
-            promotion,
-            snapshot,
-            "step_merged",
-            f"#{pr.number} merged as {(pr.merge_sha or '?')[:7]}",
-            sha=pr.merge_sha,
-        )
-        reason = f"{stage.name}: waiting for Argo CD ({', '.join(stage.applications)})"
-        return (
-            _record(_moved(promotion, snapshot, reason=reason), merged, (event,)),
-            RefreshApps(stage.applications),
-            Comment(
-                pr.number,
-                texts.STATUS_MARKER,
-                texts.status_comment("merged", [f"waiting for {a}" for a in stage.applications]),
-            ),
-        )
+        return _merged_now(pipeline, promotion, snapshot, pr)
     if pr.closed_unmerged:
         return _aborted(pipeline, promotion, snapshot, pr)
     if snapshot.failure is not None:
@@ -230,6 +201,23 @@ def _open(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actio
             SetStatus(pr.head_sha, "pending", f"waiting for {stage.merge.approvals} approval(s)"),
         )
     return (MergePR(pr.number, pr.head_sha, stage.merge.method, pr.title),)
+
+
+def _merged_now(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, pr: PullRequest) -> Actions:
+    """The step's PR is merged (by promoter, or found merged after a crash): wait for Argo CD next."""
+    stage = pipeline.stage(promotion.stage)
+    merged = dataclasses.replace(
+        snapshot.step, state=StepState.MERGED, pr_number=pr.number, merge_sha=pr.merge_sha, merged_at=snapshot.now
+    )
+    message = f"#{pr.number} merged as {(pr.merge_sha or '?')[:7]}"
+    event = _event(pipeline, promotion, snapshot, "step_merged", message, sha=pr.merge_sha)
+    reason = f"{stage.name}: waiting for Argo CD ({', '.join(stage.applications)})"
+    waiting = [f"waiting for {a}" for a in stage.applications]
+    return (
+        _record(_moved(promotion, snapshot, reason=reason), merged, (event,)),
+        RefreshApps(stage.applications),
+        Comment(pr.number, texts.STATUS_MARKER, texts.status_comment("merged", waiting)),
+    )
 
 
 def _merged(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:

@@ -113,7 +113,7 @@ CASES: dict[str, tuple[Promotion, Snapshot, Check]] = {
     "planned adopts a merged PR": (
         promotion(),
         Snapshot(at(0), step(StepState.PLANNED), pr=pr(state="closed", merged=True)),
-        expect("Record", "RefreshApps", state=StepState.MERGED),
+        expect("Record", "RefreshApps", "Comment", state=StepState.MERGED, events=("step_merged",)),
     ),
     "planned PR closed by a person aborts": (
         promotion(),

@@ -58,18 +58,23 @@ def _changed_region(old: str, new: str) -> tuple[int, int]:
     return prefix, len(old) - suffix
 
 
-@settings(max_examples=1800, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(text=documents(), data=st.data(), value=NEW_VALUES)
-def test_a_typed_edit_changes_exactly_the_target_token(text: str, data: st.DataObject, value: Any) -> None:
+def _target(text: str, data: st.DataObject) -> tuple[Source, Leaf]:
+    """The parsed text and one of its scalars reachable by an unambiguous path (else the example is skipped)."""
     try:
         source = Source(text)
         leaves = [leaf for i in range(source.count) for leaf in _leaves(i, source.document(i).root)]
     except EditError:
         assume(False)
-        return
-    keys_unique = [leaf for leaf in leaves if _unique_path(source, leaf)]
-    assume(keys_unique)
-    doc, segs, steps, node = data.draw(st.sampled_from(keys_unique))
+        raise  # unreachable: assume(False) stops the example
+    unambiguous = [leaf for leaf in leaves if _unique_path(source, leaf)]
+    assume(unambiguous)
+    return source, data.draw(st.sampled_from(unambiguous))
+
+
+@settings(max_examples=1800, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(text=documents(), data=st.data(), value=NEW_VALUES)
+def test_a_typed_edit_changes_exactly_the_target_token(text: str, data: st.DataObject, value: Any) -> None:
+    source, (doc, segs, steps, node) = _target(text, data)
     new_text = editor.apply(text, [editor.Edit(segs, value, doc=doc)])
 
     # 1. Only the token changed: everything before and after it is byte-identical.
@@ -96,15 +101,7 @@ def test_a_typed_edit_changes_exactly_the_target_token(text: str, data: st.DataO
     typed=st.sampled_from(["42", "1.10", "true", "v2", "yes", "'quoted'", '"1.5"', "0644"]),
 )
 def test_command_line_text_keeps_the_type_or_is_refused(text: str, data: st.DataObject, typed: str) -> None:
-    try:
-        source = Source(text)
-        leaves = [leaf for i in range(source.count) for leaf in _leaves(i, source.document(i).root)]
-    except EditError:
-        assume(False)
-        return
-    keys_unique = [leaf for leaf in leaves if _unique_path(source, leaf)]
-    assume(keys_unique)
-    doc, segs, steps, node = data.draw(st.sampled_from(keys_unique))
+    source, (doc, segs, steps, node) = _target(text, data)
     old_kind = scalars.kind_of(node)
     try:
         new_text = editor.apply(text, [editor.Edit(segs, typed, text=True, doc=doc)])
