@@ -1,6 +1,7 @@
 """Reaction times of the real loop (sandbox + simulator on loopback): targets <= 1 s each.
 
-- failed verdict (Argo CD reports Degraded at the merged commit) -> revert PR open;
+- failed verdict (the decision that the merged step failed, from Argo CD's Degraded at the merged commit
+  with health re-checked after the sync) -> revert PR open;
 - revert merged -> Argo CD refresh asked.
 
 The real adapters are wrapped to note when each call returns or starts; nothing is replaced.
@@ -18,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from promoter.core.appstatus import Health
-from promoter.core.model import Phase
+from promoter.core.model import Phase, StepState
 from tests.e2e.world import World
 
 
 class Timestamps:
     def __init__(self) -> None:
-        self.degraded: float | None = None
+        self.degraded: float | None = None  # first seen (the rules may not allow a verdict yet)
+        self.verdict: float | None = None
         self.revert_opened: float | None = None
         self.revert_merged: float | None = None
         self.refresh_after_revert: float | None = None
@@ -32,6 +34,15 @@ class Timestamps:
 
 def instrument(world: World, marks: Timestamps) -> None:
     rt = world.rt
+    store = rt.store
+    commit = store.commit
+
+    def recorded(pipeline: str, changes: Any) -> None:
+        commit(pipeline, changes)
+        if marks.verdict is None and any(s.state is StepState.REVERTING for s in changes.steps):
+            marks.verdict = time.perf_counter()
+
+    store.commit = recorded  # type: ignore[method-assign]
     deployments, forge = rt.deployments, rt.forge
     app_status, open_pr, merge = deployments.app_status, forge.open_pr, forge.merge
 
@@ -62,6 +73,7 @@ def instrument(world: World, marks: Timestamps) -> None:
 
 def run(rounds: int = 5) -> dict[str, float]:
     to_revert: list[float] = []
+    from_sighting: list[float] = []
     to_refresh: list[float] = []
     base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     for i in range(rounds):
@@ -72,18 +84,24 @@ def run(rounds: int = 5) -> dict[str, float]:
                 instrument(world, marks)
                 done = world.drive(world.start(f"9.{i}.0-bad").id)
                 assert done.phase is Phase.FAILED
-                assert marks.degraded and marks.revert_opened and marks.revert_merged and marks.refresh_after_revert
-                to_revert.append((marks.revert_opened - marks.degraded) * 1000)
+                assert marks.degraded and marks.verdict and marks.revert_opened
+                assert marks.revert_merged and marks.refresh_after_revert
+                to_revert.append((marks.revert_opened - marks.verdict) * 1000)
+                from_sighting.append((marks.revert_opened - marks.degraded) * 1000)
                 to_refresh.append((marks.refresh_after_revert - marks.revert_merged) * 1000)
             finally:
                 world.close()
     print(f"{rounds} failing promotions on the GitHub sandbox and the Argo CD simulator (loopback)")
     print(
-        f"  Degraded observed -> revert PR open:    median {statistics.median(to_revert):6.1f} ms  max {max(to_revert):6.1f} ms"
+        f"  failed verdict -> revert PR open:        median {statistics.median(to_revert):6.1f} ms  max {max(to_revert):6.1f} ms"
     )
     print(
-        f"  revert merged -> Argo CD refresh asked: median {statistics.median(to_refresh):6.1f} ms  max {max(to_refresh):6.1f} ms"
+        f"  revert merged -> Argo CD refresh asked:  median {statistics.median(to_refresh):6.1f} ms  max {max(to_refresh):6.1f} ms"
     )
+    print(
+        f"  (Degraded first seen -> revert PR open:  median {statistics.median(from_sighting):6.1f} ms; this includes"
+    )
+    print("   waiting until health is re-checked after the sync, as the verification rules require)")
     return {"to_revert_ms": statistics.median(to_revert), "to_refresh_ms": statistics.median(to_refresh)}
 
 
