@@ -21,7 +21,7 @@ from promoter.engine.health import Health
 from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
 from promoter.errors import PromoterError
-from promoter.sandbox.serving import Server
+from promoter.serving import Server
 from promoter.yamledit import diffs
 
 REFUSED = 2

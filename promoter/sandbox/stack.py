@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from types import TracebackType
 
-from promoter.sandbox import serving
+from promoter import serving
 from promoter.sandbox.argocd import Credentials, Scenario, Simulator, create_app
 from promoter.sandbox.github.sandbox import GitHubSandbox
 

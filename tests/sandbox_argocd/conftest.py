@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from promoter.adapters.argocd import ArgoCD
 from promoter.sandbox.argocd import Credentials, ManualClock, Scenario, Simulator, create_app
-from promoter.sandbox.serving import Server
+from promoter.serving import Server
 from tests.apispec import check_argocd
 from tests.conftest import git
 

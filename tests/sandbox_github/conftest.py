@@ -18,7 +18,7 @@ import github
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from promoter.sandbox import serving
+from promoter import serving
 from promoter.sandbox.github.sandbox import GitHubSandbox
 from tests.conftest import git
 from tests.sandbox_github.client import Api

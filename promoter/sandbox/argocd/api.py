@@ -45,7 +45,7 @@ class _SyncRequest(pydantic.BaseModel):
 
 
 def create_app(simulator: Simulator, credentials: Credentials) -> Starlette:
-    """The ASGI app; serve it with :class:`promoter.sandbox.serving.Server`."""
+    """The ASGI app; serve it with :class:`promoter.serving.Server`."""
     api = _Api(simulator, Sessions(credentials))
     routes = [
         Route("/api/v1/session", api.open(api.session), methods=["POST"]),

@@ -26,7 +26,7 @@ from promoter.sandbox.github.routes import (
 
 
 def create_app(hub: forge.Forge, github_apps: Iterable[apps.App] = ()) -> Starlette:
-    """The sandbox's ASGI app serving ``hub``; serve it with :class:`promoter.sandbox.serving.Server`."""
+    """The sandbox's ASGI app serving ``hub``; serve it with :class:`promoter.serving.Server`."""
     # Order matters where a "/"-spanning parameter could swallow a suffix: ``commits/{ref}`` (in git) must
     # come after ``commits/{ref}/status`` and ``commits/{ref}/check-runs`` (in checks).
     routes = [

@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from promoter.sandbox import serving
+from promoter import serving
 from promoter.sandbox.github import accounting, accounts, app, forge, repository, state
 from promoter.sandbox.github.routes import apps
 

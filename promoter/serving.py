@@ -1,4 +1,4 @@
-"""Serving an ASGI app on loopback from a background thread (for the sandbox servers, tests and the demo)."""
+"""Serving an ASGI app from a background thread: the daemon's health and metrics, the sandbox servers, tests."""
 
 from __future__ import annotations
 
