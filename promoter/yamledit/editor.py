@@ -189,8 +189,9 @@ def _scalar_change(source: Source, doc: Document, target: locate.Target, edit: E
         if value == node.value:
             return None
         raise source.error(f"{where} has the tag {node.tag}, which the editor does not write", start)
-    if scalars.same(scalars.typed(node), value) or (edit.text and edit.value == node.value):
-        return None
+    as_typed = edit.text and isinstance(edit.value, str) and scalars.explicit_string(edit.value) is None
+    if scalars.same(scalars.typed(node), value) or (as_typed and edit.value == node.value):
+        return None  # the same value, or the same text (``0755`` is not rewritten as ``493``)
     if target.shared:
         raise source.error(f"{where}: {target.shared}", start)
     if node.style in ("|", ">"):

@@ -295,3 +295,9 @@ def test_shared_anchor_is_refused_but_unshared_anchor_edits() -> None:
 
 def test_empty_file_is_refused() -> None:
     assert "no YAML document" in refused("# only a comment\n", "a=1").reason
+
+
+def test_a_quoted_looking_value_is_an_explicit_string_not_a_no_op() -> None:
+    text = "tag: \"'quoted'\"\n"  # the value is 'quoted', quotes included
+    assert edit(text, "tag='quoted'") == 'tag: "quoted"\n'
+    assert edit(text, "tag=\"'quoted'\"") == text  # typed as the same value: nothing changes

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from promoter.yamledit import editor, paths
+from promoter.yamledit import editor, paths, scalars
 from promoter.yamledit.errors import EditError
 from promoter.yamledit.source import MappingNode, Node, ScalarNode, SequenceNode, Source
 from tests.conftest import CORPUS
@@ -58,8 +58,10 @@ def test_every_scalar_set_to_its_own_value_changes_nothing(path: Path) -> None:
     edits = []
     for index in range(source.count):
         for segments, node in _leaves(source.document(index).root):
-            # The value as typed on the command line: the scalar's text.
-            edits.append(editor.Edit(segments, node.value, text=True, doc=index))
+            # The value as a person types it on the command line: the scalar's text, quoted when the text
+            # itself looks like a quoted string (which the command line reads as an explicit string).
+            typed = node.value if scalars.explicit_string(node.value) is None else scalars.double_quoted(node.value)
+            edits.append(editor.Edit(segments, typed, text=True, doc=index))
     if not edits:
         pytest.skip("no scalar values")
     assert editor.apply(source.text, edits) == source.text
