@@ -79,9 +79,6 @@ class GitHubForge:
 
         return self._call(create, f"opening a PR for {head_branch}")
 
-    def update_pr(self, number: int, body: str) -> None:
-        self._call(lambda: self._repo.get_pull(number).edit(body=body), f"updating #{number}")
-
     def approvals(self, number: int, head_sha: str) -> frozenset[str]:
         def approving() -> frozenset[str]:
             latest: dict[str, tuple[str, str]] = {}

@@ -79,11 +79,11 @@ class GitRepo:
         }
         return env | credentials(self.clone_url, self._token() if self._token else None)
 
-    def _git(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    def _git(self, *args: str, check: bool = True) -> str:
         try:
             out: str = self.repo.git.execute(
                 ["git", *args],
-                env={**self._env(), **(env or {})},
+                env=self._env(),
                 kill_after_timeout=self._timeout,
                 with_extended_output=False,
                 strip_newline_in_stdout=True,

@@ -135,15 +135,15 @@ def status(pipeline: str | None, as_json: bool, config: Path | None) -> None:
     with runtime(loaded) as rt:
         promotions = rt.store.promotions(pipeline)
         rows = []
+        held = {(h.pipeline, h.version) for name in {p.pipeline for p in promotions} for h in rt.store.holds(name)}
         for promotion in promotions:
             steps = rt.store.steps(promotion.pipeline, promotion.id)
-            holds = rt.store.holds(promotion.pipeline)
             rows.append(
                 _row(
                     rt.pipelines.get(promotion.pipeline),
                     promotion,
                     steps,
-                    any(h.version == promotion.version for h in holds),
+                    (promotion.pipeline, promotion.version) in held,
                 )
             )
     if as_json:

@@ -24,8 +24,6 @@ from promoter.config.settings import ForgeSettings, Settings
 from promoter.engine.faults import Faults
 from promoter.engine.runtime import Runtime
 
-OVERRIDES = ("PROMOTER_GITHUB_URL", "PROMOTER_REPOSITORY", "PROMOTER_CLONE_URL", "PROMOTER_ARGOCD_URL")
-
 
 def config_dir(option: Path | None, environ: Mapping[str, str]) -> Path:
     if option is not None:

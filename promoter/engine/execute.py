@@ -45,7 +45,7 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
                 log.info(event.kind, pipeline=event.pipeline, promotion=event.promotion, message=event.message)
             return snapshot, True
         case OpenStepPR():
-            rt.repo.fetch(action.base_branch)
+            # The proposal was computed on a fetch made moments ago in this pass: no second fetch.
             message = texts.commit_message(action.title, f"Promotes {pipeline.name} ({action.key.promotion}).")
             head = rt.repo.commit_edit(action.branch, action.base_sha, action.changes, message, action.trailers)
             rt.faults.reached(*_points(pipeline, snapshot, "OpenStepPR.pushed"))

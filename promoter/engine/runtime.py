@@ -7,7 +7,7 @@ import datetime as dt
 
 from promoter.core.model import Pipeline
 from promoter.engine.faults import Faults
-from promoter.ports import ConfigRepo, Deployments, Forge, Store
+from promoter.ports import Clock, ConfigRepo, Deployments, Forge, Store
 
 
 class SystemClock:
@@ -22,7 +22,7 @@ class Runtime:
     repo: ConfigRepo
     deployments: Deployments
     pipelines: dict[str, Pipeline]
-    clock: SystemClock = dataclasses.field(default_factory=SystemClock)
+    clock: Clock = dataclasses.field(default_factory=SystemClock)
     faults: Faults = dataclasses.field(default_factory=Faults)
 
     def close(self) -> None:

@@ -18,14 +18,12 @@ from collections.abc import Iterator
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import DocumentEndEvent, DocumentStartEvent
+from ruamel.yaml.events import DocumentEndEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from promoter.yamledit.errors import EditError
 
 __all__ = ["MappingNode", "Node", "ScalarNode", "SequenceNode", "Source"]
-
-_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+1\.1[ \t]*(#.*)?$", re.MULTILINE)
 
 
 @functools.cache
@@ -46,7 +44,6 @@ class Document:
     """One document: its composed root and where its text lies in the file.
 
     ``offset`` is added to the node marks (the document is composed from its own slice of the text).
-    ``yaml11`` is true under a ``%YAML 1.1`` directive, which changes how plain scalars read.
     """
 
     index: int
@@ -54,7 +51,6 @@ class Document:
     end: int
     root: Node | None
     offset: int
-    yaml11: bool
 
     def span(self, node: Node) -> tuple[int, int]:
         return node.start_mark.index + self.offset, node.end_mark.index + self.offset
@@ -113,7 +109,7 @@ class Source:
             if len(roots) != 1:
                 raise self.error(f"document {index} does not stand alone as one YAML document", start)
             _refuse_template(self, roots[0], start)
-            self._strict[index] = Document(index, start, end, roots[0], start, self._yaml11(start, end))
+            self._strict[index] = Document(index, start, end, roots[0], start)
         return self._strict[index]
 
     def quick_documents(self) -> Iterator[Document]:
@@ -130,52 +126,24 @@ class Source:
             return
         for i, root in enumerate(roots):
             start, end = self._bounds[i]
-            yield Document(i, start, end, root, 0, self._yaml11(start, end))
-
-    def _yaml11(self, start: int, end: int) -> bool:
-        return _YAML_DIRECTIVE.search(self.text, start, end) is not None
+            yield Document(i, start, end, root, 0)
 
     def _document_bounds(self) -> list[tuple[int, int]]:
-        """Slices of the text that tile it, one per document, each composable on its own."""
-        yaml = _fast_yaml()
-        starts: list[int] = []
-        ends: list[int] = []
-        try:
-            for event in yaml.parse(self.text):
-                if isinstance(event, DocumentStartEvent):
-                    starts.append(event.start_mark.index)
-                elif isinstance(event, DocumentEndEvent):
-                    ends.append(event.end_mark.index)
-        except YAMLError:
-            if _has_c_parser():
-                return self._strict_bounds()
-            raise self._parse_error(self.text, 0) from None
-        return self._tile(starts, ends)
+        """Slices of the text that tile it, one per document, each composable on its own.
 
-    def _strict_bounds(self) -> list[tuple[int, int]]:
-        starts: list[int] = []
-        ends: list[int] = []
-        try:
-            for event in _strict_yaml().parse(self.text):
-                if isinstance(event, DocumentStartEvent):
-                    starts.append(event.start_mark.index)
-                elif isinstance(event, DocumentEndEvent):
-                    ends.append(event.end_mark.index)
-        except YAMLError:
-            raise self._parse_error(self.text, 0) from None
-        return self._tile(starts, ends)
-
-    def _tile(self, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
-        # Each slice runs from the previous document's end to this one's (an implicit end is where the
-        # next document starts), so comments and directives between documents go with the next one.
-        del starts
-        bounds: list[tuple[int, int]] = []
-        previous = 0
-        for i, end in enumerate(ends):
-            stop = len(self.text) if i == len(ends) - 1 else end
-            bounds.append((previous, stop))
-            previous = stop
-        return bounds
+        Each slice runs from the previous document's end to this one's (an implicit end is where the next
+        document starts), so comments and directives between documents go with the next one.
+        """
+        parsers = [_fast_yaml(), _strict_yaml()] if _has_c_parser() else [_strict_yaml()]
+        for yaml in parsers:
+            try:
+                ends = [e.end_mark.index for e in yaml.parse(self.text) if isinstance(e, DocumentEndEvent)]
+            except YAMLError:
+                continue  # the strict parser has the last word
+            return [
+                (ends[i - 1] if i else 0, len(self.text) if i == len(ends) - 1 else end) for i, end in enumerate(ends)
+            ]
+        raise self._parse_error(self.text, 0)
 
     def _compose(self, text: str, yaml: YAML, offset: int) -> list[Node | None]:
         try:

@@ -9,7 +9,7 @@ Weights of other destinations in the same route are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from promoter.yamledit import paths
@@ -48,9 +48,13 @@ def _resources(text: str, kind: str, name: str | None, doc: int | None) -> tuple
     return found[0]
 
 
-def _split(percent: int, total: int) -> tuple[int, int]:
+def _check(percent: int) -> None:
     if not 0 <= percent <= 100:
         raise EditError(f"canary weight {percent}% is not between 0 and 100")
+
+
+def _split(percent: int, total: int) -> tuple[int, int]:
+    _check(percent)
     canary = round(total * percent / 100)
     return total - canary, canary
 
@@ -85,7 +89,7 @@ def _weights(
     percent: int,
     scale: int | None,
 ) -> list[Edit]:
-    _split(percent, 100)  # the range check comes first
+    _check(percent)
     for i in (stable_i, canary_i):
         if key not in items[i]:
             raise EditError(f"{'.'.join(map(str, items_path))}[{i}] has no {key!r}: add it to the file first")
@@ -280,8 +284,3 @@ def replica_ratio(total: int, percent: int) -> tuple[int, int]:
     if percent > 0 and canary == 0 and total > 0:
         stable, canary = total - 1, 1
     return stable, canary
-
-
-def iter_formats() -> Iterator[str]:
-    """The traffic formats these helpers write (for docs and validation)."""
-    yield from ("istio", "gateway-api", "smi", "nginx", "knative", "openshift", "replicas")

@@ -14,14 +14,12 @@ import github
 
 from promoter.cli import wiring
 from promoter.config import loading
-from promoter.core.model import Phase, Promotion
+from promoter.core.model import Promotion
 from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
 from promoter.sandbox import stack
 from promoter.sandbox.argocd import Scenario
 from tests.conftest import git
-
-IMAGE = "ghcr.io/acme/app"
 
 REPO_FILES = {
     "apps/app-staging.yaml": """\
@@ -238,7 +236,3 @@ class World:
         return subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=work, check=True, capture_output=True, text=True
         ).stdout.strip()
-
-
-def finished(phase: Phase) -> bool:
-    return phase.finished

@@ -3,8 +3,6 @@ collections, indented and indentless lists, CRLF, several documents, a missing f
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import strategies as st
 
 KEYS = st.sampled_from(["name", "image", "tag", "replicas", "weight", "a.b", "app", "version", "spec", "x-y", "k8s"])
@@ -59,8 +57,6 @@ TRICKY_STRINGS = st.sampled_from(
     ]
 ) | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 NEW_VALUES = TRICKY_STRINGS | st.integers(-1000, 10**6) | st.booleans()
-
-Scalar = tuple[str, Any]  # (kind, value) with kind in plain/single/double/int/bool/null/float
 
 
 @st.composite

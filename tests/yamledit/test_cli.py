@@ -33,11 +33,6 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def assert_untouched(path: Path, text: str, mtime: int) -> None:
-    assert path.read_text() == text
-    assert path.stat().st_mtime_ns == mtime
-
-
 def test_set_prints_a_unified_diff_and_writes_nothing(workdir: Path) -> None:
     result = promoter("edit", "set", "deploy.yaml", "spec.replicas=3", cwd=workdir)
     assert result.returncode == 0

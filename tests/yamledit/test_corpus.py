@@ -75,7 +75,7 @@ def test_plain_values_without_doc_find_the_one_document(tmp_path: Path, group: s
         assert target.read_bytes() == (CORPUS / rows[0]["original_file"]).read_bytes()
 
 
-def test_corpus_rows_name_their_tokens(tmp_path: Path) -> None:
+def test_corpus_rows_name_their_tokens() -> None:
     """The rows' line and column point at the old token: the editor's diff changes exactly that line."""
     for group, rows in GROUPS:
         original = (CORPUS / rows[0]["original_file"]).read_bytes().split(b"\n")
