@@ -21,3 +21,8 @@ class TemporaryError(PromoterError):
 
 class PermanentError(PromoterError):
     """Retrying will not help: bad credentials, a missing application, a conflict a person must resolve."""
+
+
+class CredentialError(PermanentError):
+    """A 401, or a 403 that is not a rate limit: the token is wrong or lacks a permission. A person must act;
+    until then the pipeline's passes stop with this reason (reported in ``status``, on the PR, in the log)."""

@@ -15,12 +15,14 @@ from typing import Protocol
 from promoter.core.actions import FileChange
 from promoter.core.appstatus import AppStatus
 from promoter.core.changes import Changes
-from promoter.core.model import Event, Hold, Promotion, Step, StepKey
+from promoter.core.history import CommitStatus, Trail
+from promoter.core.model import Event, Hold, PipelineError, Promotion, Step, StepKey
 from promoter.core.pullrequest import PullRequest
 
 __all__ = [
     "Changes",
     "Clock",
+    "CommitStatus",
     "ConfigRepo",
     "Deployments",
     "FileChange",
@@ -28,6 +30,7 @@ __all__ = [
     "PullRequest",
     "RevertResult",
     "Store",
+    "Trail",
 ]
 
 
@@ -42,7 +45,11 @@ class Clock(Protocol):
 
 class Store(Protocol):
     def create_promotion(self, pipeline: str, version: str, now: dt.datetime) -> Promotion:
-        """A new Pending promotion (id ``<version>-<attempt>``), or the unfinished one for that version."""
+        """A new Pending promotion (a new id, unique for ever), or the unfinished one for that version."""
+        ...
+
+    def known(self, pipeline: str) -> bool:
+        """Whether the store holds anything of the pipeline (a promotion or a hold); if not, it may be lost."""
         ...
 
     def promotion(self, promotion_id: str, pipeline: str) -> Promotion | None: ...
@@ -63,8 +70,24 @@ class Store(Protocol):
         """Oldest first, the last ``limit``."""
         ...
 
-    def commit(self, pipeline: str, changes: Changes) -> None:
-        """Write all the changes, or none of them."""
+    def commit(self, pipeline: str, *changes: Changes) -> None:
+        """Write all the changes, or none of them (one transaction)."""
+        ...
+
+    def want_refresh(self, pipeline: str, applications: Sequence[str], now: dt.datetime) -> None:
+        """Remember refreshes Argo CD could not be asked for (it was down), to ask again later."""
+        ...
+
+    def pending_refreshes(self, pipeline: str) -> list[str]: ...
+
+    def refreshed(self, pipeline: str, application: str) -> None: ...
+
+    def set_error(self, pipeline: str, error: PipelineError | None) -> None:
+        """The error that stops the pipeline's passes now; None clears it."""
+        ...
+
+    def errors(self) -> dict[str, PipelineError]:
+        """Every pipeline's current error, by pipeline."""
         ...
 
     def lock(self, pipeline: str) -> contextlib.AbstractContextManager[bool]:
@@ -84,6 +107,10 @@ class Forge(Protocol):
         """Open the PR, or return the open one for this head (find before create)."""
         ...
 
+    def marked_prs(self) -> list[PullRequest]:
+        """Every PR (any state) whose body holds a promoter marker: what a lost store is rebuilt from."""
+        ...
+
     def approvals(self, number: int, head_sha: str) -> frozenset[str]:
         """Logins whose latest review approves the current head."""
         ...
@@ -96,8 +123,16 @@ class Forge(Protocol):
         """The bot's one comment carrying ``marker``: edited in place, created if missing."""
         ...
 
+    def add_labels(self, number: int, names: Sequence[str]) -> None:
+        """Add the labels to the PR (those it has already are kept once)."""
+        ...
+
     def set_status(self, sha: str, state: str, description: str, target_url: str | None = None) -> None:
         """The commit status ``promoter`` (pending | success | failure | error)."""
+        ...
+
+    def commit_status(self, sha: str) -> CommitStatus | None:
+        """The latest commit status ``promoter`` of the commit, if any."""
         ...
 
 
@@ -131,7 +166,11 @@ class ConfigRepo(Protocol):
         message: str,
         trailers: Sequence[tuple[str, str]],
     ) -> str:
-        """Commit the changed files on top of ``base_sha`` and push them as ``branch``; return the sha."""
+        """Commit the changed files on top of ``base_sha`` and push them as ``branch``; return the sha.
+
+        A branch that exists already is kept if it holds a commit with these trailers (the bot's own, pushed
+        before a crash, perhaps with a person's commits on top); otherwise it is someone else's: refused.
+        """
         ...
 
     def revert(
@@ -142,6 +181,10 @@ class ConfigRepo(Protocol):
 
     def contains(self, descendant: str, ancestor: str) -> bool:
         """Whether ``ancestor`` is ``descendant`` or one of its ancestors."""
+        ...
+
+    def trails(self, base_branch: str, pipeline: str) -> list[Trail]:
+        """promoter's commits of the pipeline, by their trailers: on the base branch and on its own branches."""
         ...
 
 

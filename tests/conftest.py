@@ -1,10 +1,17 @@
-"""Shared fixtures: real git repositories on local disk (``/dev/shm`` when available, it is fastest)."""
+"""Shared fixtures: real git repositories on local disk (``/dev/shm`` when available, it is fastest).
+
+Also where ``../shared`` (the corpus and the API descriptions, beside the checkout) is found. A clone of
+the project alone still runs its tests: the ones that read ``../shared`` skip, all with one reason
+(:data:`MISSING_SHARED`). Under ``CI`` its absence fails the session instead, since CI always has it.
+"""
 
 from __future__ import annotations
 
+import enum
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +27,64 @@ if os.environ.get("CI"):
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
+SPECS = SHARED / "specs"
+MISSING_SHARED = f"../shared (the corpus and API specs) is not beside this checkout: {SHARED}"
+
+
+class Shared(enum.Enum):
+    """What a run does about ``../shared``."""
+
+    PRESENT = "present"
+    SKIP = "skip"  # the tests that read it skip; every other test runs
+    ERROR = "error"  # the session fails before collecting
+
+
+def shared_state(present: bool, ci: str | None) -> Shared:
+    """Purely computational: a missing ``../shared`` skips, except under ``CI`` (set and non-empty)."""
+    if present:
+        return Shared.PRESENT
+    return Shared.ERROR if ci else Shared.SKIP
+
+
+def shared_present() -> bool:
+    return CORPUS.is_dir() and SPECS.is_dir()
+
+
+def pytest_configure() -> None:
+    if shared_state(shared_present(), os.environ.get("CI")) is Shared.ERROR:
+        raise pytest.UsageError(f"{MISSING_SHARED} (CI is set: this is an error there, not a skip)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many responses went unchecked for want of the API descriptions: not checking is not silent."""
+    # Only if some test imported the checker: importing it here would load the validators for nothing.
+    apispec = sys.modules.get("tests.apispec")
+    unchecked = getattr(apispec, "UNCHECKED", None)
+    if unchecked:
+        counts = ", ".join(f"{service} {count}" for service, count in sorted(unchecked.items()))
+        what = f"{unchecked.total()} responses ({counts}) were not checked against the API descriptions"
+        terminalreporter.write_line(f"{what}: {MISSING_SHARED}", yellow=True)
+
+
+# Modules that read ../shared at import (for their parameters) skip themselves, so that the report names
+# them: ``if not shared_present(): pytest.skip(MISSING_SHARED, allow_module_level=True)``.
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """``../shared/corpus``; the test skips when ``../shared`` is absent."""
+    if not shared_present():
+        pytest.skip(MISSING_SHARED)
+    return CORPUS
+
+
+@pytest.fixture
+def specs() -> Path:
+    """``../shared/specs``, for the tests that are about conformance itself; they skip without it."""
+    if not shared_present():
+        pytest.skip(MISSING_SHARED)
+    return SPECS
+
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Person",

@@ -3,8 +3,8 @@
 The one module that talks to Argo CD's REST API. Responses are parsed at the edge into the core's frozen
 :class:`~promoter.core.appstatus.AppStatus`, reading only the fields used; a status string this code does
 not know becomes ``UNKNOWN`` instead of an error, so a newer Argo CD cannot crash the bot. Connection
-failures, timeouts and 5xx are :class:`TemporaryError`; bad credentials, a missing Application and malformed
-responses are :class:`PermanentError`. Messages name the Application and URL, never the token.
+failures, timeouts and 5xx are :class:`TemporaryError`; 401 and 403 are :class:`CredentialError`; a missing
+Application and malformed responses are :class:`PermanentError`. Messages name the Application and URL, never the token.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pydantic
 from pydantic.alias_generators import to_camel
 
 from promoter.core.appstatus import AppStatus, Condition, Health, OperationPhase, SyncStatus
-from promoter.errors import PermanentError, TemporaryError
+from promoter.errors import CredentialError, PermanentError, TemporaryError
 
 _E = TypeVar("_E", bound=enum.Enum)
 _M = TypeVar("_M", bound=pydantic.BaseModel)
@@ -94,7 +94,7 @@ class ArgoCD:
             detail, code = _error(response)
             message = f"{what}: {where} answered {status}" + (f": {detail}" if detail else "")
             if status in (401, 403):
-                message += " (check promoter's Argo CD token and its RBAC)"
+                raise CredentialError(message + " (check promoter's Argo CD token and its RBAC)")
             if status >= 500 or status == 429 or (status == 400 and code == _GRPC_FAILED_PRECONDITION):
                 raise TemporaryError(message)
             raise PermanentError(message)

@@ -1,8 +1,9 @@
 """GitHub through PyGithub: the one module that talks to the forge (DESIGN.md §9).
 
 Pull requests are found by their head branch (find before create), comments by the hidden marker the bot
-writes into them (edited in place, never duplicated). Errors are mapped once: rate limits, 5xx and network
-trouble are temporary; bad credentials, a missing repository and unmergeable PRs are permanent.
+writes into them (edited in place, never duplicated). Errors are mapped once: rate limits (403 or 429 with
+a rate-limit message), 5xx and network trouble are temporary; a 401, or any other 403, is a credential
+error (the token is wrong or lacks a permission); a missing repository and unmergeable PRs are permanent.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import github
 import requests
 from github.PullRequest import PullRequest as GitHubPullRequest
 
+from promoter.core import markers
+from promoter.core.history import CommitStatus
 from promoter.core.pullrequest import PullRequest
-from promoter.errors import PermanentError, TemporaryError
+from promoter.errors import CredentialError, PermanentError, TemporaryError
 
 _T = TypeVar("_T")
 
@@ -43,6 +46,7 @@ class GitHubForge:
             seconds_between_requests=None,
             seconds_between_writes=write_spacing or None,
             lazy=True,
+            per_page=100,
         )
         self._repo = self._gh.get_repo(repository)
         self._bot = bot_login
@@ -78,6 +82,13 @@ class GitHubForge:
             return _view(pr)
 
         return self._call(create, f"opening a PR for {head_branch}")
+
+    def marked_prs(self) -> list[PullRequest]:
+        def listed() -> list[PullRequest]:
+            pulls = self._repo.get_pulls(state="all", sort="created", direction="asc")
+            return [_view(pr) for pr in pulls if markers.parse(pr.body or "") is not None]
+
+        return self._call(listed, "listing promoter's PRs")
 
     def approvals(self, number: int, head_sha: str) -> frozenset[str]:
         def approving() -> frozenset[str]:
@@ -120,6 +131,19 @@ class GitHubForge:
 
         self._call(upsert, f"commenting on #{number}")
 
+    def add_labels(self, number: int, names: Sequence[str]) -> None:
+        if names:
+            self._call(lambda: self._repo.get_issue(number).add_to_labels(*names), f"labelling #{number}")
+
+    def commit_status(self, sha: str) -> CommitStatus | None:
+        def latest() -> CommitStatus | None:
+            for status in self._repo.get_commit(sha).get_statuses():  # newest first
+                if status.context == "promoter":
+                    return CommitStatus(status.state, status.description or "", status.created_at)
+            return None
+
+        return self._call(latest, f"reading the status of {sha[:12]}")
+
     def set_status(self, sha: str, state: str, description: str, target_url: str | None = None) -> None:
         payload: dict[str, Any] = {"state": state, "description": description[:140], "context": "promoter"}
         if target_url:
@@ -136,11 +160,17 @@ class GitHubForge:
         try:
             return action()
         except github.RateLimitExceededException as exc:
-            raise TemporaryError(f"GitHub rate limit while {what}", delay=60) from exc
+            raise TemporaryError(f"GitHub rate limit while {what}", delay=_retry_after(exc.headers)) from exc
         except github.BadCredentialsException:
-            raise PermanentError(f"GitHub refused the token while {what} ({self.repository})") from None
+            raise CredentialError(f"GitHub refused the token (401) while {what} ({self.repository})") from None
         except github.GithubException as exc:
             message = _message(exc)
+            if exc.status == 401:
+                raise CredentialError(f"GitHub 401 while {what}: {message} ({self.repository})") from None
+            if exc.status == 403:
+                raise CredentialError(
+                    f"GitHub 403 while {what}: {message} (check the token's permissions on {self.repository})"
+                ) from None
             if exc.status >= 500 or exc.status == 429:
                 raise TemporaryError(f"GitHub {exc.status} while {what}: {message}") from None
             if exc.status == 409:  # the head moved, or the base did: observe again
@@ -163,7 +193,19 @@ def _view(pr: GitHubPullRequest) -> PullRequest:
         base_branch=pr.base.ref,
         title=pr.title,
         body=pr.body or "",
+        labels=tuple(label.name for label in pr.labels),
+        created_at=pr.created_at,
+        merged_at=pr.merged_at,
     )
+
+
+def _retry_after(headers: dict[str, Any] | None) -> float:
+    """GitHub's ``Retry-After`` (seconds) on a secondary rate limit; a minute when it says nothing."""
+    value = {k.lower(): v for k, v in (headers or {}).items()}.get("retry-after")
+    try:
+        return max(1.0, float(value)) if value is not None else 60.0
+    except ValueError:
+        return 60.0
 
 
 def _message(exc: github.GithubException) -> str:

@@ -6,13 +6,16 @@
   leaves nothing half-done in a work tree. File bytes are stored exactly (``--no-filters``).
 - A revert is a real ``git revert`` in the clone's work tree, detached at the base branch's head.
 - Pushes never force. A branch that already exists on the remote is respected, not overwritten: it is the
-  bot's own branch from before a crash, or a person's commits on it.
+  bot's own branch from before a crash, or a person's commits on it; a branch without a commit of the
+  promotion (by its ``Promoter-Promotion`` trailer) is someone else's, and is refused, never adopted.
+- The trailers are read back (:meth:`GitRepo.trails`) when a lost store is rebuilt.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import subprocess
@@ -24,6 +27,7 @@ import git
 
 from promoter.adapters import gittrees
 from promoter.core.actions import FileChange
+from promoter.core.history import Trail
 from promoter.errors import PermanentError, TemporaryError
 from promoter.ports import RevertResult
 
@@ -171,6 +175,7 @@ class GitRepo:
     ) -> str:
         existing = self.branch_head(branch)
         if existing is not None:
+            self._check_owner(branch, base_sha, trailers)
             return existing
         tree = self._tree_with(base_sha, changes)
         return self._push(self._commit(tree, base_sha, _with_trailers(message, trailers)), branch)
@@ -252,6 +257,7 @@ class GitRepo:
     ) -> RevertResult:
         existing = self.branch_head(branch)
         if existing is not None:
+            self._check_owner(branch, f"refs/remotes/origin/{base_branch}", trailers)
             return RevertResult(existing)
         fast = self._revert_untouched(base_branch, merge_sha, message, trailers)
         if fast is not None:
@@ -315,6 +321,41 @@ class GitRepo:
         tree = self._tree_with(head, changes)
         return self._commit(tree, head, _with_trailers(message, trailers))
 
+    def _check_owner(self, branch: str, base: str, trailers: Sequence[tuple[str, str]]) -> None:
+        """The existing branch must hold a commit of this promotion's step (its trailers), off the base."""
+        wanted = dict(trailers)
+        log = self._git("log", "--format=" + _TRAILER_FORMAT, f"refs/remotes/origin/{branch}", "--not", base, "--")
+        for record in filter(None, log.split(_RECORD)):
+            found = _trailers(record)
+            if found is not None and all(found.get(k) == v for k, v in wanted.items()):
+                return
+        raise PermanentError(
+            f"the branch {branch} exists and holds no commit of {wanted.get('Promoter-Promotion', 'this promotion')} "
+            f"step {wanted.get('Promoter-Step', '?')}; promoter never adopts another promotion's branch"
+        )
+
+    def trails(self, base_branch: str, pipeline: str) -> list[Trail]:
+        """Commits with the pipeline's trailers: merged (on the base branch), and on promoter's own branches."""
+        base = f"refs/remotes/origin/{base_branch}"
+        found: list[Trail] = []
+        merged = self._git(
+            "log", "--format=" + _TRAILER_FORMAT, "-F", f"--grep=Promoter-Promotion: {pipeline}/", base, "--"
+        )
+        unmerged = self._git(
+            "log",
+            "--format=" + _TRAILER_FORMAT,
+            f"--glob=refs/remotes/origin/promoter/{pipeline}/*",
+            "--not",
+            base,
+            "--",
+        )
+        for text, on_base in ((merged, True), (unmerged, False)):
+            for record in filter(None, text.split(_RECORD)):
+                trail = _trail(record, pipeline, on_base)
+                if trail is not None:
+                    found.append(trail)
+        return found
+
     def _push(self, commit: str, branch: str) -> str:
         if self._status("push", "--quiet", "origin", f"{commit}:refs/heads/{branch}") != 0:
             # The branch appeared meanwhile (another replica, or a push that landed before a crash).
@@ -334,6 +375,25 @@ class GitRepo:
         self._status("reset", "--quiet", "--hard")
 
 
+def remote_branches(clone_url: str, token: str | None, timeout: float = 20) -> set[str]:
+    """The branch names of the remote (``git ls-remote --heads``); TemporaryError when it cannot be reached."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **credentials(clone_url, token)}
+    try:
+        listed = subprocess.run(
+            ["git", "ls-remote", "--heads", clone_url],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise TemporaryError(f"git ls-remote {clone_url} timed out after {timeout:.0f}s") from None
+    if listed.returncode != 0:
+        raise TemporaryError(f"git ls-remote {clone_url} failed: {listed.stderr.strip()[:300]}")
+    return {line.split("\t", 1)[1].removeprefix("refs/heads/") for line in listed.stdout.splitlines() if "\t" in line}
+
+
 def credentials(clone_url: str, token: str | None) -> dict[str, str]:
     """The token as an HTTP header for git, passed through the environment (``GIT_CONFIG_*``, git 2.31+):
     never written to the clone's config and never visible in the process list. GitHub accepts
@@ -346,6 +406,45 @@ def credentials(clone_url: str, token: str | None) -> dict[str, str]:
         "GIT_CONFIG_KEY_0": f"http.{clone_url.split('/', 3)[0]}//{clone_url.split('/', 3)[2]}/.extraHeader",
         "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
     }
+
+
+_FIELD, _RECORD = "\x1f", "\x1e"
+_KEYS = ("Promoter-Promotion", "Promoter-Version", "Promoter-Step")
+# sha, committer time, then each trailer's value: one record per commit
+_TRAILER_FORMAT = (
+    "%x1f".join(["%H", "%ct", *(f"%(trailers:key={key},valueonly,separator=%x2C)" for key in _KEYS)]) + "%x1e"
+)
+
+
+def _trailers(record: str) -> dict[str, str] | None:
+    fields = record.strip("\n").split(_FIELD)
+    if len(fields) != 2 + len(_KEYS):
+        return None
+    return {"sha": fields[0], "at": fields[1]} | {
+        key: value.strip() for key, value in zip(_KEYS, fields[2:], strict=True)
+    }
+
+
+def _trail(record: str, pipeline: str, merged: bool) -> Trail | None:
+    """One commit's trailers as a :class:`Trail`, or None if they are not the pipeline's (or not whole)."""
+    found = _trailers(record)
+    if found is None:
+        return None
+    owner, _, promotion = found["Promoter-Promotion"].partition("/")
+    step = found["Promoter-Step"].removesuffix("-revert")
+    stage, _, index = step.partition("-")
+    if owner != pipeline or not promotion or not stage.isdigit() or not index.isdigit():
+        return None
+    return Trail(
+        sha=found["sha"],
+        promotion=promotion,
+        version=found["Promoter-Version"],
+        stage=int(stage),
+        step=int(index),
+        revert=found["Promoter-Step"].endswith("-revert"),
+        merged=merged,
+        at=dt.datetime.fromtimestamp(int(found["at"]), dt.UTC),
+    )
 
 
 def _with_trailers(message: str, trailers: Sequence[tuple[str, str]]) -> str:

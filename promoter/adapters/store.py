@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -24,8 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from promoter import ports
 from promoter.adapters import store_engine, store_lock, store_records, store_schema
-from promoter.adapters.store_schema import events, holds, promotions, steps
-from promoter.core.model import Event, Hold, Phase, Promotion, Step, StepKey, promotion_id
+from promoter.adapters.store_schema import events, holds, pipeline_errors, promotions, refreshes, steps
+from promoter.core.model import Event, Hold, Phase, PipelineError, Promotion, Step, StepKey, promotion_id
 from promoter.errors import TemporaryError
 
 _P = ParamSpec("_P")
@@ -128,11 +129,11 @@ class SQLStore:
         unfinished = conn.execute(sa.select(promotions).where(of_version, store_schema.UNFINISHED))
         if row := unfinished.mappings().first():
             return store_records.promotion_of(row)
-        attempt = 1 + conn.execute(sa.select(sa.func.count()).where(of_version)).scalar_one()
-        # two versions may sanitise to the same id (1.0+a, 1.0-a): skip ids another version took
-        while conn.scalar(sa.select(promotions.c.id).where(_promotion(pipeline, promotion_id(version, attempt)))):
-            attempt += 1
-        created = Promotion(promotion_id(version, attempt), pipeline, version, Phase.PENDING, 0, 0, now, now)
+        # Unique for ever: the time and randomness, never a count of what this store happens to hold.
+        new_id = promotion_id(version, now, secrets.randbelow(36**2))
+        while conn.scalar(sa.select(promotions.c.id).where(_promotion(pipeline, new_id))):
+            new_id = promotion_id(version, now, secrets.randbelow(36**2))
+        created = Promotion(new_id, pipeline, version, Phase.PENDING, 0, 0, now, now)
         conn.execute(promotions.insert().values(store_records.promotion_row(created)))
         return created
 
@@ -185,6 +186,14 @@ class SQLStore:
             return [store_records.hold_of(row) for row in conn.execute(query).mappings()]
 
     @_operation
+    def known(self, pipeline: str) -> bool:
+        with self._engine.connect() as conn:
+            for table in (promotions, holds):
+                if conn.scalar(sa.select(table.c.pipeline).where(table.c.pipeline == pipeline).limit(1)):
+                    return True
+        return False
+
+    @_operation
     def events(self, pipeline: str | None = None, promotion_id: str | None = None, limit: int = 100) -> list[Event]:
         query = sa.select(events).order_by(events.c.id.desc()).limit(max(limit, 0))
         if pipeline is not None:
@@ -198,19 +207,60 @@ class SQLStore:
     # writing --------------------------------------------------------------------------------------
 
     @_operation
-    def commit(self, pipeline: str, changes: ports.Changes) -> None:
-        _check_pipeline(pipeline, changes)
+    def commit(self, pipeline: str, *changes: ports.Changes) -> None:
+        for each in changes:
+            _check_pipeline(pipeline, each)
         with self._writer.begin() as conn:
-            if changes.promotion is not None:
-                self._upsert(conn, promotions, store_records.promotion_row(changes.promotion))
-            for step in changes.steps:
-                self._upsert(conn, steps, store_records.step_row(pipeline, step))
-            if changes.events:
-                conn.execute(events.insert(), [store_records.event_row(event) for event in changes.events])
-            for hold in changes.holds:
-                self._upsert(conn, holds, store_records.hold_row(hold))
-            for held_pipeline, version in changes.unholds:
-                conn.execute(sa.delete(holds).where(holds.c.pipeline == held_pipeline, holds.c.version == version))
+            for each in changes:
+                self._write(conn, pipeline, each)
+
+    def _write(self, conn: sa.Connection, pipeline: str, changes: ports.Changes) -> None:
+        if changes.promotion is not None:
+            self._upsert(conn, promotions, store_records.promotion_row(changes.promotion))
+        for step in changes.steps:
+            self._upsert(conn, steps, store_records.step_row(pipeline, step))
+        if changes.events:
+            conn.execute(events.insert(), [store_records.event_row(event) for event in changes.events])
+        for hold in changes.holds:
+            self._upsert(conn, holds, store_records.hold_row(hold))
+        for held_pipeline, version in changes.unholds:
+            conn.execute(sa.delete(holds).where(holds.c.pipeline == held_pipeline, holds.c.version == version))
+
+    # refreshes Argo CD still owes, and the pipelines' current errors ------------------------------
+
+    @_operation
+    def want_refresh(self, pipeline: str, applications: Sequence[str], now: dt.datetime) -> None:
+        with self._writer.begin() as conn:
+            for name in applications:
+                insert = self._insert(refreshes).values(pipeline=pipeline, application=name, since=now)
+                conn.execute(insert.on_conflict_do_nothing(index_elements=["pipeline", "application"]))
+
+    @_operation
+    def pending_refreshes(self, pipeline: str) -> list[str]:
+        query = sa.select(refreshes.c.application).where(refreshes.c.pipeline == pipeline)
+        with self._engine.connect() as conn:
+            return sorted(conn.scalars(query.order_by(refreshes.c.application)))
+
+    @_operation
+    def refreshed(self, pipeline: str, application: str) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(
+                sa.delete(refreshes).where(refreshes.c.pipeline == pipeline, refreshes.c.application == application)
+            )
+
+    @_operation
+    def set_error(self, pipeline: str, error: PipelineError | None) -> None:
+        with self._writer.begin() as conn:
+            if error is None:
+                conn.execute(sa.delete(pipeline_errors).where(pipeline_errors.c.pipeline == pipeline))
+            else:
+                self._upsert(conn, pipeline_errors, store_records.pipeline_error_row(error))
+
+    @_operation
+    def errors(self) -> dict[str, PipelineError]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(pipeline_errors)).mappings()
+            return {row["pipeline"]: store_records.pipeline_error_of(row) for row in rows}
 
     def _upsert(self, conn: sa.Connection, table: sa.Table, row: store_records.Row) -> None:
         keys = [column.name for column in table.primary_key]

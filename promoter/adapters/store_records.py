@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from promoter.core.model import Event, Hold, Phase, Promotion, Step, StepKey, StepState
+from promoter.core.model import ErrorKind, Event, Hold, Phase, PipelineError, Promotion, Step, StepKey, StepState
 
 Row = dict[str, Any]
 
@@ -50,11 +50,13 @@ def step_row(pipeline: str, step: Step) -> Row:
         "pr_number": step.pr_number,
         "merge_sha": step.merge_sha,
         "merged_at": step.merged_at,
+        "waiting_since": step.waiting_since,
         "healthy_since": step.healthy_since,
         "verified_at": step.verified_at,
         "revert_pr_number": step.revert_pr_number,
         "revert_merge_sha": step.revert_merge_sha,
         "failure": step.failure,
+        "blocked": step.blocked,
     }
 
 
@@ -65,11 +67,13 @@ def step_of(row: sa.RowMapping) -> Step:
         pr_number=row["pr_number"],
         merge_sha=row["merge_sha"],
         merged_at=row["merged_at"],
+        waiting_since=row["waiting_since"],
         healthy_since=row["healthy_since"],
         verified_at=row["verified_at"],
         revert_pr_number=row["revert_pr_number"],
         revert_merge_sha=row["revert_merge_sha"],
         failure=row["failure"],
+        blocked=row["blocked"],
     )
 
 
@@ -107,4 +111,24 @@ def event_of(row: sa.RowMapping) -> Event:
         kind=row["kind"],
         message=row["message"],
         evidence=evidence,
+    )
+
+
+def pipeline_error_row(error: PipelineError) -> Row:
+    return {
+        "pipeline": error.pipeline,
+        "kind": error.kind.value,
+        "message": error.message,
+        "since": error.since,
+        "seen_at": error.seen_at,
+    }
+
+
+def pipeline_error_of(row: sa.RowMapping) -> PipelineError:
+    return PipelineError(
+        pipeline=row["pipeline"],
+        kind=ErrorKind(row["kind"]),
+        message=row["message"],
+        since=row["since"],
+        seen_at=row["seen_at"],
     )

@@ -1,22 +1,21 @@
-"""The bot's commands: ``run``, ``start``, ``status``, ``plan`` (DESIGN.md §12)."""
+"""The bot's commands: ``run``, ``start``, ``plan`` (DESIGN.md §12); ``status`` is in :mod:`.status`."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
 from promoter.cli import wiring
 from promoter.config import loading
 from promoter.config.problems import ConfigError
-from promoter.core.model import Pipeline, Promotion, Step
-from promoter.engine import proposals, scheduler
+from promoter.core import versions
+from promoter.core.model import Pipeline
+from promoter.engine import preflight, rebuild, scheduler
 from promoter.engine.health import Health
 from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
@@ -111,101 +110,43 @@ def run(config: Path | None, once: bool, listen: str | None) -> None:
 @click.option("--version", "version", required=True, help="The version to promote (an image tag or digest).")
 @config_option
 def start(pipeline: str, version: str, config: Path | None) -> None:
-    """Begin a promotion of VERSION through PIPELINE."""
+    """Begin a promotion of VERSION through PIPELINE, after checking every stage (nothing is pushed here)."""
     loaded = load(config)
-    pipeline_of(loaded, pipeline)
+    chosen = pipeline_of(loaded, pipeline)
+    refuse_version(version)
     with runtime(loaded) as rt:
+        checked = preflight.check(rt, chosen, version)
+        if checked.findings:
+            for finding in checked.findings:
+                click.echo(f"promoter: {located(loaded, chosen, finding)}", err=True)
+            click.echo(f"promoter: {pipeline} {version} refused: nothing was started or pushed", err=True)
+            sys.exit(REFUSED)
+        rebuild.ensure(rt, chosen)  # a lost store is rebuilt first: a held version stays held
         held = [h for h in rt.store.holds(pipeline) if h.version == version]
         if held:
             click.echo(f"promoter: {pipeline} {version} is on hold: {held[0].reason}", err=True)
             sys.exit(REFUSED)
+        if checked.unavailable:
+            click.echo(
+                f"promoter: warning: could not check everything now ({checked.unavailable}); "
+                "the bot checks again before its first push",
+                err=True,
+            )
         promotion = rt.store.create_promotion(pipeline, version, rt.clock.now())
         click.echo(f"{pipeline}: promotion {promotion.id} of {version} is {promotion.phase.value}")
 
 
-@click.command()
-@click.argument("pipeline", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@config_option
-def status(pipeline: str | None, as_json: bool, config: Path | None) -> None:
-    """Promotions, newest first, with their current step and reason."""
-    loaded = load(config)
-    if pipeline is not None:
-        pipeline_of(loaded, pipeline)
-    with runtime(loaded) as rt:
-        promotions = rt.store.promotions(pipeline)
-        rows = []
-        held = {(h.pipeline, h.version) for name in {p.pipeline for p in promotions} for h in rt.store.holds(name)}
-        for promotion in promotions:
-            steps = rt.store.steps(promotion.pipeline, promotion.id)
-            rows.append(
-                _row(
-                    rt.pipelines.get(promotion.pipeline),
-                    promotion,
-                    steps,
-                    (promotion.pipeline, promotion.version) in held,
-                )
-            )
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
-        click.echo("no promotions yet: promoter start PIPELINE --version V")
-        return
-    headers = ("PIPELINE", "PROMOTION", "PHASE", "STAGE", "STEP", "PR", "UPDATED", "REASON")
-    table: list[tuple[str, ...]] = [headers] + [
-        (
-            r["pipeline"],
-            r["promotion"],
-            r["phase"] + (" (held)" if r["held"] else ""),
-            r["stage"] or "-",
-            r["step_state"] or "-",
-            f"#{r['pr']}" if r["pr"] else "-",
-            r["updated_at"][:19].replace("T", " "),
-            r["reason"],
-        )
-        for r in rows
-    ]
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(headers) - 1)]
-    for row in table:
-        click.echo(
-            "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + str(row[-1])
-        )
+def refuse_version(version: str) -> None:
+    problem = versions.problem(version)
+    if problem is not None:
+        click.echo(f"promoter: --version: {problem}", err=True)
+        sys.exit(REFUSED)
 
 
-def _row(pipeline: Pipeline | None, promotion: Promotion, steps: list[Step], held: bool) -> dict[str, Any]:
-    current = next((s for s in steps if (s.key.stage, s.key.step) == (promotion.stage, promotion.step)), None)
-    stage = pipeline.stages[promotion.stage].name if pipeline and promotion.stage < len(pipeline.stages) else None
-    return {
-        "pipeline": promotion.pipeline,
-        "promotion": promotion.id,
-        "version": promotion.version,
-        "phase": promotion.phase.value,
-        "finished": promotion.phase.finished,
-        "held": held,
-        "stage": stage,
-        "stage_index": promotion.stage,
-        "step_index": promotion.step,
-        "step_state": current.state.value if current else None,
-        "pr": current.pr_number if current else None,
-        "merge_sha": current.merge_sha if current else None,
-        "revert_pr": current.revert_pr_number if current else None,
-        "reason": promotion.reason,
-        "created_at": promotion.created_at.isoformat(),
-        "updated_at": promotion.updated_at.isoformat(),
-        "steps": [
-            {
-                "stage": s.key.stage,
-                "step": s.key.step,
-                "state": s.state.value,
-                "pr": s.pr_number,
-                "merge_sha": s.merge_sha,
-                "revert_pr": s.revert_pr_number,
-                "failure": s.failure,
-            }
-            for s in steps
-        ],
-    }
+def located(config: loading.Config, pipeline: Pipeline, finding: preflight.Finding) -> str:
+    """The finding at its place in the pipeline's config (``file:line:column: field: message``)."""
+    problem = config.problem(pipeline.name, finding.loc, str(finding))
+    return str(problem) if problem is not None else str(finding)
 
 
 @click.command()
@@ -216,9 +157,10 @@ def plan(pipeline: str, version: str, config: Path | None) -> None:
     """The steps a promotion of VERSION would take, and each step's diff; writes nothing."""
     loaded = load(config)
     chosen = pipeline_of(loaded, pipeline)
+    refuse_version(version)
     with runtime(loaded) as rt:
-        base = rt.repo.fetch(chosen.base_branch)
-        refused = False
+        checked = preflight.check(rt, chosen, version)
+        base = rt.repo.branch_head(chosen.base_branch)
         for index, stage in enumerate(chosen.stages):
             click.secho(
                 f"stage {index + 1}/{len(chosen.stages)} {stage.name}: {stage.strategy.value}, "
@@ -226,15 +168,21 @@ def plan(pipeline: str, version: str, config: Path | None) -> None:
                 f"merge {'at once' if not stage.merge.approvals else f'after {stage.merge.approvals} approval(s)'}",
                 bold=True,
             )
-            proposal = proposals.propose(rt.repo, stage, version, base)
-            if proposal.error:
-                click.echo(f"  refused: {proposal.error}")
-                refused = True
+            for finding in (f for f in checked.findings if f.stage == stage.name):
+                click.echo(f"  refused: {located(loaded, chosen, finding)}")
+            proposal = checked.proposals.get(stage.name)
+            if proposal is None or proposal.error:
                 continue
             if not proposal.changes:
-                click.echo(f"  nothing to change: {stage.name} already runs {version}")
+                click.echo(f"  nothing to change: {stage.name} already has {version} in Git")
             for change in proposal.changes:
-                before = rt.repo.read(change.path, base) or ""
+                before = rt.repo.read(change.path, base or proposal.base_sha) or ""
                 click.echo(diffs.unified(before, change.text, change.path, 1), nl=False)
-    if refused:
+        for finding in (f for f in checked.findings if f.stage is None):
+            click.echo(f"refused: {located(loaded, chosen, finding)}")
+    if checked.unavailable:
+        click.echo(f"promoter: could not check everything: {checked.unavailable}", err=True)
+    if checked.findings:
         sys.exit(REFUSED)
+    if checked.unavailable:
+        sys.exit(FAILED)

@@ -20,7 +20,7 @@ COMMANDS = {
     "plan": "promoter.cli.bot:plan",
     "run": "promoter.cli.bot:run",
     "start": "promoter.cli.bot:start",
-    "status": "promoter.cli.bot:status",
+    "status": "promoter.cli.status:status",
     "sandbox": "promoter.cli.sandbox:sandbox",
     "demo": "promoter.cli.demo:demo",
 }

@@ -12,7 +12,7 @@ from types import FrameType
 
 import click
 
-from promoter.sandbox import stack
+from promoter.sandbox import report, stack
 from promoter.sandbox.argocd import Scenario
 
 
@@ -62,15 +62,22 @@ def up(
     with tempfile.TemporaryDirectory(prefix="promoter-sandbox-") as work:
         bare = stack.seed(source, Path(work))
         with stack.Stack(bare, repository, scenario) as running:
+            # Before anything is printed: whoever reads the lines may signal at once, and must stop us cleanly.
+            stopped = _stop_on_signal()
             for name, value in running.environment().items():
                 click.echo(f"export {name}={shlex.quote(value)}")
             sys.stdout.flush()  # the lines are read while the sandbox keeps serving (often from a file)
             click.echo(f"# GitHub sandbox {running.github.url}, Argo CD simulator {running.argocd_url}", err=True)
+            branch = running.simulator.repo.refs().default_branch.removeprefix("refs/heads/")
+            for line in report.applications(running.simulator.catalog, branch):
+                click.echo(line, err=True)
+            click.echo(report.people(running.people()), err=True)
             click.echo(f"# serving {source} as {repository}; Ctrl-C stops", err=True)
-            _wait_for_signal()
+            stopped.wait()
 
 
-def _wait_for_signal() -> None:
+def _stop_on_signal() -> threading.Event:
+    """An event set by SIGINT or SIGTERM (from now on)."""
     stopped = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -79,4 +86,4 @@ def _wait_for_signal() -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    stopped.wait()
+    return stopped

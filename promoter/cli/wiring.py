@@ -78,4 +78,5 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
         ),
         pipelines={p.name: p for p in config.pipelines},
         faults=Faults.parse(environ.get("PROMOTER_FAULT_AFTER")),
+        interval=settings.reconcile_interval,
     )

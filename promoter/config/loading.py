@@ -8,6 +8,7 @@ column and field; then come the checks across files (pipeline names are unique).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,6 +30,8 @@ _M = TypeVar("_M", bound=pydantic.BaseModel)
 class Config:
     settings: settings.Settings
     pipelines: tuple[model.Pipeline, ...]
+    # where each pipeline is written: its file, and the path to its mapping in that file
+    sources: Mapping[str, tuple[documents.Document, tuple[int | str, ...]]] = dataclasses.field(default_factory=dict)
 
     def pipeline(self, name: str) -> model.Pipeline:
         """The pipeline called ``name``; KeyError when there is none."""
@@ -37,6 +40,14 @@ class Config:
                 return pipeline
         raise KeyError(name)
 
+    def problem(self, pipeline: str, loc: tuple[int | str, ...], message: str) -> Problem | None:
+        """A problem found later (by ``start``, ``plan``, ``validate``) at a field of a pipeline's config."""
+        source = self.sources.get(pipeline)
+        if source is None:
+            return None
+        document, at = source
+        return document.problem((*at, *loc), message)
+
 
 def load(directory: Path) -> Config:
     """The config in ``directory``; raise :class:`ConfigError` listing every problem found."""
@@ -44,11 +55,15 @@ def load(directory: Path) -> Config:
         raise ConfigError([Problem(directory, None, None, "", f"not a directory (expected {SETTINGS_FILE} in it)")])
     problems: list[Problem] = []
     loaded = _settings(directory, problems)
-    pipelines = _pipelines(directory, problems)
+    found = _pipelines(directory, problems)
     if problems:
         raise ConfigError(problems)
     assert loaded is not None
-    return Config(settings=loaded, pipelines=pipelines)
+    return Config(
+        settings=loaded,
+        pipelines=tuple(f.pipeline for f in found),
+        sources={f.pipeline.name: (f.document, f.loc) for f in found},
+    )
 
 
 def _settings(directory: Path, problems: list[Problem]) -> settings.Settings | None:
@@ -71,15 +86,15 @@ class _Found:
     loc: tuple[int | str, ...]  # where the pipeline's mapping is in its file
 
 
-def _pipelines(directory: Path, problems: list[Problem]) -> tuple[model.Pipeline, ...]:
+def _pipelines(directory: Path, problems: list[Problem]) -> list[_Found]:
     folder = directory / PIPELINES_DIR
     if not folder.is_dir():
         problems.append(Problem(folder, None, None, "", "missing: a directory with one file per pipeline"))
-        return ()
+        return []
     files = sorted(p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file() and not p.name.startswith("."))
     if not files:
         problems.append(Problem(folder, None, None, "", "no pipelines: add a file such as pipelines/NAME.yaml"))
-        return ()
+        return []
     found: list[_Found] = []
     for file in files:
         document = documents.read(file)
@@ -88,7 +103,7 @@ def _pipelines(directory: Path, problems: list[Problem]) -> tuple[model.Pipeline
             continue
         found.extend(_pipelines_in(document, problems))
     problems.extend(_duplicates(found))
-    return tuple(f.pipeline for f in found)
+    return found
 
 
 def _pipelines_in(document: documents.Document, problems: list[Problem]) -> list[_Found]:

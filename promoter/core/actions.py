@@ -1,7 +1,9 @@
 """What the decision core asks the shell to do: a closed union of frozen values, applied by one executor.
 
 Every action is idempotent in the executor: opening a PR finds it first, comments are upserted by their
-hidden marker, merging an already merged PR is a no-op, records are upserts.
+hidden marker, merging an already merged PR is a no-op, labels and statuses are set (not appended), records
+are upserts. Outward effects come before the ``Record`` in a decision: a crash between them repeats the
+effect (harmlessly) instead of losing it.
 """
 
 from __future__ import annotations
@@ -81,12 +83,21 @@ class Comment:
 
 
 @dataclasses.dataclass(frozen=True)
+class Label:
+    """Add labels to a PR (how a promotion ended, a hold): part of what a lost store is rebuilt from."""
+
+    number: int
+    names: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class SetStatus:
-    """The commit status ``promoter`` on a commit."""
+    """The commit status ``promoter`` on a commit: on a step's merge it mirrors the step (the store is rebuilt
+    from it), on a PR's head it tells reviewers what promoter waits for."""
 
     sha: str
     state: str  # pending | success | failure | error
     description: str
 
 
-Action = Record | OpenStepPR | MergePR | OpenRevertPR | RefreshApps | Comment | SetStatus
+Action = Record | OpenStepPR | MergePR | OpenRevertPR | RefreshApps | Comment | Label | SetStatus

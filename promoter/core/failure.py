@@ -1,16 +1,19 @@
 """The failure side of the decision: a step that failed is reverted, and the version held.
 
-Pure, like the rest of the core: ``fail`` records why (with the evidence) and marks the step Reverting; the
-revert PR is opened, merged at once (rollbacks ignore windows and approvals), and the promotion ends Failed
-with the version on hold. A revert that conflicts with a person's later commit asks for help and stops.
+Pure, like the rest of the core: ``fail`` reports why on the PR and its merge commit (with the evidence) and
+marks the step Reverting; the revert PR is opened, merged at once (rollbacks ignore windows and approvals),
+and the promotion ends Failed with the version on hold. A revert that conflicts with a person's later commit
+asks for help and stops. How a promotion ended is labelled on its last PR before the store records it, so a
+lost store is rebuilt with the same outcome and the same holds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from promoter.core import records, texts
-from promoter.core.actions import Action, Comment, MergePR, OpenRevertPR, RefreshApps, SetStatus
+from promoter.core import markers, records, texts
+from promoter.core.actions import Action, Comment, Label, MergePR, OpenRevertPR, RefreshApps, SetStatus
+from promoter.core.markers import Kind, Outcome
 from promoter.core.model import Event, Hold, Phase, Pipeline, Promotion, StepState, revert_branch_name
 from promoter.core.pullrequest import PullRequest
 from promoter.core.snapshot import Snapshot
@@ -18,16 +21,31 @@ from promoter.core.verification import Observed, judge_app
 
 Actions = tuple[Action, ...]
 
+_HELD = (Outcome.FAILED.value, markers.HELD)
+
+
+def foreign(pipeline: Pipeline, promotion: Promotion, pr: PullRequest, kind: Kind) -> str | None:
+    """Why ``pr`` is not this step's own PR (its marker names another promotion, or there is none), else None."""
+    expected = texts.marker(pipeline, promotion, kind)
+    found = markers.parse(pr.body)
+    if found == expected:
+        return None
+    whose = "it has no promoter marker" if found is None else f"its marker names {found.pipeline}/{found.promotion}"
+    return (
+        f"#{pr.number} on {pr.head_branch} is not this promotion's {kind.value} PR ({whose}); "
+        "promoter never adopts another promotion's PR"
+    )
+
 
 def fail(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: str) -> Actions:
-    """A merged step failed: mark it Reverting, with the evidence; the revert PR follows."""
+    """A merged step failed: say so on its PR and merge commit, with the evidence; the revert PR follows."""
     step = snapshot.step
     evidence: dict[str, object] = {
         "stage": pipeline.stage(promotion.stage).name,
         "step": promotion.step,
         "reason": reason,
         "merge_sha": step.merge_sha,
-        "apps": {name: describe(o) for name, o in sorted(snapshot.apps.items())},
+        "apps": {name: describe(name, o, step.settled) for name, o in sorted(snapshot.apps.items())},
     }
     failing = dataclasses.replace(step, state=StepState.REVERTING, failure=reason)
     event = Event(pipeline.name, promotion.id, snapshot.now, "step_failed", reason, evidence)
@@ -35,17 +53,20 @@ def fail(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: s
     assert step.merge_sha is not None
     assert step.pr_number is not None
     lines = [f"**failed**: {reason}", "reverting this change; the version goes on hold"]
-    lines += [f"`{name}`: {describe(o)}" for name, o in sorted(snapshot.apps.items())]
+    lines += [f"`{name}`: {describe(name, o, step.settled)}" for name, o in sorted(snapshot.apps.items())]
+    marker = texts.marker(pipeline, promotion)
     return (
-        records.record(records.moved(promotion, snapshot, reason=f"reverting: {reason}"), failing, (event,)),
         SetStatus(step.merge_sha, "failure", reason[:140]),
-        Comment(step.pr_number, texts.STATUS_MARKER, texts.status_comment("failed", lines)),
+        Comment(step.pr_number, marker.status(), texts.status_comment(marker, "failed", lines)),
+        records.record(records.moved(promotion, snapshot, reason=f"reverting: {reason}"), failing, (event,)),
     )
 
 
-def describe(observed: Observed) -> str:
+def describe(name: str, observed: Observed, settled: bool = False) -> str:
+    verdict, reason = judge_app(name, observed, settled)
     s = observed.status
-    verdict, reason = judge_app(observed)
+    if s is None:
+        return f"{verdict.value} ({reason})"
     revisions = ",".join(r[:12] for r in s.operation_revisions) or "none"
     operation = s.operation_phase.value if s.operation_phase else "none"
     health = f"sync {s.sync.value}, health {s.health.value}"
@@ -55,6 +76,8 @@ def describe(observed: Observed) -> str:
 def reverting(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
     step, pr = snapshot.step, snapshot.revert_pr
     stage = pipeline.stage(promotion.stage)
+    if pr is not None and (stranger := foreign(pipeline, promotion, pr, Kind.REVERT)) is not None:
+        return stuck_now(pipeline, promotion, snapshot, stranger)
     if pr is None:
         if snapshot.failure is not None:
             return stuck_now(pipeline, promotion, snapshot, snapshot.failure)
@@ -68,7 +91,7 @@ def reverting(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> A
                 title=texts.revert_title(pipeline, promotion),
                 body=texts.revert_body(pipeline, promotion, step.merge_sha, step.failure or "failed", step.pr_number),
                 labels=(*pipeline.labels, "revert"),
-                trailers=texts.trailers(pipeline.name, promotion.key(), "revert"),
+                trailers=texts.trailers(texts.marker(pipeline, promotion, Kind.REVERT)),
             ),
         )
     if snapshot.revert_conflicts:
@@ -88,6 +111,7 @@ def reverting(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> A
             f"revert #{pr.number} merged as {(pr.merge_sha or '?')[:7]}",
             sha=pr.merge_sha,
         )
+        # The refresh is asked after the record: if Argo CD is down it is kept and asked again later.
         return (records.record(step=reverted, events=(event,)), RefreshApps(stage.applications))
     if pr.closed_unmerged:
         return stuck_now(
@@ -110,11 +134,13 @@ def reverted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Ac
     event = records.event(pipeline, promotion, snapshot, "promotion_failed", reason, held=True)
     assert step.revert_pr_number is not None  # Reverted is recorded with its merged revert PR
     lines = [f"reverted by #{step.revert_pr_number} (merged)", f"`{promotion.version}` is on hold"]
+    marker = texts.marker(pipeline, promotion, Kind.REVERT)
     return (
+        Label(step.revert_pr_number, _HELD),
+        Comment(step.revert_pr_number, marker.status(), texts.status_comment(marker, "reverted", lines)),
         records.record(
             records.moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,)
         ),
-        Comment(step.revert_pr_number, texts.STATUS_MARKER, texts.status_comment("reverted", lines)),
     )
 
 
@@ -125,14 +151,16 @@ def stuck_now(
         snapshot.step, state=StepState.STUCK, revert_pr_number=number or snapshot.step.revert_pr_number
     )
     event = records.event(pipeline, promotion, snapshot, "revert_stuck", reason)
-    actions: list[Action] = [records.record(step=step, events=(event,))]
+    actions: list[Action] = []
     if number:
         lines = [
             f"**needs a person**: {reason}",
             "promoter stopped this pipeline; it never force-pushes or rewrites history",
             "finish the revert on this branch and merge it, then `/retry` or start a newer version",
         ]
-        actions.append(Comment(number, texts.STATUS_MARKER, texts.status_comment("revert needs help", lines)))
+        marker = texts.marker(pipeline, promotion, Kind.REVERT)
+        actions.append(Comment(number, marker.status(), texts.status_comment(marker, "revert needs help", lines)))
+    actions.append(records.record(step=step, events=(event,)))
     return tuple(actions)
 
 
@@ -141,7 +169,10 @@ def stuck(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actio
     reason = f"the revert needs a person: {step.failure or 'failed'}"
     hold = Hold(pipeline.name, promotion.version, step.failure or "failed", snapshot.now)
     event = records.event(pipeline, promotion, snapshot, "promotion_failed", reason, held=True, stuck=True)
+    labelled = step.revert_pr_number or step.pr_number
+    assert labelled is not None  # only a merged step gets stuck reverting
     return (
+        Label(labelled, _HELD),
         records.record(
             records.moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,)
         ),
@@ -149,9 +180,15 @@ def stuck(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actio
 
 
 def failed_before_merge(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: str) -> Actions:
-    """Nothing was merged, so nothing to revert: the promotion fails with the reason (no hold)."""
+    """Nothing of this step was merged, so nothing to revert: the promotion fails with the reason (no hold)."""
     event = records.event(pipeline, promotion, snapshot, "promotion_failed", reason)
-    return (records.record(records.moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,)),)
+    own = snapshot.step.pr_number  # the step's own PR, when it has one (never a stranger's)
+    last = own or snapshot.last_pr
+    label = (Label(last, (Outcome.FAILED.value,)),) if last else ()
+    return (
+        *label,
+        records.record(records.moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,)),
+    )
 
 
 def aborted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, pr: PullRequest) -> Actions:
@@ -159,7 +196,9 @@ def aborted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, pr: Pu
     reason = f"#{pr.number} was closed without merging"
     event = records.event(pipeline, promotion, snapshot, "promotion_aborted", reason)
     lines = [f"**aborted**: {reason}", "promoter stopped this promotion; start it again with `promoter start`"]
+    marker = texts.marker(pipeline, promotion)
     return (
+        Label(pr.number, (Outcome.ABORTED.value,)),
+        Comment(pr.number, marker.status(), texts.status_comment(marker, "aborted", lines)),
         records.record(records.moved(promotion, snapshot, phase=Phase.ABORTED, reason=reason), events=(event,)),
-        Comment(pr.number, texts.STATUS_MARKER, texts.status_comment("aborted", lines)),
     )

@@ -113,11 +113,27 @@ class Step:
     pr_number: int | None = None
     merge_sha: str | None = None
     merged_at: dt.datetime | None = None
+    # When the current wait for verification began: the merge, or the moment a verified step lost its
+    # verification (during the soak). The deadline counts from here.
+    waiting_since: dt.datetime | None = None
     healthy_since: dt.datetime | None = None  # first pass that saw every app verified (debounce start)
     verified_at: dt.datetime | None = None
     revert_pr_number: int | None = None
     revert_merge_sha: str | None = None
     failure: str | None = None
+    blocked: str | None = None  # an observation error the step's PR was told about (told once, not every pass)
+
+    @property
+    def settled(self) -> bool:
+        """The step was verified once: soaking, or waiting again after losing its verification."""
+        if self.state is StepState.VERIFIED:
+            return True
+        return self.waiting_since is not None and self.merged_at is not None and self.waiting_since > self.merged_at
+
+    def deadline(self, stage: Stage) -> dt.datetime | None:
+        """When the current wait for verification fails the step (None before the merge)."""
+        since = self.waiting_since or self.merged_at
+        return None if since is None else since + stage.deadline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,12 +153,28 @@ class Promotion:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
-def promotion_id(version: str, attempt: int) -> str:
-    """A branch-safe, readable id: the version, then the attempt (``1.5.0-1``)."""
+def promotion_id(version: str, created: dt.datetime, entropy: int) -> str:
+    """A branch-safe id, readable and unique for ever: the version, the creation time, some randomness.
+
+    ``1.5.0-mi9x2k7q3f``: milliseconds since the epoch in base 36 (ids of one version sort by age), then two
+    random base-36 digits from ``entropy``. Never derived from a counter in the store: a lost store must not
+    hand out an id (and so a branch name) that an earlier promotion used.
+    """
     safe = _UNSAFE.sub("-", version).strip("-.") or "version"
-    return f"{safe[:60]}-{attempt}"
+    millis = int(created.timestamp() * 1000)
+    return f"{safe[:60]}-{_base36(millis)}{_base36(entropy % 36**2).rjust(2, '0')}"
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = _BASE36[digit] + digits
+        if number == 0:
+            return digits
 
 
 def branch_name(pipeline: str, key: StepKey) -> str:
@@ -174,3 +206,22 @@ class Event:
     kind: str  # snake_case: step_pr_opened, step_merged, step_verified, step_failed, revert_merged, ...
     message: str
     evidence: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+class ErrorKind(enum.Enum):
+    """Why a pipeline's passes stop: it clears by itself, or a person must act (a token, a missing repo)."""
+
+    TEMPORARY = "temporary"  # an outage, a timeout, a 5xx, a rate limit
+    PERMANENT = "permanent"  # a missing repository or branch, an answer promoter cannot use
+    CREDENTIALS = "credentials"  # a 401, or a 403 that is not a rate limit, from GitHub or Argo CD
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineError:
+    """The error that stops a pipeline's passes now, and since when (``promoter status`` shows it)."""
+
+    pipeline: str
+    kind: ErrorKind
+    message: str
+    since: dt.datetime
+    seen_at: dt.datetime

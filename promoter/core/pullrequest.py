@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,6 +18,9 @@ class PullRequest:
     base_branch: str
     title: str
     body: str
+    labels: tuple[str, ...] = ()
+    created_at: dt.datetime | None = None
+    merged_at: dt.datetime | None = None
 
     @property
     def open(self) -> bool:

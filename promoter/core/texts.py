@@ -6,23 +6,25 @@ more (DESIGN.md §9).
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 
 from promoter.core.actions import FileChange
-from promoter.core.model import Pipeline, Promotion, StepKey
-
-STATUS_MARKER = "<!-- promoter:status -->"
-
-
-def marker(pipeline: str, key: StepKey, kind: str = "step") -> str:
-    data = {"pipeline": pipeline, "promotion": key.promotion, "stage": key.stage, "step": key.step, "kind": kind}
-    return f"<!-- promoter:{json.dumps(data, separators=(',', ':'), sort_keys=True)} -->"
+from promoter.core.markers import Kind, Marker
+from promoter.core.model import Pipeline, Promotion
 
 
-def trailers(pipeline: str, key: StepKey, kind: str = "step") -> tuple[tuple[str, str], ...]:
+def marker(pipeline: Pipeline, promotion: Promotion, kind: Kind = Kind.STEP) -> Marker:
+    """The marker of the current step's PR (or its revert's)."""
+    return Marker(pipeline.name, promotion.id, promotion.version, promotion.stage, promotion.step, kind)
+
+
+def trailers(marker: Marker) -> tuple[tuple[str, str], ...]:
+    """The commit trailers: with them the config repo alone tells which promotion made (or reverted) a commit."""
+    step = f"{marker.stage}-{marker.step}" + ("-revert" if marker.kind is Kind.REVERT else "")
     return (
-        ("Promoter-Promotion", f"{pipeline}/{key.promotion}"),
-        ("Promoter-Step", f"{key.stage}-{key.step}" + ("-revert" if kind == "revert" else "")),
+        ("Promoter-Promotion", f"{marker.pipeline}/{marker.promotion}"),
+        ("Promoter-Version", marker.version),
+        ("Promoter-Step", step),
     )
 
 
@@ -62,7 +64,7 @@ def step_body(pipeline: Pipeline, promotion: Promotion, changes: tuple[FileChang
         f"({_policy(stage.merge.approvals)}), then waits until Argo CD reports "
         f"{', '.join(f'`{a}`' for a in stage.applications)} Synced and Healthy at the merge commit. "
         "If that fails it reverts this change.\n\n"
-        f"{marker(pipeline.name, promotion.key())}"
+        f"{marker(pipeline, promotion).render()}"
     )
 
 
@@ -77,14 +79,19 @@ def revert_body(pipeline: Pipeline, promotion: Promotion, merge_sha: str, reason
         f"Reverts the merge `{merge_sha[:12]}`{of_pr}: **{pipeline.name}** `{promotion.version}` failed in "
         f"**{stage.name}**.\n\n**Why:** {reason}\n\n"
         f"The version is now on hold: promoter will not promote it again until `/retry` or a newer version.\n\n"
-        f"{marker(pipeline.name, promotion.key(), 'revert')}"
+        f"{marker(pipeline, promotion, Kind.REVERT).render()}"
     )
 
 
-def status_comment(title: str, lines: list[str]) -> str:
+def status_comment(marker: Marker, title: str, lines: list[str]) -> str:
     body = "\n".join(f"- {line}" for line in lines)
-    return f"**promoter** · {title}\n\n{body}\n\n{STATUS_MARKER}"
+    return f"**promoter** · {title}\n\n{body}\n\n{marker.status()}"
 
 
 def commit_message(title: str, body: str) -> str:
     return f"{title}\n\n{body}"
+
+
+def moment(at: dt.datetime) -> str:
+    """A time for people, with its zone: ``2026-12-01 21:03:11 UTC``."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

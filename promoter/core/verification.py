@@ -2,9 +2,18 @@
 
 Argo CD can report Synced/Healthy for a stale revision, and it reconciles health separately from sync. So a
 step is verified only when, for every Application that deploys it: the last sync operation Succeeded at the
-merged commit or a descendant; the app is Synced with no operation running and no error condition; health
-was re-checked after that sync finished; and health is Healthy. The debounce (Healthy must hold for a while)
-and the deadline are the caller's: they need memory across passes.
+merged commit or a descendant **that still carries the step's edit**; the app is Synced with no operation
+running and no error condition; health was re-checked after that sync finished; and health is Healthy.
+
+Failed, for an Application whose operation is at a revision that contains the merge: the sync operation
+Failed or Errored; the revision no longer carrying the step's edit (a later revert, or a person's commit that
+undid it); health Degraded once it describes the change. Before the step was first verified that means
+health re-checked after the sync finished (until then it may still describe the previous version, which a
+fix rolling forward must not be blamed for); once the step was verified (``settled``: soaking, or waiting
+again after losing verification) Degraded fails it whether or not a sync is running (a self-heal re-sync
+does not excuse it). Anything else waits, and so does an Application that could not be observed at all
+(Argo CD down, a refused token): an observation error is a value judged here, and the deadline (the
+caller's, like the debounce) fires anyway.
 """
 
 from __future__ import annotations
@@ -12,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
-from typing import assert_never
 
 from promoter.core.appstatus import AppStatus, Health, OperationPhase, SyncStatus
 
@@ -22,18 +30,35 @@ ERROR_CONDITIONS = ("ComparisonError", "InvalidSpecError")
 class Verdict(enum.Enum):
     HEALTHY = "Healthy"  # every rule holds now
     WAITING = "Waiting"  # not yet: keep watching until the deadline
-    FAILED = "Failed"  # the deployed change is Degraded or its sync failed
+    FAILED = "Failed"  # the deployed change is Degraded, its sync failed, or it is no longer in Git
+
+
+class Deployed(enum.Enum):
+    """How the revision of an Application's last sync operation relates to the step's merge commit."""
+
+    NOT_YET = "not yet"  # no revision of the operation contains the merge
+    CARRIES_EDIT = "carries the edit"  # contains the merge, and the step's files there hold its values
+    EDIT_UNDONE = "edit undone"  # contains the merge, but the step's files there no longer hold its values
 
 
 @dataclasses.dataclass(frozen=True)
 class Observed:
-    """An Application's status, and whether its last operation's revision contains the merged commit.
+    """One Application as the shell observed it: its status, or why it could not be observed.
 
-    ``deployed`` is computed by the shell (git ancestry), so this module stays pure.
+    ``deployed`` is computed by the shell (git ancestry, and the step's edit re-applied at that revision), so
+    this module stays pure. ``permanent`` says the error will not go away by itself (a refused token, an
+    unknown Application): the step's PR is told, and the deadline still fires.
     """
 
-    status: AppStatus
-    deployed: bool
+    status: AppStatus | None
+    deployed: Deployed = Deployed.NOT_YET
+    revision: str | None = None  # the operation's revision that contains the merge, when there is one
+    error: str | None = None
+    permanent: bool = False
+
+    @classmethod
+    def unobservable(cls, error: str, permanent: bool = False) -> Observed:
+        return cls(None, error=error, permanent=permanent)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,39 +71,52 @@ class Judgement:
         return "; ".join(self.reasons) if self.reasons else "all Applications Healthy at the merged commit"
 
 
-def judge_app(observed: Observed) -> tuple[Verdict, str]:
+def judge_app(name: str, observed: Observed, settled: bool = False) -> tuple[Verdict, str]:
     s = observed.status
-    if s.operation_phase in (OperationPhase.FAILED, OperationPhase.ERROR) and observed.deployed:
-        return Verdict.FAILED, f"{s.name}: sync {s.operation_phase.value}: {s.operation_message or 'no message'}"
-    if s.operation_phase is None or not observed.deployed:
-        return Verdict.WAITING, f"{s.name}: not yet synced to the merged commit"
+    if s is None:
+        return Verdict.WAITING, f"{name}: not observed: {observed.error or 'no status'}"
+    at_merge = observed.deployed is not Deployed.NOT_YET and s.operation_phase is not None
+    if at_merge and observed.deployed is Deployed.EDIT_UNDONE:
+        revision = (observed.revision or "?")[:12]
+        return Verdict.FAILED, f"{name}: runs {revision}, which no longer carries this step's edit"
+    if at_merge and s.health is Health.DEGRADED and (settled or _rechecked(s)):
+        return Verdict.FAILED, f"{name}: Degraded: {s.health_message or 'no message'}"
+    if at_merge and s.operation_phase in (OperationPhase.FAILED, OperationPhase.ERROR):
+        assert s.operation_phase is not None
+        return Verdict.FAILED, f"{name}: sync {s.operation_phase.value}: {s.operation_message or 'no message'}"
+    if not at_merge:
+        return Verdict.WAITING, f"{name}: not yet synced to the merged commit"
     if s.operation_phase is not OperationPhase.SUCCEEDED:
-        return Verdict.WAITING, f"{s.name}: sync {s.operation_phase.value}"
+        assert s.operation_phase is not None
+        return Verdict.WAITING, f"{name}: sync {s.operation_phase.value}"
     errors = [c for c in s.conditions if c.type in ERROR_CONDITIONS]
     if errors:
-        return Verdict.WAITING, f"{s.name}: {errors[0].type}: {errors[0].message}"
+        return Verdict.WAITING, f"{name}: {errors[0].type}: {errors[0].message}"
     if s.sync is not SyncStatus.SYNCED:
-        return Verdict.WAITING, f"{s.name}: {s.sync.value}"
-    if s.reconciled_at is None or s.operation_finished_at is None or s.reconciled_at <= s.operation_finished_at:
-        return Verdict.WAITING, f"{s.name}: health not re-checked since the sync finished"
-    match s.health:
-        case Health.HEALTHY:
-            return Verdict.HEALTHY, f"{s.name}: Healthy"
-        case Health.DEGRADED:
-            return Verdict.FAILED, f"{s.name}: Degraded: {s.health_message or 'no message'}"
-        case Health.SUSPENDED:
-            return Verdict.WAITING, f"{s.name}: Suspended (a paused rollout)"
-        case Health.PROGRESSING | Health.MISSING | Health.UNKNOWN:
-            return Verdict.WAITING, f"{s.name}: {s.health.value}"
-        case unreachable:
-            assert_never(unreachable)
+        return Verdict.WAITING, f"{name}: {s.sync.value}"
+    if not _rechecked(s):
+        return Verdict.WAITING, f"{name}: health not re-checked since the sync finished"
+    if s.health is Health.HEALTHY:
+        return Verdict.HEALTHY, f"{name}: Healthy"
+    if s.health is Health.SUSPENDED:
+        return Verdict.WAITING, f"{name}: Suspended (a paused rollout)"
+    return Verdict.WAITING, f"{name}: {s.health.value}"  # Progressing, Missing, Unknown (Degraded failed above)
 
 
-def judge(apps: Mapping[str, Observed]) -> Judgement:
+def _rechecked(s: AppStatus) -> bool:
+    """Health was looked at after the last sync operation finished (so it describes what that sync deployed)."""
+    return (
+        s.reconciled_at is not None
+        and s.operation_finished_at is not None
+        and s.reconciled_at > s.operation_finished_at
+    )
+
+
+def judge(apps: Mapping[str, Observed], settled: bool = False) -> Judgement:
     """The worst Application decides: Failed beats Waiting beats Healthy."""
     if not apps:
         return Judgement(Verdict.WAITING, ("no Application observed",))
-    verdicts = {name: judge_app(observed) for name, observed in sorted(apps.items())}
+    verdicts = {name: judge_app(name, observed, settled) for name, observed in sorted(apps.items())}
     failed = tuple(reason for verdict, reason in verdicts.values() if verdict is Verdict.FAILED)
     if failed:
         return Judgement(Verdict.FAILED, failed)

@@ -1,19 +1,42 @@
-"""Applying the decision's actions. Each one is idempotent; results are folded into the snapshot."""
+"""Applying the decision's actions. Each one is idempotent; results are folded into the snapshot.
+
+A permanent failure of an action that changes something (a push, a merge) is handed back to the decision;
+a report that cannot be written (a comment, a status, a label) is logged and skipped, so what a person is
+told never blocks what promoter must do; a refused token stops the pass (a person must fix it). A refresh
+Argo CD cannot take now (it is down) is kept in the store and asked again at the start of later passes.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 
 import structlog
 
 from promoter.core import texts
-from promoter.core.actions import Action, Comment, MergePR, OpenRevertPR, OpenStepPR, Record, RefreshApps, SetStatus
+from promoter.core.actions import (
+    Action,
+    Comment,
+    Label,
+    MergePR,
+    OpenRevertPR,
+    OpenStepPR,
+    Record,
+    RefreshApps,
+    SetStatus,
+)
 from promoter.core.model import Pipeline, StepState
 from promoter.core.snapshot import Snapshot
 from promoter.engine.runtime import Runtime
-from promoter.errors import PermanentError
+from promoter.errors import CredentialError, PermanentError, PromoterError
 
 log = structlog.get_logger("promoter.execute")
+
+# Events that mean something went wrong: logged at warning (or error, when a person must act).
+_WARNINGS = frozenset(
+    {"step_failed", "step_unverified", "revert_pr_opened", "revert_merged", "promotion_failed", "promotion_aborted"}
+)
+_ERRORS = frozenset({"revert_stuck", "step_blocked", "promotion_refused"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +53,8 @@ def execute(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, actions: tuple[
             before = snapshot
             snapshot, changed = _apply(rt, pipeline, snapshot, action)
             rt.faults.reached(*_points(pipeline, before, type(action).__name__))
+        except CredentialError:
+            raise
         except PermanentError as exc:
             log.warning("action_failed", pipeline=pipeline.name, action=type(action).__name__, error=str(exc))
             return Outcome(dataclasses.replace(snapshot, failure=str(exc)), recorded)
@@ -42,7 +67,8 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
         case Record(changes):
             rt.store.commit(pipeline.name, changes)
             for event in changes.events:
-                log.info(event.kind, pipeline=event.pipeline, promotion=event.promotion, message=event.message)
+                level = log.error if event.kind in _ERRORS else log.warning if event.kind in _WARNINGS else log.info
+                level(event.kind, pipeline=event.pipeline, promotion=event.promotion, message=event.message)
             return snapshot, True
         case OpenStepPR():
             # The proposal was computed on a fetch made moments ago in this pass: no second fetch.
@@ -65,15 +91,39 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
             return dataclasses.replace(snapshot, revert_pr=pr, revert_conflicts=result.conflicts), False
         case RefreshApps(names):
-            for name in names:
-                rt.deployments.app_status(name, refresh=True)
+            refresh(rt, pipeline.name, names)
             return snapshot, False
         case Comment(number, marker, body):
-            rt.forge.upsert_comment(number, marker, body)
+            _report(pipeline, action, lambda: rt.forge.upsert_comment(number, marker, body))
+            return snapshot, False
+        case Label(number, names):
+            _report(pipeline, action, lambda: rt.forge.add_labels(number, names))
             return snapshot, False
         case SetStatus(sha, state, description):
-            rt.forge.set_status(sha, state, description)
+            _report(pipeline, action, lambda: rt.forge.set_status(sha, state, description))
             return snapshot, False
+
+
+def refresh(rt: Runtime, pipeline: str, names: Sequence[str]) -> None:
+    """Ask Argo CD to refresh; what it cannot take now is remembered and asked again later."""
+    owed = []
+    for name in names:
+        try:
+            rt.deployments.app_status(name, refresh=True)
+        except PromoterError as exc:
+            log.warning("refresh_deferred", pipeline=pipeline, application=name, error=str(exc))
+            owed.append(name)
+    if owed:
+        rt.store.want_refresh(pipeline, owed, rt.clock.now())
+
+
+def _report(pipeline: Pipeline, action: Action, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except CredentialError:
+        raise
+    except PermanentError as exc:
+        log.warning("report_failed", pipeline=pipeline.name, action=type(action).__name__, error=str(exc))
 
 
 def _merged(snapshot: Snapshot, number: int, sha: str) -> Snapshot:

@@ -1,18 +1,25 @@
-"""One reconcile pass: for each pipeline, under its lock, move its promotion as far as it can go now."""
+"""One reconcile pass: for each pipeline, under its lock, move its promotion as far as it can go now.
+
+A pass first rebuilds a lost store (once per process), asks Argo CD for the refreshes it still owes, then
+observes, decides and executes until the decision asks for nothing. An error that stops the pass is kept
+as the pipeline's current error, with since when (``promoter status`` shows it), logged when it starts or
+changes, and cleared by the next pass that succeeds. Passes that change nothing log at debug level.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 
 import structlog
 
+from promoter.core import wakeup
 from promoter.core.decide import decide
-from promoter.core.model import Phase, Pipeline, Promotion
-from promoter.engine import observe
-from promoter.engine.execute import execute
+from promoter.core.model import ErrorKind, Phase, Pipeline, PipelineError, Promotion
+from promoter.engine import execute, observe, rebuild
 from promoter.engine.runtime import Runtime
-from promoter.errors import PermanentError, TemporaryError
+from promoter.errors import CredentialError, PermanentError, PromoterError
 
 log = structlog.get_logger("promoter.reconcile")
 
@@ -27,6 +34,7 @@ class PassResult:
     actions: int
     error: str | None
     seconds: float
+    wake_at: dt.datetime | None = None  # a gate of the current step comes due then (sooner than the interval)
 
 
 def reconcile_all(rt: Runtime) -> list[PassResult]:
@@ -44,12 +52,14 @@ def current(rt: Runtime, pipeline: Pipeline) -> Promotion | None:
 def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
     started = time.monotonic()
     count = 0
-    error: str | None = None
+    failure: PromoterError | None = None
     promotion: Promotion | None = None
     with rt.store.lock(pipeline.name) as held:
         if not held:
             return PassResult(pipeline.name, None, None, 0, "another replica holds the lock", 0.0)
         try:
+            rebuild.ensure(rt, pipeline)
+            _flush_refreshes(rt, pipeline)
             for _ in range(MAX_ROUNDS * 4):  # one promotion can finish and the next start in one pass
                 promotion = current(rt, pipeline)
                 if promotion is None:
@@ -58,21 +68,72 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
                 count += actions
                 if not done:
                     break
-        except TemporaryError as exc:
-            error = str(exc)
-        except PermanentError as exc:
-            error = str(exc)
-    finished = rt.store.promotion(promotion.id, pipeline.name) if promotion else None
+        except PromoterError as exc:
+            failure = exc
+        _keep_error(rt, pipeline, failure)
+        finished = rt.store.promotion(promotion.id, pipeline.name) if promotion else None
+        wake = None
+        if finished is not None and failure is None:
+            step = rt.store.step(pipeline.name, finished.key())
+            wake = wakeup.wake_at(pipeline, finished, step, rt.clock.now(), rt.interval)
     result = PassResult(
         pipeline.name,
         promotion.id if promotion else None,
         finished.phase.value if finished else None,
         count,
-        error,
+        str(failure) if failure else None,
         time.monotonic() - started,
+        wake,
     )
-    log.info("reconcile_pass", **dataclasses.asdict(result))
+    fields = dataclasses.asdict(result) | {"wake_at": wake.isoformat() if wake else None}
+    (log.info if count else log.debug)("reconcile_pass", **fields)
     return result
+
+
+def _flush_refreshes(rt: Runtime, pipeline: Pipeline) -> None:
+    """Ask Argo CD for the refreshes it could not take before (it was down after a merge or a revert)."""
+    for name in rt.store.pending_refreshes(pipeline.name):
+        try:
+            rt.deployments.app_status(name, refresh=True)
+        except PromoterError:
+            return  # still down: the next pass asks again
+        rt.store.refreshed(pipeline.name, name)
+        log.info("refresh_caught_up", pipeline=pipeline.name, application=name)
+
+
+def _keep_error(rt: Runtime, pipeline: Pipeline, failure: PromoterError | None) -> None:
+    """Record the pipeline's current error (keeping since when it lasts), or clear it; log changes only."""
+    now = rt.clock.now()
+    previous = rt.errors().get(pipeline.name)
+    if failure is None:
+        if previous is not None:
+            rt.store.set_error(pipeline.name, None)
+            rt.errors()[pipeline.name] = None
+            log.info(
+                "pipeline_recovered", pipeline=pipeline.name, error=previous.message, since=previous.since.isoformat()
+            )
+        return
+    kind = _kind(failure)
+    message = str(failure)
+    same = previous is not None and previous.kind is kind and previous.message == message
+    since = previous.since if same and previous is not None else now
+    error = PipelineError(pipeline.name, kind, message, since, now)
+    if not same or now - (previous.seen_at if previous else now) >= _REMIND:
+        rt.store.set_error(pipeline.name, error)
+        rt.errors()[pipeline.name] = error
+        level = log.warning if kind is ErrorKind.TEMPORARY else log.error
+        level("pipeline_error", pipeline=pipeline.name, kind=kind.value, error=message, since=since.isoformat())
+
+
+_REMIND = dt.timedelta(minutes=5)  # a lasting error is logged (and its row touched) again this often
+
+
+def _kind(failure: PromoterError) -> ErrorKind:
+    if isinstance(failure, CredentialError):
+        return ErrorKind.CREDENTIALS
+    if isinstance(failure, PermanentError):
+        return ErrorKind.PERMANENT
+    return ErrorKind.TEMPORARY
 
 
 def _drive(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> tuple[bool, int]:
@@ -84,7 +145,7 @@ def _drive(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> tuple[bool,
         if not actions:
             break
         count += len(actions)
-        outcome = execute(rt, pipeline, snapshot, actions)
+        outcome = execute.execute(rt, pipeline, snapshot, actions)
         if outcome.recorded:
             fresh = rt.store.promotion(promotion.id, pipeline.name)
             assert fresh is not None

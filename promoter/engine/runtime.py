@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from promoter.core.model import Pipeline
+from promoter.core.model import Pipeline, PipelineError
+from promoter.core.pullrequest import PullRequest
 from promoter.engine.faults import Faults
 from promoter.ports import Clock, ConfigRepo, Deployments, Forge, Store
 
@@ -24,6 +25,22 @@ class Runtime:
     pipelines: dict[str, Pipeline]
     clock: Clock = dataclasses.field(default_factory=SystemClock)
     faults: Faults = dataclasses.field(default_factory=Faults)
+    interval: dt.timedelta = dt.timedelta(seconds=30)  # the reconcile interval (gates due sooner wake the bot)
+    known: set[str] = dataclasses.field(default_factory=set)  # pipelines whose store was checked (not lost)
+    _marked: list[PullRequest] | None = dataclasses.field(default=None, repr=False)
+    _errors: dict[str, PipelineError | None] | None = dataclasses.field(default=None, repr=False)
+
+    def errors(self) -> dict[str, PipelineError | None]:
+        """The pipelines' current errors as last written by this process (read from the store once)."""
+        if self._errors is None:
+            self._errors = dict(self.store.errors())
+        return self._errors
+
+    def marked_prs(self) -> list[PullRequest]:
+        """promoter's PRs on the forge, listed once per process (only to rebuild a lost store)."""
+        if self._marked is None:
+            self._marked = self.forge.marked_prs()
+        return self._marked
 
     def close(self) -> None:
         """Release connections (the store's pool, HTTP clients) that support it."""

@@ -14,6 +14,7 @@ from types import TracebackType
 
 from promoter import serving
 from promoter.sandbox.argocd import Credentials, Scenario, Simulator, create_app
+from promoter.sandbox.github.accounts import User
 from promoter.sandbox.github.sandbox import GitHubSandbox
 
 BOT = "promoter-bot"
@@ -86,6 +87,10 @@ class Stack:
             "PROMOTER_ARGOCD_URL": self.argocd_url,
             "PROMOTER_ARGOCD_TOKEN": self.credentials.token,
         }
+
+    def people(self) -> tuple[User, ...]:
+        """The GitHub sandbox's users other than the bot (who approve and comment), each with a token."""
+        return tuple(user for user in self.github.forge.accounts if user.login != BOT)
 
     def __enter__(self) -> Stack:
         return self.start()

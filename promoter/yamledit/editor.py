@@ -153,7 +153,9 @@ def _document_for(source: Source, outer: tuple[paths.Segment, ...], edit: Edit) 
     return source.document(hits[0])
 
 
-_PROPERTIES = re.compile(r"(?:[&!][^\s]*[ \t]+)+")
+# Anchors and tags before the token; an anchor may end the node (an empty value: ``tag: &x``), while a tag
+# alone (``tag: !!null``) is the token, rewritten with the value's type.
+_PROPERTIES = re.compile(r"(?:[&!]\S*[ \t]+)*(?:&\S*\Z)?")
 
 
 def _token_span(source: Source, doc: Document, node: ScalarNode) -> tuple[int, int]:
@@ -167,8 +169,14 @@ def _token_span(source: Source, doc: Document, node: ScalarNode) -> tuple[int, i
 
 
 def _final_value(target: locate.Target, edit: Edit) -> scalars.Value:
-    assert isinstance(target.node, ScalarNode)
-    return scalars.interpret(edit.value, target.node) if edit.text and isinstance(edit.value, str) else edit.value
+    node = target.node
+    assert isinstance(node, ScalarNode)
+    if not (edit.text and isinstance(edit.value, str)):
+        return edit.value
+    value = scalars.interpret(edit.value, node)
+    if node.style == "|" and isinstance(value, str) and scalars.explicit_string(edit.value) is None:
+        return blocks.command_line_text(value, node)
+    return value
 
 
 def _scalar_change(source: Source, doc: Document, target: locate.Target, edit: Edit) -> Splice | None:
@@ -212,12 +220,15 @@ def _scalar_change(source: Source, doc: Document, target: locate.Target, edit: E
 
 
 def _fill_empty(source: Source, doc: Document, target: locate.Target, token: str, where: str) -> Splice:
-    """An empty value (``tag:``): insert the token after the key's colon."""
+    """An empty value (``tag:``, ``-``, ``tag: &x``): insert the token after its indicator or properties."""
+    start, end = doc.span(target.node)
+    if start < end:  # an anchor or a tag with nothing after it
+        return Splice(end, end, " " + token)
     if target.key is None:
-        raise source.error(
-            f"{where} is an empty list item; the editor fills only empty mapping values",
-            doc.span(target.node)[0],
-        )
+        # Both parsers mark an empty list item just after its '-'; anything else is not a list item to fill.
+        if source.text[start - 1 : start] != "-":
+            raise source.error(f"{where} is empty and not after a '-' or a ':': the editor cannot place it", start)
+        return Splice(start, start, " " + token)
     key_end = doc.span(target.key)[1]
     colon = key_end
     while colon < len(source.text) and source.text[colon] in " \t":
@@ -248,8 +259,5 @@ def _block_change(
         raise source.error(f"inside the block scalar: {exc.reason}", block.to_outer(inner_index)) from None
     if inner_text == block.text:
         return [], None
-    outer = [Splice(block.to_outer(s.start), block.to_outer(s.end), block.outer_text(s.text)) for s in inner.splices]
-    expected = node.value
-    for s in sorted(inner.splices, key=lambda s: s.start, reverse=True):
-        expected = expected[: s.start] + s.text + expected[s.end :]
-    return outer, Expectation(doc.index, target.steps, TextIs(expected))
+    outer = [Splice(*block.splice(s.start, s.end, s.text)) for s in inner.splices]
+    return outer, Expectation(doc.index, target.steps, TextIs(block.value_of(inner_text)))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from promoter.adapters.gitrepo import GitRepo
+from promoter.adapters.gitrepo import GitRepo, remote_branches
 from promoter.core.actions import FileChange
+from promoter.errors import PermanentError, TemporaryError
 from tests.conftest import git
 
 FILES = {
@@ -154,3 +155,60 @@ def test_branch_head_reads_loose_and_packed_refs(repo: GitRepo, origin: Path) ->
     assert repo.branch_head("main") == base
     assert repo.branch_head("nope") is None
     assert repo.branch_head("main/sub") is None
+
+
+def test_a_branch_that_holds_no_commit_of_the_promotion_is_never_adopted(
+    repo: GitRepo, origin: Path, fast_tmp: Path
+) -> None:
+    work = person_clone(origin, fast_tmp / "person")
+    git(work, "checkout", "-q", "-b", "promoter/app/1.1-1/0-0")
+    (work / "note.txt").write_text("someone else's\n")
+    git(work, "add", "note.txt")
+    git(work, "commit", "-q", "-m", "not promoter's")
+    git(work, "push", "-q", "origin", "promoter/app/1.1-1/0-0")
+    base = repo.fetch("main")
+    change = [FileChange("envs/staging/app.yaml", "image: app:1.1\r\nreplicas: 1\r\n")]
+    with pytest.raises(PermanentError, match="never adopts another promotion's branch"):
+        repo.commit_edit("promoter/app/1.1-1/0-0", base, change, "promote", TRAILERS)
+    other = (("Promoter-Promotion", "app/1.1-2"), ("Promoter-Step", "0-0"))
+    repo.commit_edit("promoter/app/1.1-2/0-0", base, change, "promote", other)
+    repo.fetch("main")
+    with pytest.raises(PermanentError, match=r"app/1\.1-1"):  # a commit of another promotion is not ours either
+        repo.commit_edit("promoter/app/1.1-2/0-0", base, change, "promote", TRAILERS)
+
+
+def test_trails_name_promoters_commits_merged_and_not(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    base = repo.fetch("main")
+    change = [FileChange("envs/staging/app.yaml", "image: app:1.1\r\nreplicas: 1\r\n")]
+    trailers = (("Promoter-Promotion", "app/1.1-x"), ("Promoter-Version", "1.1"), ("Promoter-Step", "0-0"))
+    merged = repo.commit_edit("promoter/app/1.1-x/0-0", base, change, "promote", trailers)
+    work = person_clone(origin, fast_tmp / "person")
+    git(work, "merge", "-q", "--no-ff", "-m", "merge #1", "origin/promoter/app/1.1-x/0-0")
+    git(work, "push", "-q", "origin", "main")
+    repo.fetch("main")
+    revert = repo.revert(
+        "promoter/app/1.1-x/0-0-revert", "main", merged, "revert", (*trailers[:2], ("Promoter-Step", "0-0-revert"))
+    )
+    pushed = repo.commit_edit(
+        "promoter/app/1.2-y/1-0",
+        repo.fetch("main"),
+        change,
+        "promote",
+        (("Promoter-Promotion", "app/1.2-y"), ("Promoter-Version", "1.2"), ("Promoter-Step", "1-0")),
+    )
+    repo.commit_edit("promoter/web/9-z/0-0", repo.fetch("main"), change, "x", (("Promoter-Promotion", "web/9-z"),))
+    repo.fetch("main")
+
+    found = {(t.promotion, t.stage, t.revert, t.merged, t.sha) for t in repo.trails("main", "app")}
+    assert found == {
+        ("1.1-x", 0, False, True, merged),
+        ("1.1-x", 0, True, False, revert.sha),
+        ("1.2-y", 1, False, False, pushed),
+    }
+    assert {t.version for t in repo.trails("main", "app")} == {"1.1", "1.2"}
+
+
+def test_remote_branches(origin: Path) -> None:
+    assert remote_branches(origin.as_uri(), None) == {"main"}
+    with pytest.raises(TemporaryError, match="ls-remote"):
+        remote_branches((origin.parent / "nowhere.git").as_uri(), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,10 @@ from promoter.cli import validate
 from tests.config import configdir
 
 
-def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
-    return CliRunner().invoke(validate.validate, list(args), env={"PROMOTER_CONFIG": None, **(env or {})})
+def run(*args: str, env: dict[str, str | None] | None = None, online: bool = False) -> Result:
+    """The command, offline unless asked (the files only: the example's repo is on github.com)."""
+    options = list(args) if online else ["--offline", *args]
+    return CliRunner().invoke(validate.validate, options, env={"PROMOTER_CONFIG": None, **(env or {})})
 
 
 def promoter(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -36,14 +39,14 @@ def promoter(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_command_line_accepts_the_example(tmp_path: Path) -> None:
-    result = promoter("validate", "--config", str(configdir.EXAMPLE), cwd=tmp_path)
+    result = promoter("validate", "--offline", "--config", str(configdir.EXAMPLE), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{configdir.EXAMPLE}: 1 pipeline, 2 stages, 2 applications\n")
 
 
 def test_the_command_line_refuses_with_2(tmp_path: Path) -> None:
     configdir.write(tmp_path, {"pipelines/web.yaml": configdir.PIPELINE.replace("web-staging", "")})
-    result = promoter("validate", "--config", "config", cwd=tmp_path)
+    result = promoter("validate", "--offline", "--config", "config", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (
@@ -110,3 +113,28 @@ def test_secrets_are_not_resolved(tmp_path: Path) -> None:
         "--config", str(configdir.write(tmp_path, {"promoter.yaml": text})), env={"PROMOTER_GITHUB_TOKEN": None}
     )
     assert result.exit_code == 0, result.output
+
+
+def test_the_base_branch_must_exist_when_the_repo_can_be_reached(
+    tmp_path: Path, make_bare_repo: Callable[[dict[str, str]], Path]
+) -> None:
+    bare = make_bare_repo({"envs/staging/web.yaml": "image: ghcr.io/acme/web:1.0\n"})
+    env = {"PROMOTER_CLONE_URL": bare.as_uri(), "PROMOTER_GITHUB_TOKEN": "t"}
+    good = configdir.write(tmp_path / "good", {})
+    assert run("--config", str(good), env=env, online=True).exit_code == 0
+
+    master = configdir.PIPELINE.replace("name: web\n", "name: web\nbase_branch: master\n")
+    bad = configdir.write(tmp_path / "bad", {"pipelines/web.yaml": master})
+    result = run("--config", str(bad), env=env, online=True)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"{bad}/pipelines/web.yaml:2:14: base_branch: the config repo {bare.as_uri()} has no branch 'master' "
+        "(branches: main)\n"
+    )
+
+
+def test_an_unreachable_repo_is_a_note_not_a_refusal(tmp_path: Path) -> None:
+    env = {"PROMOTER_CLONE_URL": (tmp_path / "nowhere.git").as_uri(), "PROMOTER_GITHUB_TOKEN": "t"}
+    result = run("--config", str(configdir.write(tmp_path, {})), env=env, online=True)
+    assert result.exit_code == 0, result.output
+    assert "promoter: note: base branches not checked: cannot reach" in result.stderr

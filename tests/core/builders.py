@@ -6,9 +6,10 @@ import dataclasses
 import datetime as dt
 
 from promoter.core.appstatus import AppStatus, Condition, Health, OperationPhase, SyncStatus
+from promoter.core.markers import Kind, Marker
 from promoter.core.model import ImageTarget, MergePolicy, Phase, Pipeline, Promotion, Stage, Step, StepKey, StepState
 from promoter.core.pullrequest import PullRequest
-from promoter.core.verification import Observed
+from promoter.core.verification import Deployed, Observed
 
 T0 = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 MERGE = "m" * 40
@@ -52,20 +53,41 @@ def step(state: StepState, stage: int = 0, **fields: object) -> Step:
     return dataclasses.replace(base, **fields)  # type: ignore[arg-type]
 
 
+def marker(stage: int = 0, kind: Kind = Kind.STEP, promotion_id: str = "1.5.0-1") -> Marker:
+    return Marker("guestbook", promotion_id, "1.5.0", stage, 0, kind)
+
+
 def pr(
-    number: int = 7, state: str = "open", merged: bool = False, branch: str = "promoter/guestbook/1.5.0-1/0-0"
+    number: int = 7,
+    state: str = "open",
+    merged: bool = False,
+    branch: str = "promoter/guestbook/1.5.0-1/0-0",
+    *,
+    owner: Marker | None = None,
+    body: str | None = None,
+    labels: tuple[str, ...] = (),
+    created: dt.datetime | None = None,
+    merged_at: dt.datetime | None = None,
+    merge_sha: str = MERGE,
 ) -> PullRequest:
+    """A PR; by default promoter's own for the current step (its marker in the body), kind from the branch."""
+    kind = Kind.REVERT if branch.endswith("-revert") else Kind.STEP
+    stage = int(branch.rsplit("/", 1)[-1].split("-", maxsplit=1)[0]) if branch.startswith("promoter/") else 0
+    text = body if body is not None else f"Promotes.\n\n{(owner or marker(stage, kind)).render()}"
     return PullRequest(
         number,
         f"https://example/pull/{number}",
         state,
         merged,
-        MERGE if merged else None,
+        merge_sha if merged else None,
         branch,
         HEAD,
         "main",
         "t",
-        "b",
+        text,
+        labels,
+        created,
+        merged_at,
     )
 
 
@@ -96,5 +118,9 @@ def status(
     )
 
 
-def observed(deployed: bool = True, **kwargs: object) -> Observed:
-    return Observed(status(**kwargs), deployed)  # type: ignore[arg-type]
+def observed(deployed: bool | Deployed = True, **kwargs: object) -> Observed:
+    """An Application's status; ``deployed`` True: its operation is at the merge and carries the edit."""
+    if isinstance(deployed, bool):
+        deployed = Deployed.CARRIES_EDIT if deployed else Deployed.NOT_YET
+    revision = MERGE if deployed is not Deployed.NOT_YET else None
+    return Observed(status(**kwargs), deployed, revision)  # type: ignore[arg-type]

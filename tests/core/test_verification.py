@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from promoter.core.appstatus import Condition, Health, OperationPhase, SyncStatus
-from promoter.core.verification import Observed, Verdict, judge, judge_app
+from promoter.core.verification import Deployed, Observed, Verdict, judge, judge_app
 from tests.core.builders import at, observed
 
+SELF_HEAL = {"phase": OperationPhase.RUNNING, "finished": None, "health": Health.DEGRADED}
+
+# (observation, verdict before the step was first verified, and once it was: soaking or waiting again)
 CASES: dict[str, tuple[Observed, Verdict, str]] = {
     "synced healthy after the sync": (observed(), Verdict.HEALTHY, "Healthy"),
     "stale revision reported healthy": (observed(deployed=False), Verdict.WAITING, "not yet synced"),
@@ -51,12 +54,54 @@ CASES: dict[str, tuple[Observed, Verdict, str]] = {
     "progressing": (observed(health=Health.PROGRESSING), Verdict.WAITING, "Progressing"),
     "missing": (observed(health=Health.MISSING), Verdict.WAITING, "Missing"),
     "unknown": (observed(health=Health.UNKNOWN), Verdict.WAITING, "Unknown"),
+    # content, not only ancestry: the synced revision descends from the merge but no longer holds the edit
+    "edit undone by a later revert": (
+        observed(deployed=Deployed.EDIT_UNDONE),
+        Verdict.FAILED,
+        "no longer carries this step's edit",
+    ),
+    "edit undone, even while syncing": (
+        observed(deployed=Deployed.EDIT_UNDONE, phase=OperationPhase.RUNNING, finished=None),
+        Verdict.FAILED,
+        "no longer carries",
+    ),
+    # errors are values: Argo CD down or refusing waits (the caller's deadline fires anyway)
+    "argocd unreachable": (Observed.unobservable("connection refused"), Verdict.WAITING, "not observed: connection"),
+    "argocd refuses the token": (Observed.unobservable("401", permanent=True), Verdict.WAITING, "not observed: 401"),
+    # Degraded while the sync to the merge still runs: it may still describe the previous version
+    "degraded while the first sync runs waits": (observed(**SELF_HEAL), Verdict.WAITING, "sync Running"),
+}
+
+SETTLED: dict[str, tuple[Observed, Verdict, str]] = {
+    # once verified, Degraded fails whether or not a sync runs and whether or not health was re-checked
+    "degraded during a self-heal re-sync": (observed(**SELF_HEAL), Verdict.FAILED, "Degraded"),
+    "degraded before health was re-checked": (
+        observed(health=Health.DEGRADED, reconciled=at(9)),
+        Verdict.FAILED,
+        "Degraded",
+    ),
+    "degraded but at an older revision still waits": (
+        observed(deployed=False, health=Health.DEGRADED),
+        Verdict.WAITING,
+        "not yet synced",
+    ),
+    "re-syncing healthy waits": (observed(phase=OperationPhase.RUNNING, finished=None), Verdict.WAITING, "Running"),
+    "out of sync waits": (observed(sync=SyncStatus.OUT_OF_SYNC), Verdict.WAITING, "OutOfSync"),
+    "healthy": (observed(), Verdict.HEALTHY, "Healthy"),
 }
 
 
 @pytest.mark.parametrize(("case", "verdict", "reason"), CASES.values(), ids=CASES.keys())
 def test_judge_app(case: Observed, verdict: Verdict, reason: str) -> None:
-    got, why = judge_app(case)
+    got, why = judge_app("app", case)
+    assert got is verdict
+    assert reason in why
+    assert why.startswith("app: ")
+
+
+@pytest.mark.parametrize(("case", "verdict", "reason"), SETTLED.values(), ids=SETTLED.keys())
+def test_judge_app_once_verified(case: Observed, verdict: Verdict, reason: str) -> None:
+    got, why = judge_app("app", case, settled=True)
     assert got is verdict
     assert reason in why
 

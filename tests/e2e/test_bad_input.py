@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 
-from promoter.core.model import Phase
+import pytest
+
+from promoter.core.model import Phase, StepState
 from tests.conftest import git
-from tests.e2e.world import World
+from tests.e2e.world import REPO_FILES, World
 
 
 def promoter_branches(world: World) -> list[str]:
@@ -62,9 +65,11 @@ def test_an_unreachable_argocd_stops_the_pass_and_pushes_nothing(make_world: Cal
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
+    argocd = world.env["PROMOTER_ARGOCD_URL"]
     world.env["PROMOTER_ARGOCD_URL"] = f"http://127.0.0.1:{port}"
     started = world.cli("start", "app", "--version", "1.0.1", "--config", str(world.config))
-    assert started.returncode == 0
+    assert started.returncode == 0, started.stderr
+    assert "could not check everything now" in started.stderr  # said, and checked again before the push
     result = world.cli("run", "--once", "--config", str(world.config))
     assert result.returncode == 1
     assert "Argo CD" in result.stdout
@@ -72,4 +77,115 @@ def test_an_unreachable_argocd_stops_the_pass_and_pushes_nothing(make_world: Cal
     assert promoter_branches(world) == []
     assert world.pulls() == []
     # The promotion waits (temporary): once Argo CD answers, it goes on.
-    assert world.rt.store.promotions("app")[0].phase is Phase.PROGRESSING
+    assert world.rt.store.promotions("app")[0].phase is Phase.PENDING
+    world.env["PROMOTER_ARGOCD_URL"] = argocd
+    world.restart()
+    assert world.drive(world.rt.store.promotions("app")[0].id).phase is Phase.SUCCEEDED
+
+
+PROD_PROBLEMS = {
+    "a wrong Application name in prod": (
+        ("[app-prod]", "[app-prd]"),
+        "pipelines/app.yaml:11:20: stages[1].applications[0]: prod: Argo CD: Argo CD application 'app-prd'",
+    ),
+    "a missing prod file": (
+        ("envs/prod/deployment.yaml", "envs/prod/missing.yaml"),
+        "pipelines/app.yaml:13:16: stages[1].targets[0].file: prod: envs/prod/missing.yaml: not found on the base branch",
+    ),
+    "a prod edit that does not apply": (
+        ("image: ghcr.io/acme/app}", "image: ghcr.io/acme/other}"),
+        "stages[1].targets[0].file: prod: cannot edit envs/prod/deployment.yaml",
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "message"), PROD_PROBLEMS.values(), ids=PROD_PROBLEMS.keys())
+def test_start_checks_every_stage_before_anything_is_pushed(
+    world: World, change: tuple[str, str], message: str
+) -> None:
+    """Today's stage is fine; tomorrow's is not: refused now, not after staging was merged."""
+    pipeline = world.config / "pipelines" / "app.yaml"
+    pipeline.write_text(pipeline.read_text().replace(*change))
+    result = world.cli("start", "app", "--version", "1.0.1", "--config", str(world.config))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr, result.stderr
+    assert "nothing was started or pushed" in result.stderr
+    assert world.rt.store.promotions("app") == []
+    plan = world.cli("plan", "app", "--version", "1.0.1", "--config", str(world.config))
+    assert plan.returncode == 2
+    assert message.split(": ", 1)[1] in plan.stdout
+
+
+def test_the_bot_checks_every_stage_before_its_first_push(world: World) -> None:
+    """A promotion that reached the store without ``promoter start`` (an API, an older CLI): same checks."""
+    pipeline = world.config / "pipelines" / "app.yaml"
+    pipeline.write_text(pipeline.read_text().replace("[app-prod]", "[app-prd]"))
+    done = world.drive(world.start("1.0.1").id)
+    assert done.phase is Phase.FAILED
+    assert done.reason.startswith("refused before anything was pushed: prod: Argo CD")
+    assert promoter_branches(world) == []
+    assert world.pulls() == []
+
+
+BAD_VERSIONS = ["", " 1.0.1", "1.0.1 ", "1.0;rm -rf /", "$(id)", "1.0|x", "-1.0", "a" * 129, "sha256:abc"]
+
+
+@pytest.mark.parametrize("version", BAD_VERSIONS, ids=[repr(v[:12]) for v in BAD_VERSIONS])
+def test_a_version_that_is_not_a_tag_or_digest_is_refused(world: World, version: str) -> None:
+    for command in ("start", "plan"):
+        result = world.cli(command, "app", "--version", version, "--config", str(world.config))
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert result.stderr.startswith("promoter: --version: "), result.stderr
+    assert world.rt.store.promotions("app") == []
+    assert promoter_branches(world) == []
+
+
+def test_a_missing_base_branch_is_refused(world: World) -> None:
+    pipeline = world.config / "pipelines" / "app.yaml"
+    pipeline.write_text(pipeline.read_text().replace("name: app\n", "name: app\nbase_branch: master\n"))
+    validate = world.cli("validate", "--config", str(world.config))
+    assert validate.returncode == 2
+    assert "pipelines/app.yaml:2:14: base_branch: the config repo" in validate.stderr
+    assert "has no branch 'master' (branches: main)" in validate.stderr
+    start = world.cli("start", "app", "--version", "1.0.1", "--config", str(world.config))
+    assert start.returncode == 2
+    assert "pipelines/app.yaml:2:14: base_branch: the base branch 'master' does not exist" in start.stderr
+
+
+def test_a_wrong_github_token_stops_the_pipeline_and_says_so(world: World) -> None:
+    promotion = world.start("1.0.1")
+    world.env["PROMOTER_GITHUB_TOKEN"] = "not-a-token"
+    result = world.cli("--log-json", "run", "--once", "--config", str(world.config))
+    assert result.returncode == 1
+    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    errors = [line for line in logged if line["level"] == "error"]
+    assert errors and errors[0]["event"] == "pipeline_error" and errors[0]["kind"] == "credentials"
+    status = world.cli("status", "--config", str(world.config))
+    assert "app: credentials error for" in status.stdout and "GitHub refused the token" in status.stdout
+    assert world.pulls() == []
+    assert not world.promotion(promotion.id).phase.finished  # stopped, not failed: fix the token and it goes on
+
+    world.env["PROMOTER_GITHUB_TOKEN"] = world.stack.environment()["PROMOTER_GITHUB_TOKEN"]
+    world.restart()
+    assert world.drive(promotion.id).phase is Phase.SUCCEEDED  # fixed: it goes on where it stopped
+    assert world.rt.store.errors() == {}
+
+
+def test_a_wrong_argocd_token_after_the_merge_is_told_on_the_pr_and_reverted_at_the_deadline(
+    make_world: Callable[..., World],
+) -> None:
+    world = make_world(deadline="4s")
+    promotion = world.start("1.0.1")
+    world.drive(promotion.id, until=lambda p, s: s.state is StepState.MERGED)
+    world.env["PROMOTER_ARGOCD_TOKEN"] = "not-a-token"
+    world.restart()
+    world.drive(promotion.id, until=lambda p, s: s.blocked is not None)
+    step = world.rt.store.step("app", promotion.key())
+    comment = next(
+        c.body for c in world.repo_as().get_issue(step.pr_number).get_comments() if "promoter:status" in c.body
+    )
+    assert "**blocked**" in comment and "401" in comment and "it is reverted" in comment
+    assert "step_blocked" in [e.kind for e in world.rt.store.events("app", promotion.id)]
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.FAILED and "not verified within 0:00:04" in done.reason
+    assert world.main_file("envs/staging/deployment.yaml").decode() == REPO_FILES["envs/staging/deployment.yaml"]

@@ -62,7 +62,7 @@ def test_the_deployed_config_validates(tmp_path: Path) -> None:
     (tmp_path / "promoter.yaml").write_text(config["promoter.yaml"])
     (tmp_path / "pipelines" / "guestbook.yaml").write_text(config["guestbook.yaml"])
     result = subprocess.run(
-        [sys.executable, "-m", "promoter", "validate", "--config", str(tmp_path)],
+        [sys.executable, "-m", "promoter", "validate", "--offline", "--config", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,

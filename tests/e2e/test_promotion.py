@@ -8,7 +8,7 @@ from collections.abc import Callable
 from promoter.core.model import Phase, StepState
 from tests.e2e.world import REPO_FILES, World
 
-STATUS_MARKER = "<!-- promoter:status -->"
+STATUS_MARKER = "<!-- promoter:status "
 
 
 def test_a_good_version_goes_through_staging_and_prod(world: World) -> None:
@@ -22,7 +22,7 @@ def test_a_good_version_goes_through_staging_and_prod(world: World) -> None:
     assert prod == REPO_FILES["envs/prod/deployment.yaml"].replace("app:1.0.0", "app:1.1.0").encode()  # CRLF kept
 
     pulls = world.pulls()
-    assert [p.head.ref for p in pulls] == ["promoter/app/1.1.0-1/0-0", "promoter/app/1.1.0-1/1-0"]
+    assert [p.head.ref for p in pulls] == [f"promoter/app/{promotion.id}/0-0", f"promoter/app/{promotion.id}/1-0"]
     for pr in pulls:
         assert pr.merged
         assert "promoter" in [label.name for label in pr.labels]
@@ -59,7 +59,7 @@ def test_a_bad_version_is_reverted_held_and_never_reaches_prod(world: World) -> 
     assert world.main_file("envs/prod/deployment.yaml").decode() == REPO_FILES["envs/prod/deployment.yaml"]
     step_pr, revert_pr = world.pulls()
     assert step_pr.merged and revert_pr.merged
-    assert revert_pr.head.ref == "promoter/app/1.2.0-bad-1/0-0-revert"
+    assert revert_pr.head.ref == f"promoter/app/{promotion.id}/0-0-revert"
     assert "revert" in [label.name for label in revert_pr.labels]
     evidence = next(c.body for c in step_pr.get_issue_comments() if STATUS_MARKER in c.body)
     assert "Degraded" in evidence and "app-staging" in evidence
@@ -114,7 +114,7 @@ def test_a_persons_commit_on_the_bots_branch_is_respected(make_world: Callable[.
     world = make_world(approvals=1)
     promotion = world.start("1.5.0")
     world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is StepState.OPEN)
-    branch = "promoter/app/1.5.0-1/1-0"
+    branch = f"promoter/app/{promotion.id}/1-0"
     fixed = (
         REPO_FILES["envs/prod/deployment.yaml"].replace("app:1.0.0", "app:1.5.0").replace("replicas: 3", "replicas: 4")
     )
@@ -158,12 +158,13 @@ def test_status_and_plan_commands(world: World) -> None:
 
     started = world.cli("start", "app", "--version", "2.0.0", "--config", str(world.config))
     assert started.returncode == 0, started.stderr
-    assert "2.0.0-1" in started.stdout
+    (promotion,) = world.rt.store.promotions("app")
+    assert f"promotion {promotion.id} of 2.0.0" in started.stdout
     ran = world.cli("run", "--once", "--config", str(world.config))
     assert ran.returncode == 0, ran.stderr
-    assert "app: 2.0.0-1" in ran.stdout
+    assert f"app: {promotion.id}" in ran.stdout
     table = world.cli("status", "--config", str(world.config))
-    assert "PIPELINE" in table.stdout and "2.0.0-1" in table.stdout
+    assert "PIPELINE" in table.stdout and promotion.id in table.stdout
     rows = json.loads(world.cli("status", "app", "--json", "--config", str(world.config)).stdout)
     assert rows[0]["version"] == "2.0.0"
     assert rows[0]["phase"] == "Progressing"

@@ -4,6 +4,7 @@ sandbox and the Argo CD simulator around it, and a promoter config directory poi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -102,7 +103,7 @@ stages:
     applications: [app-staging]
     targets:
       - {file: envs/staging/deployment.yaml, image: ghcr.io/acme/app, container: app}
-    soak: 0s
+    soak: SOAK
     deadline: DEADLINE
     debounce: 200ms
   - name: prod
@@ -132,7 +133,16 @@ def person_env(home: Path) -> dict[str, str]:
 
 
 class World:
-    def __init__(self, root: Path, *, approvals: int = 0, deadline: str = "20s", scenario: Scenario = FAST) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        approvals: int = 0,
+        deadline: str = "20s",
+        soak: str = "0s",
+        interval: str = "500ms",
+        scenario: Scenario = FAST,
+    ) -> None:
         self.root = root
         source = root / "source"
         for name, text in REPO_FILES.items():
@@ -143,8 +153,12 @@ class World:
         self.stack = stack.Stack(self.bare, scenario=scenario).start()
         self.config = root / "config"
         (self.config / "pipelines").mkdir(parents=True)
-        (self.config / "promoter.yaml").write_text(SETTINGS.replace("STATE", str(root / "state")))
-        pipeline = PIPELINE.replace("APPROVALS", str(approvals)).replace("DEADLINE", deadline)
+        self.state = root / "state"
+        settings = SETTINGS.replace("STATE", str(self.state)).replace(
+            "reconcile_interval: 500ms", f"reconcile_interval: {interval}"
+        )
+        (self.config / "promoter.yaml").write_text(settings)
+        pipeline = PIPELINE.replace("APPROVALS", str(approvals)).replace("DEADLINE", deadline).replace("SOAK", soak)
         (self.config / "pipelines" / "app.yaml").write_text(pipeline)
         self.env = {**os.environ, **self.stack.environment(), "PROMOTER_LOG_LEVEL": "warning"}
         self._runtime: Runtime | None = None
@@ -168,6 +182,16 @@ class World:
             self._runtime.close()
         self._runtime = None
 
+    def lose_store(self) -> None:
+        """What a new CI workspace, a lost volume or a copied config directory does: the state directory
+        (the store and the clone) is gone. The forge and the config repo remain."""
+        self.restart()
+        shutil.rmtree(self.state)
+
+    def scenario(self, **changes: Any) -> None:
+        """Change what the Argo CD simulator does from now on (a scripted bad moment)."""
+        self.stack.simulator.set_scenario(changes)
+
     def start(self, version: str) -> Promotion:
         return self.rt.store.create_promotion("app", version, self.rt.clock.now())
 
@@ -188,8 +212,10 @@ class World:
             time.sleep(0.1)
         raise AssertionError(f"{promotion_id} did not get there in {timeout}s: {self.promotion(promotion_id)}")
 
-    def cli(self, *args: str, fault: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
+    def cli(
+        self, *args: str, fault: str | None = None, timeout: float = 60, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**self.env, **(env or {})}
         if fault:
             env["PROMOTER_FAULT_AFTER"] = fault
         return subprocess.run(

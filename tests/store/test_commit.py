@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from promoter import ports
 from promoter.adapters.store import SQLStore
-from promoter.core.model import Event, Hold, Phase, Promotion, Step, StepKey, StepState
+from promoter.core.model import ErrorKind, Event, Hold, Phase, PipelineError, Promotion, Step, StepKey, StepState
 from tests.store.conftest import T0
 
 MINUTE = dt.timedelta(minutes=1)
@@ -230,3 +230,47 @@ def test_a_step_of_an_unknown_promotion_is_refused(store: SQLStore) -> None:
         store.commit("web", ports.Changes(steps=(Step(StepKey("9.9.9-1", 0, 0)),)))
 
     assert store.steps("web", "9.9.9-1") == []
+
+
+def test_several_changes_commit_together_or_not_at_all(store: SQLStore) -> None:
+    """A rebuilt store is written in one transaction: a crash midway must not leave half a history."""
+    first = Promotion("1.0-a", "web", "1.0", Phase.SUCCEEDED, 1, 0, T0, T0, "rebuilt")
+    second = Promotion("1.1-b", "web", "1.1", Phase.PROGRESSING, 0, 0, T0 + MINUTE, T0, "rebuilt")
+    broken = Step(StepKey("not-a-promotion", 0, 0), StepState.DONE)
+    with pytest.raises(sa.exc.IntegrityError):
+        store.commit("web", ports.Changes(promotion=first), ports.Changes(promotion=second, steps=(broken,)))
+    assert state(store) == ([], [], [], [])
+    assert not store.known("web")
+
+    held = Hold("web", "1.1", "Degraded", T0)
+    store.commit("web", ports.Changes(promotion=first), ports.Changes(promotion=second, holds=(held,)))
+    assert [p.id for p in store.promotions("web")] == ["1.1-b", "1.0-a"]
+    assert store.known("web") and not store.known("api")
+
+
+def test_a_hold_alone_makes_a_pipeline_known(store: SQLStore) -> None:
+    store.commit("web", ports.Changes(holds=(Hold("web", "1.1", "Degraded", T0),)))
+    assert store.known("web")
+
+
+def test_refreshes_owed_to_argocd_are_kept_until_asked(store: SQLStore) -> None:
+    store.want_refresh("web", ["app-staging", "app-prod"], T0)
+    store.want_refresh("web", ["app-staging"], T0 + MINUTE)  # once is enough
+    store.want_refresh("api", ["api-staging"], T0)
+    assert store.pending_refreshes("web") == ["app-prod", "app-staging"]
+    store.refreshed("web", "app-staging")
+    store.refreshed("web", "app-staging")  # idempotent
+    assert store.pending_refreshes("web") == ["app-prod"]
+    assert store.pending_refreshes("api") == ["api-staging"]
+
+
+def test_a_pipelines_current_error_is_kept_with_since_when(store: SQLStore) -> None:
+    error = PipelineError("web", ErrorKind.CREDENTIALS, "GitHub refused the token (401)", T0, T0 + MINUTE)
+    store.set_error("web", error)
+    store.set_error("api", dataclasses.replace(error, pipeline="api", kind=ErrorKind.TEMPORARY))
+    assert store.errors()["web"] == error
+    later = dataclasses.replace(error, seen_at=T0 + 5 * MINUTE)
+    store.set_error("web", later)
+    assert store.errors()["web"] == later
+    store.set_error("web", None)
+    assert set(store.errors()) == {"api"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import sqlite3
 import threading
@@ -13,12 +14,12 @@ import sqlalchemy as sa
 
 from promoter import ports
 from promoter.adapters.store import SQLStore
-from promoter.core.model import Hold
+from promoter.core.model import Hold, Step, StepState
 from promoter.errors import PermanentError, TemporaryError
 from tests.store import postgres
 from tests.store.conftest import T0
 
-TABLES = {"schema_version", "promotions", "steps", "holds", "events", "leases"}
+TABLES = {"schema_version", "promotions", "steps", "holds", "events", "leases", "refreshes", "pipeline_errors"}
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_first_use_creates_the_tables_and_records_the_version(store: SQLStore, d
 
     assert set(sa.inspect(database).get_table_names()) >= TABLES
     with database.connect() as conn:
-        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [1]
+        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [2]
 
 
 def test_concurrent_first_uses_create_the_schema_once(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
@@ -57,7 +58,7 @@ def test_concurrent_first_uses_create_the_schema_once(open_store: Callable[..., 
 
     assert failures == []
     with database.connect() as conn:
-        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [1]
+        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [2]
 
 
 def test_records_outlive_the_store(open_store: Callable[..., SQLStore]) -> None:
@@ -74,10 +75,35 @@ def test_records_outlive_the_store(open_store: Callable[..., SQLStore]) -> None:
 def test_a_newer_schema_is_refused(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
     open_store().prepare()
     with database.begin() as conn:
-        conn.execute(sa.text("UPDATE schema_version SET version = 2"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 3"))
 
-    with pytest.raises(PermanentError, match="schema version 2; this promoter knows up to 1"):
+    with pytest.raises(PermanentError, match="schema version 3; this promoter knows up to 2"):
         open_store().promotions()
+
+
+def test_a_version_1_database_is_upgraded_on_start(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
+    """A database written by the previous promoter: its records stay, the new columns and tables appear."""
+    old = open_store()
+    promotion = old.create_promotion("web", "1.0", T0)
+    step = Step(promotion.key(), StepState.MERGED, pr_number=3, merge_sha="a" * 40, merged_at=T0)
+    old.commit("web", ports.Changes(steps=(step,)))
+    old.close()
+    with database.begin() as conn:  # back to what version 1 wrote
+        conn.execute(sa.text("ALTER TABLE steps DROP COLUMN waiting_since"))
+        conn.execute(sa.text("ALTER TABLE steps DROP COLUMN blocked"))
+        conn.execute(sa.text("DROP TABLE refreshes"))
+        conn.execute(sa.text("DROP TABLE pipeline_errors"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 1"))
+
+    upgraded = open_store()
+    assert upgraded.step("web", promotion.key()) == step  # the new fields read as unset
+    upgraded.commit("web", ports.Changes(steps=(dataclasses.replace(step, waiting_since=T0, blocked="401"),)))
+    assert upgraded.step("web", promotion.key()).blocked == "401"
+    upgraded.want_refresh("web", ["app"], T0)
+    assert upgraded.pending_refreshes("web") == ["app"]
+    assert set(sa.inspect(database).get_table_names()) >= TABLES
+    with database.connect() as conn:
+        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [2]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, MISSING_SHARED, shared_present
 from tests.yamledit.cli_runner import promoter
 
 
@@ -22,6 +22,8 @@ def _groups() -> list[tuple[str, list[dict[str, Any]]]]:
     return sorted(groups.items())
 
 
+if not shared_present():  # every test here reads the corpus, and their parameters come from it
+    pytest.skip(MISSING_SHARED, allow_module_level=True)
 GROUPS = _groups()
 
 

@@ -10,9 +10,11 @@ import pytest
 from promoter.yamledit import editor, paths, scalars
 from promoter.yamledit.errors import EditError
 from promoter.yamledit.source import MappingNode, Node, ScalarNode, SequenceNode, Source
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, MISSING_SHARED, shared_present
 from tests.yamledit.cli_runner import promoter
 
+if not shared_present():  # every test here reads the corpus, and their parameters come from it
+    pytest.skip(MISSING_SHARED, allow_module_level=True)
 FILES = sorted(p for p in (CORPUS / "repos").rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 

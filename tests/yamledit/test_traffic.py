@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from promoter.yamledit import editor, traffic
 from promoter.yamledit.errors import EditError
-from tests.conftest import CORPUS
 
 VIRTUAL_SERVICE = """\
 apiVersion: networking.istio.io/v1
@@ -41,13 +42,13 @@ def test_istio_route_by_name() -> None:
     assert out == VIRTUAL_SERVICE.replace("weight: 100", "weight: 75").replace("weight: 0", "weight: 25")
 
 
-def test_istio_by_host_and_corpus_file() -> None:
-    path = CORPUS / "repos/istio+istio/samples/bookinfo/networking/virtual-service-reviews-90-10.yaml"
+def test_istio_by_host_and_corpus_file(corpus: Path) -> None:
+    path = corpus / "repos/istio+istio/samples/bookinfo/networking/virtual-service-reviews-90-10.yaml"
     text = path.read_text()
     out = editor.apply(text, traffic.istio_virtual_service(text, 20, stable="v1", canary="v2"))
     assert (
         out.encode()
-        == (CORPUS / "expected/I01/samples/bookinfo/networking/virtual-service-reviews-90-10.yaml").read_bytes()
+        == (corpus / "expected/I01/samples/bookinfo/networking/virtual-service-reviews-90-10.yaml").read_bytes()
     )
 
 
@@ -64,11 +65,11 @@ def test_istio_missing_destination() -> None:
         traffic.istio_virtual_service(VIRTUAL_SERVICE, 10, stable="v1", canary="v9", route="primary")
 
 
-def test_gateway_api_keeps_the_pair_total() -> None:
-    path = CORPUS / "repos/istio+istio/samples/helloworld/gateway-api/helloworld-route.yaml"
+def test_gateway_api_keeps_the_pair_total(corpus: Path) -> None:
+    path = corpus / "repos/istio+istio/samples/helloworld/gateway-api/helloworld-route.yaml"
     text = path.read_text()
     out = editor.apply(text, traffic.gateway_http_route(text, 50, stable="helloworld-v1", canary="helloworld-v2"))
-    assert out.encode() == (CORPUS / "expected/I03/samples/helloworld/gateway-api/helloworld-route.yaml").read_bytes()
+    assert out.encode() == (corpus / "expected/I03/samples/helloworld/gateway-api/helloworld-route.yaml").read_bytes()
 
 
 def test_gateway_api_thousand_scale() -> None:
@@ -156,18 +157,18 @@ def test_openshift_route_weights() -> None:
     assert out == OPENSHIFT.replace("weight: 100", "weight: 80").replace("weight: 0", "weight: 20")
 
 
-def test_service_selector_keeps_the_quoted_version() -> None:
-    path = CORPUS / "repos/ianlewis+kubernetes-bluegreen-deployment-tutorial/kubernetes/service.yaml"
+def test_service_selector_keeps_the_quoted_version(corpus: Path) -> None:
+    path = corpus / "repos/ianlewis+kubernetes-bluegreen-deployment-tutorial/kubernetes/service.yaml"
     text = path.read_text()
     out = editor.apply(text, traffic.service_selector(text, "version", "1.11"))
-    assert out.encode() == (CORPUS / "expected/L01/kubernetes/service.yaml").read_bytes()
+    assert out.encode() == (corpus / "expected/L01/kubernetes/service.yaml").read_bytes()
 
 
-def test_replicas_in_a_multi_document_file() -> None:
-    path = CORPUS / "repos/istio+istio/samples/bookinfo/platform/kube/bookinfo.yaml"
+def test_replicas_in_a_multi_document_file(corpus: Path) -> None:
+    path = corpus / "repos/istio+istio/samples/bookinfo/platform/kube/bookinfo.yaml"
     text = path.read_text()
     out = editor.apply(text, traffic.replicas(text, 2, name="reviews-v2"))
-    assert out.encode() == (CORPUS / "expected/I02/samples/bookinfo/platform/kube/bookinfo.yaml").read_bytes()
+    assert out.encode() == (corpus / "expected/I02/samples/bookinfo/platform/kube/bookinfo.yaml").read_bytes()
 
 
 def test_replica_ratio_keeps_one_canary_pod() -> None:

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from promoter.core.appstatus import Condition, Health, OperationPhase, SyncStatus
-from promoter.sandbox.argocd.scenario import Outcome, Scenario, first_match
+from promoter.sandbox.argocd.scenario import Outcome, Override, Scenario, first_match
 
 _HISTORY_LIMIT = 10  # Argo CD's default revisionHistoryLimit
 _MAX_EVENTS = 200  # a bound on catching up; beyond it the controller just looks once, now
@@ -212,3 +212,18 @@ def _skip_idle(state: State, inputs: Inputs, due: dt.datetime, now: dt.datetime)
 
 def _finish_time(operation: Operation, scenario: Scenario) -> dt.datetime:
     return operation.started_at + dt.timedelta(seconds=scenario.sync_seconds)
+
+
+def overridden(state: State, override: Override, now: dt.datetime) -> State:
+    """The state as the Application reports it under a scripted override (its controller's own is unchanged)."""
+    if override.health is not None:
+        state = dataclasses.replace(state, health=override.health, health_message=override.health_message)
+    if override.sync is not None:
+        state = dataclasses.replace(state, sync=override.sync)
+    if override.operation is not None:
+        revisions = state.live.revisions if state.live else state.compared
+        finished = None if override.operation is OperationPhase.RUNNING else now
+        message = "one or more tasks are running" if finished is None else f"operation {override.operation.value}"
+        operation = Operation(revisions, now, None, override.operation, finished, message)
+        state = dataclasses.replace(state, operation=operation)
+    return state

@@ -3,6 +3,10 @@
 Rules are a frozen value, set when the simulator is built and replaced at run time through the admin path
 ``POST /_sim/scenario`` (a JSON object with any of the fields below; the others keep their value).
 Image patterns are globs matched against the whole reference as written (``*:bad-*``, ``ghcr.io/acme/*``).
+
+``overrides`` script Argo CD's bad moments for one Application, whatever its controller did: a health or sync
+status it reports (``{"app-staging": {"health": "Progressing"}}``), or a sync operation that runs (a
+self-heal re-sync at the deployed revision: ``{"operation": "Running"}``). ``{}`` removes them all.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any
 
 import pydantic
 
+from promoter.core.appstatus import Health, OperationPhase, SyncStatus
+
 
 class Outcome(enum.Enum):
     """What the workloads running a set of images end up as, once their rollout is over."""
@@ -23,6 +29,16 @@ class Outcome(enum.Enum):
     DEGRADED = "Degraded"  # the rollout exceeds its progress deadline
     STUCK = "Stuck"  # the rollout never finishes: Progressing forever
     SUSPENDED = "Suspended"  # a paused Rollout
+
+
+@dataclasses.dataclass(frozen=True)
+class Override:
+    """What one Application reports, whatever its controller did (a scripted bad moment)."""
+
+    health: Health | None = None
+    health_message: str | None = None
+    sync: SyncStatus | None = None
+    operation: OperationPhase | None = None  # Running: a sync operation under way at the deployed revisions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +53,10 @@ class Scenario:
     sync_interval_seconds: float | None = 3.0  # the controller's own reconcile (and auto-sync) period; None: never
     respect_sync_policy: bool = False  # False: every Application syncs as if its policy were automated
     unreachable: bool = False  # the API answers 503 to everything but the admin paths
+    overrides: tuple[tuple[str, Override], ...] = ()  # (Application name, what it reports)
+
+    def override(self, app: str) -> Override | None:
+        return next((o for name, o in self.overrides if name == app), None)
 
     def __post_init__(self) -> None:
         for name in ("progressing_seconds", "sync_seconds", "settle_seconds"):
@@ -70,10 +90,21 @@ class Scenario:
         for name, value in values.items():
             if value is None and name not in _NULLABLE:
                 raise ValueError(f"scenario field {name}: may not be null")
+        if patch.overrides is not None:
+            values["overrides"] = tuple(
+                (app, Override(o.health, o.health_message, o.sync, o.operation)) for app, o in patch.overrides.items()
+            )
         return dataclasses.replace(self, **values)
 
     def as_json(self) -> dict[str, Any]:
-        return {field.name: _jsonable(getattr(self, field.name)) for field in dataclasses.fields(self)}
+        fields = {field.name: _jsonable(getattr(self, field.name)) for field in dataclasses.fields(self)}
+        fields["overrides"] = {
+            app: {
+                key: value.value if isinstance(value, enum.Enum) else value for key, value in vars(o).items() if value
+            }
+            for app, o in self.overrides
+        }
+        return fields
 
 
 def first_match(patterns: Iterable[str], images: Iterable[str]) -> str | None:
@@ -88,6 +119,15 @@ def _jsonable(value: object) -> object:
 
 _Seconds = pydantic.NonNegativeFloat
 _NULLABLE = frozenset({"sync_interval_seconds"})
+
+
+class _OverridePatch(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    health: Health | None = None
+    health_message: str | None = None
+    sync: SyncStatus | None = None
+    operation: OperationPhase | None = None
 
 
 class _Patch(pydantic.BaseModel):
@@ -105,3 +145,4 @@ class _Patch(pydantic.BaseModel):
     sync_interval_seconds: pydantic.PositiveFloat | None = None
     respect_sync_policy: bool | None = None
     unreachable: bool | None = None
+    overrides: dict[str, _OverridePatch] | None = None

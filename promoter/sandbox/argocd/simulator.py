@@ -59,6 +59,12 @@ class Simulator:
         return self._scenario
 
     @property
+    def catalog(self) -> Catalog:
+        """What the default branch declared when last read: Applications (each with its file), sets, problems."""
+        with self._lock:
+            return self._catalog
+
+    @property
     def problems(self) -> tuple[str, ...]:
         """Files of the default branch that mention Argo CD but could not be read as Applications (and why)."""
         with self._lock:
@@ -221,6 +227,9 @@ class Simulator:
 
     def _view(self, name: str) -> View:
         app, state = self._catalog.applications[name], self._states[name]
+        override = self._scenario.override(name)
+        if override is not None:
+            state = lifecycle.overridden(state, override, self._now())
         live = self._render(app, state.live.revisions) if state.live is not None else Rendered()
         target = self._render(app, state.compared) if len(state.compared) == len(app.sources) else Rendered()
         return View(app, self._identities[name], state, live, target, self._scenario)

@@ -1,0 +1,203 @@
+"""``promoter status [PIPELINE] [--json]``: promotions, where each stands and why, and each pipeline's error.
+
+The table is for people: times in the local zone with its name, how long a promotion has been waiting for
+what its reason says (or a pipeline has been failing), the revert PR, and reasons cut to the terminal's
+width. ``--json`` keeps every field and the full text, with ISO 8601 times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from promoter.cli import bot
+from promoter.core.model import Pipeline, PipelineError, Promotion, Step
+from promoter.engine import rebuild
+from promoter.engine.runtime import Runtime
+from promoter.errors import PromoterError
+
+_HEADERS = ("PIPELINE", "PROMOTION", "PHASE", "STAGE", "STEP", "PR", "REVERT", "UPDATED", "REASON")
+_NARROWEST = 30  # a reason column narrower than this is hard to read: the reason goes below its row
+
+
+@click.command()
+@click.argument("pipeline", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, full text.")
+@bot.config_option
+def status(pipeline: str | None, as_json: bool, config: Path | None) -> None:
+    """Promotions, newest first, with their current step, PR and reason, and each pipeline's current error."""
+    loaded = bot.load(config)
+    if pipeline is not None:
+        bot.pipeline_of(loaded, pipeline)
+    with bot.runtime(loaded) as rt:
+        note = _rebuilt(rt, pipeline)
+        now = rt.clock.now()
+        promotions = rt.store.promotions(pipeline)
+        errors = {name: e for name, e in rt.store.errors().items() if pipeline in (None, name)}
+        held = {(h.pipeline, h.version) for name in {p.pipeline for p in promotions} for h in rt.store.holds(name)}
+        rows = [
+            row(
+                rt.pipelines.get(p.pipeline),
+                p,
+                rt.store.steps(p.pipeline, p.id),
+                held=(p.pipeline, p.version) in held,
+                error=errors.get(p.pipeline) if not p.phase.finished else None,
+            )
+            for p in promotions
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if note:
+        click.echo(f"promoter: note: {note}", err=True)
+    if not rows:
+        click.echo("no promotions yet: promoter start PIPELINE --version V")
+    else:
+        _table(rows, now)
+    for name, error in sorted(errors.items()):
+        click.echo(f"{name}: {_error_line(error, now)}")
+
+
+def _rebuilt(rt: Runtime, only: str | None) -> str | None:
+    """Rebuild a lost store first, so status tells the truth; if the forge cannot be asked, say so."""
+    try:
+        for name, chosen in rt.pipelines.items():
+            if only in (None, name):
+                rebuild.ensure(rt, chosen)
+    except PromoterError as exc:
+        return f"could not check the forge for promoter's history ({exc}); showing the store as it is"
+    return None
+
+
+def row(
+    pipeline: Pipeline | None, promotion: Promotion, steps: list[Step], *, held: bool, error: PipelineError | None
+) -> dict[str, Any]:
+    """One promotion as ``--json`` shows it."""
+    current = next((s for s in steps if (s.key.stage, s.key.step) == (promotion.stage, promotion.step)), None)
+    stage = pipeline.stages[promotion.stage].name if pipeline and promotion.stage < len(pipeline.stages) else None
+    return {
+        "pipeline": promotion.pipeline,
+        "promotion": promotion.id,
+        "version": promotion.version,
+        "phase": promotion.phase.value,
+        "finished": promotion.phase.finished,
+        "held": held,
+        "stage": stage,
+        "stage_index": promotion.stage,
+        "step_index": promotion.step,
+        "step_state": current.state.value if current else None,
+        "pr": current.pr_number if current else None,
+        "merge_sha": current.merge_sha if current else None,
+        "revert_pr": current.revert_pr_number if current else None,
+        "reason": promotion.reason,
+        "reason_since": promotion.updated_at.isoformat(),  # the reason is recorded when it changes
+        "created_at": promotion.created_at.isoformat(),
+        "updated_at": promotion.updated_at.isoformat(),
+        "error": None if error is None else _error_json(error),
+        "steps": [
+            {
+                "stage": s.key.stage,
+                "step": s.key.step,
+                "state": s.state.value,
+                "pr": s.pr_number,
+                "merge_sha": s.merge_sha,
+                "merged_at": s.merged_at.isoformat() if s.merged_at else None,
+                "verified_at": s.verified_at.isoformat() if s.verified_at else None,
+                "revert_pr": s.revert_pr_number,
+                "failure": s.failure,
+                "blocked": s.blocked,
+            }
+            for s in steps
+        ],
+    }
+
+
+def _error_json(error: PipelineError) -> dict[str, Any]:
+    return {
+        "kind": error.kind.value,
+        "message": error.message,
+        "since": error.since.isoformat(),
+        "seen_at": error.seen_at.isoformat(),
+    }
+
+
+def _table(rows: list[dict[str, Any]], now: dt.datetime) -> None:
+    table: list[tuple[str, ...]] = [_HEADERS]
+    for r in rows:
+        updated = dt.datetime.fromisoformat(r["updated_at"])
+        reason = r["reason"] + ("" if r["finished"] else f" (for {duration(now - updated)})")
+        if r["error"] is not None:
+            reason = f"stopped: {r['error']['message']} · {reason}"
+        table.append(
+            (
+                r["pipeline"],
+                r["promotion"],
+                r["phase"] + (" (held)" if r["held"] else ""),
+                r["stage"] or "-",
+                r["step_state"] or "-",
+                f"#{r['pr']}" if r["pr"] else "-",
+                f"#{r['revert_pr']}" if r["revert_pr"] else "-",
+                local(updated),
+                reason,
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(_HEADERS) - 1)]
+    width = _width()
+    room = width - sum(widths) - 2 * len(widths)
+    for index, line in enumerate(table):
+        cells = "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False))
+        if room >= _NARROWEST:
+            click.echo(f"{cells}  {cut(line[-1], room)}".rstrip())
+        elif index == 0:
+            click.echo(cells.rstrip())  # too narrow for a reason column: each reason on a line of its own
+        else:
+            click.echo(cells.rstrip())
+            click.echo(f"    {cut(line[-1], width - 4)}")
+
+
+def _error_line(error: PipelineError, now: dt.datetime) -> str:
+    lasted = duration(now - error.since)
+    return f"{error.kind.value} error for {lasted} (since {local(error.since)}): {error.message}"
+
+
+def _width() -> int:
+    """The terminal's width; COLUMNS or 160 when output goes to a file or pipe."""
+    if "COLUMNS" in os.environ or not sys.stdout.isatty():
+        try:
+            return int(os.environ.get("COLUMNS", "160"))
+        except ValueError:
+            return 160
+    return shutil.get_terminal_size((160, 24)).columns
+
+
+def cut(text: str, room: int) -> str:
+    """``text`` in at most ``room`` characters (``--json`` has the rest)."""
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def local(at: dt.datetime) -> str:
+    """A time in the local zone, with the zone's name: ``2026-12-01 22:03:11 CET``."""
+    shown = at.astimezone()
+    return shown.strftime("%Y-%m-%d %H:%M:%S ") + (shown.tzname() or shown.strftime("%z"))
+
+
+def duration(elapsed: dt.timedelta) -> str:
+    """``45s``, ``3m12s``, ``2h05m``, ``3d04h``: how long something has lasted."""
+    seconds = max(int(elapsed.total_seconds()), 0)
+    minutes, secs = divmod(seconds, 60)
+    hours, mins = divmod(minutes, 60)
+    days, hrs = divmod(hours, 24)
+    if days:
+        return f"{days}d{hrs:02d}h"
+    if hours:
+        return f"{hours}h{mins:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
