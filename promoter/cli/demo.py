@@ -33,7 +33,7 @@ TIMEOUT = 90.0  # seconds per promotion; bounded so the demo always ends
 @click.command()
 def demo() -> None:
     """Promote a good and a bad version on a local GitHub sandbox and Argo CD simulator."""
-    logs.configure("warning")  # the timeline below is the demo's output; warnings still show
+    logs.configure("error")  # the timeline below is the demo's output (it shows the failures); errors still show
     config_dir = checkout_config()
     if not (config_dir / "demo-repo").is_dir():
         click.echo(f"promoter demo: needs the config/ directory of a source checkout ({config_dir})", err=True)

@@ -34,9 +34,17 @@ log = structlog.get_logger("promoter.execute")
 
 # Events that mean something went wrong: logged at warning (or error, when a person must act).
 _WARNINGS = frozenset(
-    {"step_failed", "step_unverified", "revert_pr_opened", "revert_merged", "promotion_failed", "promotion_aborted"}
+    {
+        "step_failed",
+        "step_unverified",
+        "revert_pr_opened",
+        "revert_merged",
+        "promotion_failed",
+        "promotion_aborted",
+        "promotion_refused",
+    }
 )
-_ERRORS = frozenset({"revert_stuck", "step_blocked", "promotion_refused"})
+_ERRORS = frozenset({"revert_stuck", "step_blocked"})  # a person must act
 
 
 @dataclasses.dataclass(frozen=True)
