@@ -61,9 +61,10 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
             rebuild.ensure(rt, pipeline)
             _flush_refreshes(rt, pipeline)
             for _ in range(MAX_ROUNDS * 4):  # one promotion can finish and the next start in one pass
-                promotion = current(rt, pipeline)
-                if promotion is None:
-                    break
+                following = current(rt, pipeline)
+                if following is None:
+                    break  # the pass reports the promotion it worked on last
+                promotion = following
                 done, actions = _drive(rt, pipeline, promotion)
                 count += actions
                 if not done:

@@ -18,9 +18,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from promoter.cli import logs
+from promoter.core.actions import Action, Record
 from promoter.core.appstatus import Health
 from promoter.core.model import Phase, StepState
+from promoter.engine import execute
+from promoter.engine.runtime import Runtime
 from tests.e2e.world import World
+
+apply = execute.execute
 
 
 class Timestamps:
@@ -34,15 +40,17 @@ class Timestamps:
 
 def instrument(world: World, marks: Timestamps) -> None:
     rt = world.rt
-    store = rt.store
-    commit = store.commit
 
-    def recorded(pipeline: str, changes: Any) -> None:
-        commit(pipeline, changes)
-        if marks.verdict is None and any(s.state is StepState.REVERTING for s in changes.steps):
+    def acting(rt: Runtime, pipeline: Any, snapshot: Any, actions: tuple[Action, ...]) -> Any:
+        # The verdict is the decision that fails the step: its effects (status, comment) and record follow.
+        failing = any(
+            isinstance(a, Record) and any(s.state is StepState.REVERTING for s in a.changes.steps) for a in actions
+        )
+        if failing and marks.verdict is None:
             marks.verdict = time.perf_counter()
+        return apply(rt, pipeline, snapshot, actions)
 
-    store.commit = recorded  # type: ignore[method-assign]
+    execute.execute = acting  # type: ignore[assignment]
     deployments, forge = rt.deployments, rt.forge
     app_status, open_pr, merge = deployments.app_status, forge.open_pr, forge.merge
 
@@ -91,6 +99,7 @@ def run(rounds: int = 5) -> dict[str, float]:
                 to_refresh.append((marks.refresh_after_revert - marks.revert_merged) * 1000)
             finally:
                 world.close()
+                execute.execute = apply  # type: ignore[assignment]
     print(f"{rounds} failing promotions on the GitHub sandbox and the Argo CD simulator (loopback)")
     print(
         f"  failed verdict -> revert PR open:        median {statistics.median(to_revert):6.1f} ms  max {max(to_revert):6.1f} ms"
@@ -106,4 +115,5 @@ def run(rounds: int = 5) -> dict[str, float]:
 
 
 if __name__ == "__main__":
+    logs.configure(os.environ.get("PROMOTER_LOG_LEVEL", "warning"))
     run()
