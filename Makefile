@@ -30,6 +30,7 @@ perf: system $(STAMP) ## benchmarks: print figures, assert nothing
 	$(BIN)/python -m tests.perf.bench_edit
 	$(BIN)/python -m tests.perf.bench_git
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_reaction
+	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_rest
 
 system:
 	./scripts/system-packages

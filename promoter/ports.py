@@ -15,9 +15,11 @@ from typing import Protocol
 from promoter.core.actions import FileChange
 from promoter.core.appstatus import AppStatus
 from promoter.core.changes import Changes
+from promoter.core.commands import Command, CommandKind
 from promoter.core.history import CommitStatus, Trail
-from promoter.core.model import Event, Hold, PipelineError, Promotion, Step, StepKey
+from promoter.core.model import Event, Hold, PipelineError, Promotion
 from promoter.core.pullrequest import PullRequest
+from promoter.core.runs import Run, StageRun
 
 __all__ = [
     "Changes",
@@ -58,11 +60,21 @@ class Store(Protocol):
         """Newest first."""
         ...
 
-    def step(self, pipeline: str, key: StepKey) -> Step:
-        """The step's record, or a fresh Planned one."""
+    def stage_run(self, pipeline: str, promotion_id: str, stage: int) -> StageRun | None:
+        """The stage's record; None before the stage started."""
         ...
 
-    def steps(self, pipeline: str, promotion_id: str) -> list[Step]: ...
+    def runs(self, pipeline: str, promotion_id: str, stage: int | None = None) -> list[Run]:
+        """The runs of the promotion's changes and gates (of one stage), by stage and item."""
+        ...
+
+    def add_command(self, pipeline: str, promotion_id: str, kind: CommandKind, by: str, now: dt.datetime) -> Command:
+        """An operator's command for the promotion's next decision."""
+        ...
+
+    def commands(self, pipeline: str, promotion_id: str) -> list[Command]:
+        """The promotion's commands not acted on yet, oldest first."""
+        ...
 
     def holds(self, pipeline: str) -> list[Hold]: ...
 
@@ -174,9 +186,19 @@ class ConfigRepo(Protocol):
         ...
 
     def revert(
-        self, branch: str, base_branch: str, merge_sha: str, message: str, trailers: Sequence[tuple[str, str]]
+        self,
+        branch: str,
+        base_branch: str,
+        merge_shas: Sequence[str],
+        message: str,
+        trailers: Sequence[tuple[str, str]],
     ) -> RevertResult:
-        """``git revert`` the merge commit on top of the base branch's head and push it as ``branch``."""
+        """``git revert`` each merge commit, in the order given (newest first), on top of the base branch's head,
+        one commit each, and push them as ``branch``."""
+        ...
+
+    def candidates(self, commit: str, name: str) -> list[str]:
+        """The YAML files at ``commit`` whose text holds ``name`` (where a resource of that name may be)."""
         ...
 
     def contains(self, descendant: str, ancestor: str) -> bool:

@@ -4,23 +4,44 @@ Pull requests are found by their head branch (find before create), comments by t
 writes into them (edited in place, never duplicated). Errors are mapped once: rate limits (403 or 429 with
 a rate-limit message), 5xx and network trouble are temporary; a 401, or any other 403, is a credential
 error (the token is wrong or lacks a permission); a missing repository and unmergeable PRs are permanent.
+
+Waiting is nearly free. The reads the bot repeats on every pass (a branch's PR, a PR's reviews, a commit's
+statuses, promoter's PRs) are conditional requests: per page (URL and parameters) the adapter keeps the
+last ETag and what it parsed from that page, sends ``If-None-Match``, and reuses the page when GitHub
+answers ``304 Not Modified``, which does not count against the rate limit. A change (a new PR, a label, a
+review, a merge) changes the page and so its ETag: it is seen at once. The pages are kept in a bounded LRU,
+so a daemon with many pipelines does not grow without bound. These reads are parsed from the JSON at the
+edge, reading only the fields used, into the same values PyGithub's objects give (:func:`_view`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+import collections
+import dataclasses
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 import github
+import pydantic
 import requests
 from github.PullRequest import PullRequest as GitHubPullRequest
 
 from promoter.core import markers
+from promoter.core.actions import StatusState
 from promoter.core.history import CommitStatus
 from promoter.core.pullrequest import PullRequest
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 
 _T = TypeVar("_T")
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+_M = TypeVar("_M", bound=pydantic.BaseModel)
+_PER_PAGE = 100  # GitHub's most: fewest pages
+_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+_PageKey = tuple[str, tuple[tuple[str, str], ...]]
 
 
 class GitHubForge:
@@ -32,6 +53,7 @@ class GitHubForge:
         bot_login: str | None = None,
         timeout: float = 15,
         write_spacing: float = 0.0,
+        cache_size: int = 4096,
     ) -> None:
         self.repository = repository
         self._owner = repository.split("/", 1)[0]
@@ -50,6 +72,9 @@ class GitHubForge:
         )
         self._repo = self._gh.get_repo(repository)
         self._bot = bot_login
+        self._pages: _LRU[_PageKey, _Page] = _LRU(cache_size)
+        # (PR number, marker) -> (comment id, digest of the body the bot wrote): edited by id, no listing.
+        self._comments: _LRU[tuple[int, str], tuple[int, str]] = _LRU(cache_size)
 
     @property
     def bot_login(self) -> str:
@@ -60,43 +85,35 @@ class GitHubForge:
     # pull requests ---------------------------------------------------------------------------------
 
     def find_pr(self, head_branch: str) -> PullRequest | None:
-        def newest() -> PullRequest | None:
-            pulls = self._repo.get_pulls(
-                state="all", head=f"{self._owner}:{head_branch}", sort="created", direction="desc"
-            )
-            for pr in pulls:
-                return _view(pr)
-            return None
-
-        return self._call(newest, f"finding the PR of {head_branch}")
+        newest = {"state": "all", "head": f"{self._owner}:{head_branch}", "sort": "created", "direction": "desc"}
+        return self._call(lambda: next(self._listed("/pulls", newest, _pull), None), f"finding the PR of {head_branch}")
 
     def open_pr(self, head_branch: str, base_branch: str, title: str, body: str, labels: Sequence[str]) -> PullRequest:
-        found = self.find_pr(head_branch)
+        found = self.find_pr(head_branch)  # answered 304 (free) when this pass has just looked
         if found is not None and found.open:
             return found
 
         def create() -> PullRequest:
-            pr = self._repo.create_pull(base=base_branch, head=head_branch, title=title, body=body)
-            if labels:
-                pr.add_to_labels(*labels)
-            return _view(pr)
+            pr = _view(self._repo.create_pull(base=base_branch, head=head_branch, title=title, body=body))
+            if not labels:
+                return pr
+            # A pull cannot be created with labels (an issue can): one more call, whose answer is the labels.
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST", f"{self._repo.url}/issues/{pr.number}/labels", input=list(labels)
+            )
+            return dataclasses.replace(pr, labels=tuple(_parse(_Label, item).name for item in _items(data)))
 
         return self._call(create, f"opening a PR for {head_branch}")
 
     def marked_prs(self) -> list[PullRequest]:
-        def listed() -> list[PullRequest]:
-            pulls = self._repo.get_pulls(state="all", sort="created", direction="asc")
-            return [_view(pr) for pr in pulls if markers.parse(pr.body or "") is not None]
-
-        return self._call(listed, "listing promoter's PRs")
+        oldest_first = {"state": "all", "sort": "created", "direction": "asc"}  # new PRs change the last page only
+        return self._call(lambda: list(self._listed("/pulls", oldest_first, _marked)), "listing promoter's PRs")
 
     def approvals(self, number: int, head_sha: str) -> frozenset[str]:
         def approving() -> frozenset[str]:
-            latest: dict[str, tuple[str, str]] = {}
-            for review in self._repo.get_pull(number).get_reviews():
-                if review.user is None or review.state in ("COMMENTED", "PENDING"):
-                    continue
-                latest[review.user.login] = (review.state, review.commit_id)
+            latest: dict[str, tuple[str, str | None]] = {}
+            for login, state, sha in self._listed(f"/pulls/{number}/reviews", {}, _review):
+                latest[login] = (state, sha)
             bot = self._bot
             return frozenset(
                 login
@@ -107,12 +124,23 @@ class GitHubForge:
         return self._call(approving, f"reading the reviews of #{number}")
 
     def merge(self, number: int, head_sha: str, method: str, title: str) -> str:
+        url = f"{self._repo.url}/pulls/{number}"
+        wanted = {"commit_title": title, "merge_method": method, "sha": head_sha}
+
         def merge() -> str:
-            pr = self._repo.get_pull(number)
-            if pr.merged:
-                return str(pr.merge_commit_sha)
-            status = pr.merge(commit_title=title, merge_method=method, sha=head_sha)
-            return str(status.sha)
+            try:
+                _, data = self._gh.requester.requestJsonAndCheck("PUT", f"{url}/merge", input=wanted)
+            except github.GithubException as exc:
+                if exc.status not in (405, 409):
+                    raise
+                # Not mergeable: perhaps merged already (a pass that crashed before recording it). Only then is
+                # the PR read; the merge itself is one request.
+                _, data = self._gh.requester.requestJsonAndCheck("GET", url)
+                pr = _pull(data)
+                if not pr.merged:
+                    raise
+                return str(pr.merge_sha)
+            return _parse(_Merge, data).sha
 
         return self._call(merge, f"merging #{number}")
 
@@ -120,29 +148,49 @@ class GitHubForge:
 
     def upsert_comment(self, number: int, marker: str, body: str) -> None:
         def upsert() -> None:
+            key = (number, marker)
+            known = self._comments.get(key)
+            if known is not None and self._edit_comment(*known, body):
+                self._comments.put(key, (known[0], _digest(body)))
+                return
             issue = self._repo.get_issue(number)
             bot = self.bot_login
             for comment in issue.get_comments():
                 if marker in (comment.body or "") and comment.user is not None and comment.user.login == bot:
                     if comment.body != body:
                         comment.edit(body)
+                    self._comments.put(key, (comment.id, _digest(body)))
                     return
-            issue.create_comment(body)
+            self._comments.put(key, (issue.create_comment(body).id, _digest(body)))
 
         self._call(upsert, f"commenting on #{number}")
+
+    def _edit_comment(self, comment_id: int, written: str, body: str) -> bool:
+        """Edit the bot's comment by id; False if it is gone (deleted), so that it is found or written again.
+
+        When the body is the one the bot wrote last, a conditional read (free while nobody touched the
+        comment) checks it is still there and unchanged, as the listing used to.
+        """
+        url = f"{self._repo.url}/issues/comments/{comment_id}"
+        try:
+            if _digest(body) == written and self._page(url, {}, _comment_digest).items == (written,):
+                return True
+            self._gh.requester.requestJsonAndCheck("PATCH", url, input={"body": body})
+        except github.GithubException as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     def add_labels(self, number: int, names: Sequence[str]) -> None:
         if names:
             self._call(lambda: self._repo.get_issue(number).add_to_labels(*names), f"labelling #{number}")
 
     def commit_status(self, sha: str) -> CommitStatus | None:
-        def latest() -> CommitStatus | None:
-            for status in self._repo.get_commit(sha).get_statuses():  # newest first
-                if status.context == "promoter":
-                    return CommitStatus(status.state, status.description or "", status.created_at)
-            return None
-
-        return self._call(latest, f"reading the status of {sha[:12]}")
+        statuses = f"/commits/{sha}/statuses"  # newest first
+        return self._call(
+            lambda: next(self._listed(statuses, {}, _promoter_status), None), f"reading the status of {sha[:12]}"
+        )
 
     def set_status(self, sha: str, state: str, description: str, target_url: str | None = None) -> None:
         payload: dict[str, Any] = {"state": state, "description": description[:140], "context": "promoter"}
@@ -153,6 +201,35 @@ class GitHubForge:
             lambda: self._gh.requester.requestJsonAndCheck("POST", f"{self._repo.url}/statuses/{sha}", input=payload),
             f"setting the status of {sha[:12]}",
         )
+
+    # conditional reads -----------------------------------------------------------------------------
+
+    def _listed(self, path: str, parameters: dict[str, str], parse: Callable[[Any], _T | None]) -> Iterator[_T]:
+        """The parsed items of one of the repository's lists, page by page (following ``Link: rel="next"``),
+        each page a conditional request; items ``parse`` turns into None are left out (and not kept)."""
+        url: str | None = f"{self._repo.url}{path}"
+        query = {**parameters, "per_page": str(_PER_PAGE)}
+        while url is not None:
+            page = self._page(url, query, parse)
+            yield from page.items
+            url, query = page.next_url, {}  # the next page's URL carries every parameter
+
+    def _page(self, url: str, query: dict[str, str], parse: Callable[[Any], Any]) -> _Page:
+        key = (url, tuple(sorted(query.items())))
+        cached = self._pages.get(key)
+        headers = {"If-None-Match": cached.etag} if cached is not None else {}
+        answered, data = self._gh.requester.requestJsonAndCheck("GET", url, parameters=query or None, headers=headers)
+        # requestJsonAndCheck raises a GithubException for a status >= 400 (mapped by _call as for any call)
+        # and returns the parsed body otherwise, None when there is no body: a 304 Not Modified.
+        if data is None:
+            if cached is None:
+                raise PermanentError(f"GitHub answered GET {url} without a body")
+            return cached
+        parsed = (parse(item) for item in (data if isinstance(data, list) else [data]))
+        page = _Page(answered.get("etag", ""), tuple(item for item in parsed if item is not None), _next(answered))
+        if page.etag:
+            self._pages.put(key, page)
+        return page
 
     # errors ----------------------------------------------------------------------------------------
 
@@ -178,6 +255,166 @@ class GitHubForge:
             raise PermanentError(f"GitHub {exc.status} while {what}: {message}") from None
         except requests.RequestException as exc:
             raise TemporaryError(f"GitHub unreachable while {what}: {type(exc).__name__}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Page:
+    """One page of a list as last answered: its ETag, what was parsed from it, the next page's URL."""
+
+    etag: str
+    items: tuple[Any, ...]
+    next_url: str | None
+
+
+class _LRU(Generic[_K, _V]):
+    """At most ``size`` entries; the least recently used goes first. Safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(size, 1)
+        self._entries: collections.OrderedDict[_K, _V] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K) -> _V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: _K, value: _V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _next(headers: dict[str, Any]) -> str | None:
+    match = _NEXT.search(str(headers.get("link") or ""))
+    return match.group(1) if match else None
+
+
+# What the conditional reads parse, reading only the fields used and ignoring the rest.
+class _Model(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
+
+
+class _Label(_Model):
+    name: str
+
+
+class _Ref(_Model):
+    ref: str
+    sha: str
+
+
+class _Pull(_Model):
+    number: int
+    html_url: str
+    state: str
+    title: str
+    body: str | None = None
+    head: _Ref
+    base: _Ref
+    labels: tuple[_Label, ...] = ()
+    created_at: pydantic.AwareDatetime | None = None
+    merged_at: pydantic.AwareDatetime | None = None
+    merge_commit_sha: str | None = None
+
+
+class _User(_Model):
+    login: str
+
+
+class _Review(_Model):
+    user: _User | None = None
+    state: str
+    commit_id: str | None = None
+
+
+class _Status(_Model):
+    context: str
+    state: StatusState  # GitHub's four, whatever the context
+    description: str | None = None
+    created_at: pydantic.AwareDatetime
+
+
+class _Comment(_Model):
+    body: str | None = None
+
+
+class _Merge(_Model):
+    sha: str
+
+
+def _parse(model: type[_M], data: Any) -> _M:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the top"
+        raise PermanentError(
+            f"GitHub: malformed {model.__name__.strip('_').lower()} at {where}: {first['msg']}"
+        ) from None
+
+
+def _items(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise PermanentError(f"GitHub: expected a list, got {type(data).__name__}")
+    return data
+
+
+def _pull(data: Any) -> PullRequest:
+    """The JSON twin of :func:`_view`: the same value from a pull request's JSON."""
+    pr = _parse(_Pull, data)
+    merged = pr.merged_at is not None
+    return PullRequest(
+        number=pr.number,
+        url=pr.html_url,
+        state=pr.state,
+        merged=merged,
+        merge_sha=pr.merge_commit_sha if merged else None,
+        head_branch=pr.head.ref,
+        head_sha=pr.head.sha,
+        base_branch=pr.base.ref,
+        title=pr.title,
+        body=pr.body or "",
+        labels=tuple(label.name for label in pr.labels),
+        created_at=pr.created_at,
+        merged_at=pr.merged_at,
+    )
+
+
+def _marked(data: Any) -> PullRequest | None:
+    pr = _pull(data)
+    return pr if markers.parse(pr.body) is not None else None
+
+
+def _review(data: Any) -> tuple[str, str, str | None] | None:
+    """(login, state, commit) of a review that decides something; None for comments and drafts."""
+    review = _parse(_Review, data)
+    if review.user is None or review.state in ("COMMENTED", "PENDING"):
+        return None
+    return review.user.login, review.state, review.commit_id
+
+
+def _promoter_status(data: Any) -> CommitStatus | None:
+    status = _parse(_Status, data)
+    if status.context != "promoter":
+        return None
+    return CommitStatus(status.state, status.description or "", status.created_at)
+
+
+def _comment_digest(data: Any) -> str:
+    return _digest(_parse(_Comment, data).body or "")
+
+
+def _digest(text: str) -> str:
+    """What is kept of a comment's body: enough to tell it changed."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _view(pr: GitHubPullRequest) -> PullRequest:

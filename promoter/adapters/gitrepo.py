@@ -253,73 +253,111 @@ class GitRepo:
         return self._format
 
     def revert(
-        self, branch: str, base_branch: str, merge_sha: str, message: str, trailers: Sequence[tuple[str, str]]
+        self,
+        branch: str,
+        base_branch: str,
+        merge_shas: Sequence[str],
+        message: str,
+        trailers: Sequence[tuple[str, str]],
     ) -> RevertResult:
         existing = self.branch_head(branch)
         if existing is not None:
             self._check_owner(branch, f"refs/remotes/origin/{base_branch}", trailers)
             return RevertResult(existing)
-        fast = self._revert_untouched(base_branch, merge_sha, message, trailers)
+        head = self.branch_head(base_branch)
+        if head is None:
+            raise PermanentError(f"the base branch {base_branch!r} does not exist in {self.clone_url}")
+        fast = self._revert_untouched(head, merge_shas, message, trailers)
         if fast is not None:
-            return RevertResult(self._push(fast, branch))
+            return RevertResult(self._push(fast, branch) if fast != head else None)
+        return self._revert_in_work_tree(branch, base_branch, merge_shas, message, trailers)
+
+    def _revert_in_work_tree(
+        self,
+        branch: str,
+        base_branch: str,
+        merge_shas: Sequence[str],
+        message: str,
+        trailers: Sequence[tuple[str, str]],
+    ) -> RevertResult:
+        """``git revert`` of each merge, newest first, one commit each; at the first conflict, what applies is
+        committed with the later commits' version of each conflicting file, and the rest is left to a person."""
         self._clean_work_tree()
         self._git("checkout", "--quiet", "--force", "--detach", f"refs/remotes/origin/{base_branch}")
-        parents = self._git("rev-list", "--parents", "-n", "1", merge_sha).split()[1:]
-        mainline = ["-m", "1"] if len(parents) > 1 else []
+        start = self._git("rev-parse", "HEAD")
         conflicts: tuple[str, ...] = ()
-        if self._status("revert", "--no-commit", *mainline, merge_sha) != 0:
-            conflicts = tuple(self._git("diff", "--name-only", "--diff-filter=U").splitlines())
-            if not conflicts:
-                self._clean_work_tree()
-                raise TemporaryError(f"git revert of {merge_sha[:12]} failed without conflicts")
-            # Keep the later commits' version of each conflicting file: the PR carries the rest of the
-            # revert and a person finishes it. Nothing is forced, nothing rewritten.
-            self._git("checkout", "--quiet", "HEAD", "--", *conflicts)
-        if not conflicts and not self._git("diff", "--cached", "--name-only"):
-            self._clean_work_tree()
-            return RevertResult(None)  # already undone on the base branch
-        if conflicts:
-            listed = "\n".join(f"- {path}" for path in conflicts)
-            message += f"\n\nThe revert conflicts with later commits in:\n{listed}\nFinish it by hand on this branch."
-        # --allow-empty: when every change conflicts, the PR still opens as the place to finish it.
-        self._git("commit", "--quiet", "--no-verify", "--allow-empty", "-m", _with_trailers(message, trailers))
+        for sha in merge_shas:
+            parents = self._git("rev-list", "--parents", "-n", "1", sha).split()[1:]
+            mainline = ["-m", "1"] if len(parents) > 1 else []
+            if self._status("revert", "--no-commit", *mainline, sha) != 0:
+                conflicts = tuple(self._git("diff", "--name-only", "--diff-filter=U").splitlines())
+                if not conflicts:
+                    self._clean_work_tree()
+                    raise TemporaryError(f"git revert of {sha[:12]} failed without conflicts")
+                # Keep the later commits' version of each conflicting file: the PR carries the rest of the
+                # revert and a person finishes it. Nothing is forced, nothing rewritten.
+                self._git("checkout", "--quiet", "HEAD", "--", *conflicts)
+            if not conflicts and not self._git("diff", "--cached", "--name-only"):
+                continue  # this one is undone on the base branch already
+            text = f"{message}\n\nReverts {sha}."
+            if conflicts:
+                listed = "\n".join(f"- {path}" for path in conflicts)
+                text += f"\n\nThe revert conflicts with later commits in:\n{listed}\nFinish it by hand on this branch."
+            # --allow-empty: when every change conflicts, the PR still opens as the place to finish it.
+            self._git("commit", "--quiet", "--no-verify", "--allow-empty", "-m", _with_trailers(text, trailers))
+            if conflicts:
+                break
         commit = self._git("rev-parse", "HEAD")
         self._clean_work_tree()
+        if commit == start:
+            return RevertResult(None)  # already undone on the base branch
         return RevertResult(self._push(commit, branch), conflicts)
 
     def _revert_untouched(
-        self, base_branch: str, merge_sha: str, message: str, trailers: Sequence[tuple[str, str]]
+        self, head: str, merge_shas: Sequence[str], message: str, trailers: Sequence[tuple[str, str]]
     ) -> str | None:
-        """The revert commit when no later commit touched the step's files, without a work tree; else None.
+        """The revert commits when nothing but these merges touched their files, without a work tree; else None.
 
-        Then reverting is taking each file back to its version before the merge: the same result as
-        ``git revert``, in a few milliseconds instead of a checkout. Anything else (a later edit, an added
-        or removed file) goes through ``git revert`` itself.
+        Then reverting a merge is taking each of its files back to its version before the merge: the same
+        result as ``git revert``, in a few milliseconds instead of a checkout. Newest first, each merge's files
+        must be, at the tip so far, exactly what that merge left. Anything else (a person's edit in between,
+        an added or removed file) goes through ``git revert`` itself. Returns ``head`` when nothing was left to
+        revert.
         """
-        head = self.branch_head(base_branch)
-        parents = self._git("rev-list", "--parents", "-n", "1", merge_sha).split()[1:]
-        if head is None or not parents:
-            return None
-        before = parents[0]
-        changed = [
-            line.split("\t")
-            for line in self._git("diff", "--no-renames", "--name-status", before, merge_sha).splitlines()
-        ]
-        if not changed or any(status != "M" for status, *_ in changed):
-            return None
-        paths = [path for _, path in changed]
-        now = self._git("rev-parse", *(f"{head}:{p}" for p in paths), check=False).split()
-        then = self._git("rev-parse", *(f"{merge_sha}:{p}" for p in paths), check=False).split()
-        if len(now) != len(paths) or now != then:
-            return None
-        changes = []
-        for path in paths:
-            text = self.read(path, before)
-            if text is None:
+        tip = head
+        for sha in merge_shas:
+            parents = self._git("rev-list", "--parents", "-n", "1", sha).split()[1:]
+            if not parents:
                 return None
-            changes.append(FileChange(path, text))
-        tree = self._tree_with(head, changes)
-        return self._commit(tree, head, _with_trailers(message, trailers))
+            before = parents[0]
+            changed = [
+                line.split("\t")
+                for line in self._git("diff", "--no-renames", "--name-status", before, sha).splitlines()
+            ]
+            if any(status != "M" for status, *_ in changed):
+                return None
+            paths = [path for _, path in changed]
+            if not paths:
+                continue
+            now = self._git("rev-parse", *(f"{tip}:{p}" for p in paths), check=False).split()
+            then = self._git("rev-parse", *(f"{sha}:{p}" for p in paths), check=False).split()
+            if len(now) != len(paths) or now != then:
+                return None
+            changes = []
+            for path in paths:
+                text = self.read(path, before)
+                if text is None:
+                    return None
+                changes.append(FileChange(path, text))
+            tree = self._tree_with(tip, changes)
+            tip = self._commit(tree, tip, _with_trailers(f"{message}\n\nReverts {sha}.", trailers))
+        return tip
+
+    def candidates(self, commit: str, name: str) -> list[str]:
+        """YAML files at ``commit`` whose text holds ``name`` (``git grep``: no checkout, fast on large repos)."""
+        listed = self._git("grep", "-l", "-F", "-e", name, commit, "--", "*.yaml", "*.yml", check=False)
+        prefix = f"{commit}:"
+        return sorted(line.removeprefix(prefix) for line in listed.splitlines() if line)
 
     def _check_owner(self, branch: str, base: str, trailers: Sequence[tuple[str, str]]) -> None:
         """The existing branch must hold a commit of this promotion's step (its trailers), off the base."""
@@ -431,17 +469,17 @@ def _trail(record: str, pipeline: str, merged: bool) -> Trail | None:
     if found is None:
         return None
     owner, _, promotion = found["Promoter-Promotion"].partition("/")
-    step = found["Promoter-Step"].removesuffix("-revert")
-    stage, _, index = step.partition("-")
-    if owner != pipeline or not promotion or not stage.isdigit() or not index.isdigit():
+    stage, _, index = found["Promoter-Step"].partition("-")  # <stage>-<item>, or <stage>-revert
+    revert = index == "revert"
+    if owner != pipeline or not promotion or not stage.isdigit() or not (index.isdigit() or revert):
         return None
     return Trail(
         sha=found["sha"],
         promotion=promotion,
         version=found["Promoter-Version"],
         stage=int(stage),
-        step=int(index),
-        revert=found["Promoter-Step"].endswith("-revert"),
+        step=0 if revert else int(index),
+        revert=revert,
         merged=merged,
         at=dt.datetime.fromtimestamp(int(found["at"]), dt.UTC),
     )

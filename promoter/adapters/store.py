@@ -25,8 +25,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from promoter import ports
 from promoter.adapters import store_engine, store_lock, store_records, store_schema
-from promoter.adapters.store_schema import events, holds, pipeline_errors, promotions, refreshes, steps
-from promoter.core.model import Event, Hold, Phase, PipelineError, Promotion, Step, StepKey, promotion_id
+from promoter.adapters.store_schema import (
+    commands,
+    events,
+    holds,
+    pipeline_errors,
+    promotions,
+    refreshes,
+    runs,
+    stage_runs,
+)
+from promoter.core.commands import Command, CommandKind
+from promoter.core.model import Event, Hold, Phase, PipelineError, Promotion, promotion_id
+from promoter.core.runs import Run, StageRun
 from promoter.errors import TemporaryError
 
 _P = ParamSpec("_P")
@@ -155,29 +166,41 @@ class SQLStore:
         with self._engine.connect() as conn:
             return [store_records.promotion_of(row) for row in conn.execute(query).mappings()]
 
-    # steps, holds, events -------------------------------------------------------------------------
+    # the walk of a stage's plan, operators' commands, holds, events --------------------------------
 
     @_operation
-    def step(self, pipeline: str, key: StepKey) -> Step:
-        query = sa.select(steps).where(
-            steps.c.pipeline == pipeline,
-            steps.c.promotion == key.promotion,
-            steps.c.stage == key.stage,
-            steps.c.step == key.step,
+    def stage_run(self, pipeline: str, promotion_id: str, stage: int) -> StageRun | None:
+        query = sa.select(stage_runs).where(
+            stage_runs.c.pipeline == pipeline, stage_runs.c.promotion == promotion_id, stage_runs.c.stage == stage
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).mappings().first()
-        return store_records.step_of(row) if row else Step(key)
+        return store_records.stage_of(row) if row else None
 
     @_operation
-    def steps(self, pipeline: str, promotion_id: str) -> list[Step]:
-        query = (
-            sa.select(steps)
-            .where(steps.c.pipeline == pipeline, steps.c.promotion == promotion_id)
-            .order_by(steps.c.stage, steps.c.step)
+    def runs(self, pipeline: str, promotion_id: str, stage: int | None = None) -> list[Run]:
+        query = sa.select(runs).where(runs.c.pipeline == pipeline, runs.c.promotion == promotion_id)
+        if stage is not None:
+            query = query.where(runs.c.stage == stage)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(runs.c.stage, runs.c.item)).mappings()
+            return [store_records.run_of(row) for row in rows]
+
+    @_operation
+    def add_command(self, pipeline: str, promotion_id: str, kind: CommandKind, by: str, now: dt.datetime) -> Command:
+        values = {"pipeline": pipeline, "promotion": promotion_id, "kind": kind.value, "by": by, "at": now}
+        with self._writer.begin() as conn:
+            new_id = conn.execute(commands.insert().values(values).returning(commands.c.id)).scalar_one()
+        return Command(new_id, pipeline, promotion_id, kind, by, now.astimezone(dt.UTC))
+
+    @_operation
+    def commands(self, pipeline: str, promotion_id: str) -> list[Command]:
+        """The commands not consumed yet, oldest first."""
+        query = sa.select(commands).where(
+            commands.c.pipeline == pipeline, commands.c.promotion == promotion_id, commands.c.consumed_at.is_(None)
         )
         with self._engine.connect() as conn:
-            return [store_records.step_of(row) for row in conn.execute(query).mappings()]
+            return [store_records.command_of(row) for row in conn.execute(query.order_by(commands.c.id)).mappings()]
 
     @_operation
     def holds(self, pipeline: str) -> list[Hold]:
@@ -217,8 +240,17 @@ class SQLStore:
     def _write(self, conn: sa.Connection, pipeline: str, changes: ports.Changes) -> None:
         if changes.promotion is not None:
             self._upsert(conn, promotions, store_records.promotion_row(changes.promotion))
-        for step in changes.steps:
-            self._upsert(conn, steps, store_records.step_row(pipeline, step))
+        if changes.stage is not None:
+            self._upsert(conn, stage_runs, store_records.stage_row(pipeline, changes.stage))
+        for run in changes.runs:
+            self._upsert(conn, runs, store_records.run_row(pipeline, run))
+        if changes.consumed:
+            moment = max((e.at for e in changes.events), default=None) or self._clock.now()
+            conn.execute(
+                sa.update(commands)
+                .where(commands.c.pipeline == pipeline, commands.c.id.in_(changes.consumed))
+                .values(consumed_at=moment)
+            )
         if changes.events:
             conn.execute(events.insert(), [store_records.event_row(event) for event in changes.events])
         for hold in changes.holds:

@@ -7,7 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from promoter.core.model import ErrorKind, Event, Hold, Phase, PipelineError, Promotion, Step, StepKey, StepState
+from promoter.core.commands import Command, CommandKind
+from promoter.core.model import ErrorKind, Event, EventKind, Hold, Phase, PipelineError, Promotion, RunKey
+from promoter.core.runs import ChangeRun, ChangeState, Facts, GateRun, GateState, Run, StageRun, StageState
 
 Row = dict[str, Any]
 
@@ -23,6 +25,7 @@ def promotion_row(promotion: Promotion) -> Row:
         "created_at": promotion.created_at,
         "updated_at": promotion.updated_at,
         "reason": promotion.reason,
+        "paused": promotion.paused,
     }
 
 
@@ -37,43 +40,125 @@ def promotion_of(row: sa.RowMapping) -> Promotion:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         reason=row["reason"],
+        paused=bool(row["paused"]),
     )
 
 
-def step_row(pipeline: str, step: Step) -> Row:
+def stage_row(pipeline: str, run: StageRun) -> Row:
     return {
         "pipeline": pipeline,
-        "promotion": step.key.promotion,
-        "stage": step.key.stage,
-        "step": step.key.step,
-        "state": step.state.value,
-        "pr_number": step.pr_number,
-        "merge_sha": step.merge_sha,
-        "merged_at": step.merged_at,
-        "waiting_since": step.waiting_since,
-        "healthy_since": step.healthy_since,
-        "verified_at": step.verified_at,
-        "revert_pr_number": step.revert_pr_number,
-        "revert_merge_sha": step.revert_merge_sha,
-        "failure": step.failure,
-        "blocked": step.blocked,
+        "promotion": run.promotion,
+        "stage": run.stage,
+        "state": run.state.value,
+        "facts": run.facts.to_json() if run.facts is not None else None,
+        "revert_pr_number": run.revert_pr_number,
+        "revert_merge_sha": run.revert_merge_sha,
+        "failure": run.failure,
+        "aborted_by": run.aborted_by,
     }
 
 
-def step_of(row: sa.RowMapping) -> Step:
-    return Step(
-        key=StepKey(row["promotion"], row["stage"], row["step"]),
-        state=StepState(row["state"]),
-        pr_number=row["pr_number"],
-        merge_sha=row["merge_sha"],
-        merged_at=row["merged_at"],
-        waiting_since=row["waiting_since"],
-        healthy_since=row["healthy_since"],
-        verified_at=row["verified_at"],
+def stage_of(row: sa.RowMapping) -> StageRun:
+    return StageRun(
+        promotion=row["promotion"],
+        stage=row["stage"],
+        state=StageState(row["state"]),
+        facts=Facts.from_json(row["facts"]) if row["facts"] is not None else None,
         revert_pr_number=row["revert_pr_number"],
         revert_merge_sha=row["revert_merge_sha"],
         failure=row["failure"],
+        aborted_by=row["aborted_by"],
+    )
+
+
+_NO_RUN = {
+    "pr_number": None,
+    "merge_sha": None,
+    "merged_at": None,
+    "healthy_since": None,
+    "verified_at": None,
+    "skipped": None,
+    "blocked": None,
+    "approved_by": None,
+    "started_at": None,
+    "unverified_since": None,
+    "passed_at": None,
+    "passed_by": None,
+}
+
+
+def run_row(pipeline: str, run: Run) -> Row:
+    key = {"pipeline": pipeline, "promotion": run.key.promotion, "stage": run.key.stage, "item": run.key.item}
+    match run:
+        case ChangeRun():
+            return (
+                key
+                | _NO_RUN
+                | {
+                    "kind": "change",
+                    "state": run.state.value,
+                    "pr_number": run.pr_number,
+                    "merge_sha": run.merge_sha,
+                    "merged_at": run.merged_at,
+                    "healthy_since": run.healthy_since,
+                    "verified_at": run.verified_at,
+                    "skipped": run.skipped,
+                    "blocked": run.blocked,
+                    "approved_by": run.approved_by,
+                }
+            )
+        case GateRun():
+            return (
+                key
+                | _NO_RUN
+                | {
+                    "kind": "gate",
+                    "state": run.state.value,
+                    "started_at": run.started_at,
+                    "unverified_since": run.unverified_since,
+                    "healthy_since": run.healthy_since,
+                    "passed_at": run.passed_at,
+                    "passed_by": run.passed_by,
+                    "blocked": run.blocked,
+                }
+            )
+
+
+def run_of(row: sa.RowMapping) -> Run:
+    key = RunKey(row["promotion"], row["stage"], row["item"])
+    if row["kind"] == "gate":
+        return GateRun(
+            key=key,
+            state=GateState(row["state"]),
+            started_at=row["started_at"],
+            unverified_since=row["unverified_since"],
+            healthy_since=row["healthy_since"],
+            passed_at=row["passed_at"],
+            passed_by=row["passed_by"],
+            blocked=row["blocked"],
+        )
+    return ChangeRun(
+        key=key,
+        state=ChangeState(row["state"]),
+        pr_number=row["pr_number"],
+        merge_sha=row["merge_sha"],
+        merged_at=row["merged_at"],
+        healthy_since=row["healthy_since"],
+        verified_at=row["verified_at"],
+        skipped=bool(row["skipped"]),
         blocked=row["blocked"],
+        approved_by=row["approved_by"],
+    )
+
+
+def command_of(row: sa.RowMapping) -> Command:
+    return Command(
+        id=row["id"],
+        pipeline=row["pipeline"],
+        promotion=row["promotion"],
+        kind=CommandKind(row["kind"]),
+        by=row["by"],
+        at=row["at"],
     )
 
 
@@ -95,7 +180,7 @@ def event_row(event: Event) -> Row:
         "pipeline": event.pipeline,
         "promotion": event.promotion,
         "at": event.at,
-        "kind": event.kind,
+        "kind": event.kind.value,
         "message": event.message,
         "evidence": evidence,
     }
@@ -108,7 +193,7 @@ def event_of(row: sa.RowMapping) -> Event:
         pipeline=row["pipeline"],
         promotion=row["promotion"],
         at=row["at"],
-        kind=row["kind"],
+        kind=EventKind(row["kind"]),
         message=row["message"],
         evidence=evidence,
     )

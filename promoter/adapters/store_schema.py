@@ -1,28 +1,35 @@
 """The state store's tables, the same on SQLite and PostgreSQL (SQLAlchemy Core).
 
-Record schema (version 2; every table is keyed by pipeline first, so pipelines never share a row). The store
+Record schema (version 3; every table is keyed by pipeline first, so pipelines never share a row). The store
 is a cache: what safety depends on is also in the forge and the config repo, and a lost store is rebuilt
 from them (:mod:`promoter.core.history`).
 
 ``schema_version(version)``
     One row: the schema this database holds. Migrations start from it (see :func:`create`).
-``promotions(pipeline, id, version, phase, stage, step, created_at, updated_at, reason)``
+``promotions(pipeline, id, version, phase, stage, step, created_at, updated_at, reason, paused)``
     Primary key ``(pipeline, id)``; ``id`` is :func:`~promoter.core.model.promotion_id` (the version, the
     creation time and randomness: unique for ever). ``phase`` is a :class:`~promoter.core.model.Phase`
-    value; ``stage``/``step`` the current step's indexes; ``updated_at`` changes with ``reason``, so it says
-    since when the promotion has been waiting for what ``reason`` says. A partial unique index allows at most
-    one unfinished promotion (phase not Succeeded/Failed/Aborted) per ``(pipeline, version)``.
-``steps(pipeline, promotion, stage, step, state, pr_number, merge_sha, merged_at, waiting_since,``
-``healthy_since, verified_at, revert_pr_number, revert_merge_sha, failure, blocked)``
-    Primary key ``(pipeline, promotion, stage, step)``; ``(pipeline, promotion)`` references a promotion.
-    ``state`` is a :class:`~promoter.core.model.StepState` value. A step without a row is Planned.
-    ``waiting_since`` anchors the deadline (the merge, or when verification was lost); ``blocked`` is the
-    observation error the PR was told about. (Both added in version 2.)
+    value; ``stage`` the current stage's index, ``step`` the current item's index in that stage's plan;
+    ``updated_at`` changes with ``reason``, so it says since when the promotion has been waiting for what
+    ``reason`` says (for people only: nothing reads it as state). ``paused`` (version 3) is
+    ``promoter pause``. A partial unique index allows at most one unfinished promotion (phase not
+    Succeeded/Failed/Aborted) per ``(pipeline, version)``.
+``stage_runs(pipeline, promotion, stage, state, facts, revert_pr_number, revert_merge_sha, failure, aborted_by)``
+    (Version 3.) Primary key ``(pipeline, promotion, stage)``. ``state`` is a
+    :class:`~promoter.core.runs.StageState` value; ``facts`` the JSON of the stage's
+    :class:`~promoter.core.runs.Facts` (null until the stage started); the revert PR of the stage and why.
+``runs(pipeline, promotion, stage, item, kind, state, pr_number, merge_sha, merged_at, healthy_since,``
+``verified_at, skipped, blocked, approved_by, started_at, unverified_since, passed_at, passed_by)``
+    (Version 3.) One row per change (``kind`` change: a :class:`~promoter.core.runs.ChangeState`) or gate
+    (``kind`` gate: a :class:`~promoter.core.runs.GateState`) of a stage's plan that has begun; the columns of
+    the other kind are null. An item without a row has not begun.
+``commands(id, pipeline, promotion, kind, by, at, consumed_at)``
+    (Version 3.) What operators asked (``promoter promote|pause|resume|abort``); a decision consumes each once.
 ``holds(pipeline, version, reason, at)``
     Primary key ``(pipeline, version)``: versions never promoted again automatically.
 ``events(id, pipeline, promotion, at, kind, message, evidence)``
     The audit log, append-only; ``id`` autoincrements (insertion order is the log's order); ``promotion``
-    may be null; ``evidence`` is a JSON object as text.
+    may be null; ``kind`` an :class:`~promoter.core.model.EventKind` value; ``evidence`` a JSON object.
 ``leases(pipeline, owner, expires_at)``
     SQLite only: who reconciles the pipeline, until when (PostgreSQL uses advisory locks instead).
 ``refreshes(pipeline, application, since)``
@@ -32,8 +39,11 @@ from them (:mod:`promoter.core.history`).
     The error that stops a pipeline's passes now (Argo CD or GitHub down, a refused token), since when, and
     when it was last seen; the row goes when a pass succeeds. ``promoter status`` shows it. (Version 2.)
 
-Migrations: version 1 databases get the two step columns (``ALTER TABLE ... ADD COLUMN``, nullable) and the
-two new tables, in the same serialised transaction that creates a fresh schema.
+Migrations run in the same serialised transaction that creates a fresh schema, on start: version 1 gets the
+two step columns of version 2 (``ALTER TABLE ... ADD COLUMN``, nullable) and its two tables; version 2's
+``steps`` (one record per rolling stage) become a stage run and a change run each (a soaking step also the
+soak's gate run, its timer from the verification; a step that lost its verification while soaking a done change
+and that gate, waiting to be verified again since then), and the table is dropped.
 
 Datetimes are aware UTC in and out: ``timestamptz`` on PostgreSQL, fixed-width ISO 8601 text
 (``2024-05-01T12:00:00.000000+00:00``) on SQLite, so text order is time order and microseconds survive.
@@ -49,7 +59,7 @@ import sqlalchemy as sa
 from promoter.core.model import Phase
 from promoter.errors import PermanentError
 
-VERSION = 2
+VERSION = 3
 
 _FINISHED = sorted(phase.value for phase in Phase if phase.finished)  # the phases a promotion ends in
 
@@ -102,6 +112,7 @@ promotions = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("paused", sa.Boolean),  # null (before version 3): not paused
 )
 UNFINISHED = promotions.c.phase.not_in(_FINISHED)  # a where-clause: the promotion still runs
 sa.Index(
@@ -113,25 +124,56 @@ sa.Index(
     postgresql_where=UNFINISHED,
 )
 
-steps = sa.Table(
-    "steps",
+stage_runs = sa.Table(
+    "stage_runs",
     metadata,
     sa.Column("pipeline", sa.Text, primary_key=True),
     sa.Column("promotion", sa.Text, primary_key=True),
     sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("step", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("facts", sa.Text),
+    sa.Column("revert_pr_number", sa.Integer),
+    sa.Column("revert_merge_sha", sa.Text),
+    sa.Column("failure", sa.Text),
+    sa.Column("aborted_by", sa.Text),
+    sa.ForeignKeyConstraint(["pipeline", "promotion"], ["promotions.pipeline", "promotions.id"], ondelete="CASCADE"),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("pipeline", sa.Text, primary_key=True),
+    sa.Column("promotion", sa.Text, primary_key=True),
+    sa.Column("stage", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("item", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.Text, nullable=False),  # change | gate
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("pr_number", sa.Integer),
     sa.Column("merge_sha", sa.Text),
     sa.Column("merged_at", UTCDateTime),
-    sa.Column("waiting_since", UTCDateTime),
     sa.Column("healthy_since", UTCDateTime),
     sa.Column("verified_at", UTCDateTime),
-    sa.Column("revert_pr_number", sa.Integer),
-    sa.Column("revert_merge_sha", sa.Text),
-    sa.Column("failure", sa.Text),
+    sa.Column("skipped", sa.Boolean),
     sa.Column("blocked", sa.Text),
+    sa.Column("approved_by", sa.Text),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("unverified_since", UTCDateTime),
+    sa.Column("passed_at", UTCDateTime),
+    sa.Column("passed_by", sa.Text),
     sa.ForeignKeyConstraint(["pipeline", "promotion"], ["promotions.pipeline", "promotions.id"], ondelete="CASCADE"),
+)
+
+commands = sa.Table(
+    "commands",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("pipeline", sa.Text, nullable=False),
+    sa.Column("promotion", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("consumed_at", UTCDateTime),
+    sa.Index("commands_pending", "pipeline", "promotion", "consumed_at"),
 )
 
 holds = sa.Table(
@@ -184,13 +226,39 @@ pipeline_errors = sa.Table(
     sa.Column("seen_at", UTCDateTime, nullable=False),
 )
 
-# Columns added after version 1, by the version that added them: (table, column).
-_ADDED = {2: (("steps", "waiting_since"), ("steps", "blocked"))}
+# Version 2's one-record-per-step table: only migrations read it (it is not part of the schema any more).
+_legacy = sa.MetaData()
+_steps = sa.Table(
+    "steps",
+    _legacy,
+    sa.Column("pipeline", sa.Text),
+    sa.Column("promotion", sa.Text),
+    sa.Column("stage", sa.Integer),
+    sa.Column("step", sa.Integer),
+    sa.Column("state", sa.Text),
+    sa.Column("pr_number", sa.Integer),
+    sa.Column("merge_sha", sa.Text),
+    sa.Column("merged_at", UTCDateTime),
+    sa.Column("waiting_since", UTCDateTime),
+    sa.Column("healthy_since", UTCDateTime),
+    sa.Column("verified_at", UTCDateTime),
+    sa.Column("revert_pr_number", sa.Integer),
+    sa.Column("revert_merge_sha", sa.Text),
+    sa.Column("failure", sa.Text),
+    sa.Column("blocked", sa.Text),
+)
+
+# Columns added to existing tables, by the version that added them.
+_ADDED: dict[int, tuple[sa.Column[Any], ...]] = {
+    2: (_steps.c.waiting_since, _steps.c.blocked),
+    3: (promotions.c.paused,),
+}
 
 
 def create(conn: sa.Connection) -> None:
     """Create the tables that are missing and record the version; call inside one serialised transaction."""
-    fresh = not sa.inspect(conn).has_table("schema_version")
+    inspector = sa.inspect(conn)
+    fresh = not inspector.has_table("schema_version")
     metadata.create_all(conn, checkfirst=True)  # a fresh database, and the tables later versions added
     found = None if fresh else conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar_one_or_none()
     if found is None:
@@ -201,8 +269,10 @@ def create(conn: sa.Connection) -> None:
         # written by a newer promoter: reading it with older code could lose what it added
         raise PermanentError(f"the database holds schema version {found}; this promoter knows up to {VERSION}")
     for version in range(found + 1, VERSION + 1):
-        for table, column in _ADDED.get(version, ()):
-            _add_column(conn, metadata.tables[table].c[column])
+        for column in _ADDED.get(version, ()):
+            _add_column(conn, column)
+        if version == 3:
+            _steps_to_runs(conn)
     if found < VERSION:
         conn.execute(sa.update(schema_version).values(version=VERSION))
 
@@ -213,3 +283,57 @@ def _add_column(conn: sa.Connection, column: sa.Column[Any]) -> None:
     table = conn.dialect.identifier_preparer.quote(column.table.name)
     name = conn.dialect.identifier_preparer.quote(column.name)
     conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+
+
+_STAGE_STATES = {"Reverting": "Reverting", "Reverted": "Reverted", "Stuck": "Stuck"}
+_RENAMED_EVENTS = {"step_done": "gate_passed", "step_unverified": "gate_unverified"}  # version 2's names
+_ROLLING_FACTS = '{"active": null, "replicas": {}}'  # a rolling stage's plan needs none
+
+
+def _steps_to_runs(conn: sa.Connection) -> None:
+    """Version 2's steps (rolling stages, one step each) as a stage run and a change run each."""
+    for row in conn.execute(sa.select(_steps)).mappings():
+        old = row["state"]
+        key = {"pipeline": row["pipeline"], "promotion": row["promotion"], "stage": row["stage"]}
+        conn.execute(
+            stage_runs.insert().values(
+                **key,
+                state=_STAGE_STATES.get(old, "Running"),
+                facts=_ROLLING_FACTS,
+                revert_pr_number=row["revert_pr_number"],
+                revert_merge_sha=row["revert_merge_sha"],
+                failure=row["failure"],
+            )
+        )
+        merged = row["merge_sha"] is not None
+        # Verified once, then lost while soaking: version 2 put the step back to Merged, waiting again since
+        # waiting_since. Its change is done; the soak's gate waits for the verification again, from then.
+        since = row["waiting_since"]
+        lost = old == "Merged" and since is not None and row["merged_at"] is not None and since > row["merged_at"]
+        state = {"Planned": "Planned", "Open": "Open", "Merged": "Merged"}.get(old, "Done" if merged else "Planned")
+        waiting = {"healthy_since": row["healthy_since"], "blocked": row["blocked"]}
+        conn.execute(
+            runs.insert().values(
+                **key,
+                item=row["step"],
+                kind="change",
+                state="Done" if lost else state,
+                pr_number=row["pr_number"],
+                merge_sha=row["merge_sha"],
+                merged_at=row["merged_at"],
+                verified_at=row["verified_at"],
+                **({} if lost else waiting),
+            )
+        )
+        if old == "Verified":  # soaking: the soak is the gate after the change, its timer from the verification
+            conn.execute(
+                runs.insert().values(
+                    **key, item=row["step"] + 1, kind="gate", state="Waiting", started_at=row["verified_at"]
+                )
+            )
+        elif lost:
+            gate = {"kind": "gate", "state": "Waiting", "started_at": since, "unverified_since": since}
+            conn.execute(runs.insert().values(**key, item=row["step"] + 1, **gate, **waiting))
+    conn.execute(sa.text("DROP TABLE steps"))
+    for old, new in _RENAMED_EVENTS.items():
+        conn.execute(sa.update(events).where(events.c.kind == old).values(kind=new))

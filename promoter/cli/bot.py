@@ -13,7 +13,8 @@ import click
 from promoter.cli import wiring
 from promoter.config import loading
 from promoter.config.problems import ConfigError
-from promoter.core import versions
+from promoter.core import plan as plans
+from promoter.core import strategies, versions
 from promoter.core.model import Pipeline
 from promoter.engine import preflight, rebuild, scheduler
 from promoter.engine.health import Health
@@ -160,24 +161,31 @@ def plan(pipeline: str, version: str, config: Path | None) -> None:
     refuse_version(version)
     with runtime(loaded) as rt:
         checked = preflight.check(rt, chosen, version)
-        base = rt.repo.branch_head(chosen.base_branch)
         for index, stage in enumerate(chosen.stages):
             click.secho(
-                f"stage {index + 1}/{len(chosen.stages)} {stage.name}: {stage.strategy.value}, "
-                f"verify {', '.join(stage.applications)}, soak {stage.soak}, deadline {stage.deadline}, "
+                f"stage {index + 1}/{len(chosen.stages)} {stage.name}: {strategies.name(stage.strategy)}, "
+                f"verify {', '.join(stage.applications)}, deadline {stage.deadline}, "
                 f"merge {'at once' if not stage.merge.approvals else f'after {stage.merge.approvals} approval(s)'}",
                 bold=True,
             )
             for finding in (f for f in checked.findings if f.stage == stage.name):
                 click.echo(f"  refused: {located(loaded, chosen, finding)}")
-            proposal = checked.proposals.get(stage.name)
-            if proposal is None or proposal.error:
+            preview = checked.previews.get(stage.name)
+            if preview is None or preview.plan is None:
                 continue
-            if not proposal.changes:
-                click.echo(f"  nothing to change: {stage.name} already has {version} in Git")
-            for change in proposal.changes:
-                before = rt.repo.read(change.path, base or proposal.base_sha) or ""
-                click.echo(diffs.unified(before, change.text, change.path, 1), nl=False)
+            diffs_of = {id(change): files for change, files in preview.diffs}
+            for position, item in enumerate(preview.plan.items):
+                if isinstance(item, plans.Gate):
+                    click.echo(f"  {position + 1}. gate: {item.label}")
+                    continue
+                files = diffs_of.get(id(item))
+                if files is None:
+                    click.echo(f"  {position + 1}. {item.label}: not computed (an earlier change is refused)")
+                    continue
+                shown = "" if files else ": nothing to change, already so in Git"
+                click.echo(f"  {position + 1}. change: {item.label}{shown}")
+                for path, before, after in files:
+                    click.echo(diffs.unified(before, after, path, 1), nl=False)
         for finding in (f for f in checked.findings if f.stage is None):
             click.echo(f"refused: {located(loaded, chosen, finding)}")
     if checked.unavailable:

@@ -92,5 +92,5 @@ def _show(event: Event, elapsed: float) -> None:
     stage = str(event.evidence.get("stage", ""))
     color = {"step_failed": "red", "promotion_failed": "red", "promotion_succeeded": "green", "revert_merged": "yellow"}
     click.echo(f"  [{elapsed:5.1f}s] {stage:8s} ", nl=False)
-    click.secho(f"{event.kind:20s}", fg=color.get(event.kind), nl=False)
+    click.secho(f"{event.kind.value:20s}", fg=color.get(event.kind.value), nl=False)
     click.echo(f" {event.message}")

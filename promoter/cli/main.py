@@ -21,6 +21,10 @@ COMMANDS = {
     "run": "promoter.cli.bot:run",
     "start": "promoter.cli.bot:start",
     "status": "promoter.cli.status:status",
+    "promote": "promoter.cli.operate:promote",
+    "pause": "promoter.cli.operate:pause",
+    "resume": "promoter.cli.operate:resume",
+    "abort": "promoter.cli.operate:abort",
     "sandbox": "promoter.cli.sandbox:sandbox",
     "demo": "promoter.cli.demo:demo",
 }

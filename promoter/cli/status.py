@@ -7,6 +7,7 @@ width. ``--json`` keeps every field and the full text, with ISO 8601 times.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -18,7 +19,8 @@ from typing import Any
 import click
 
 from promoter.cli import bot
-from promoter.core.model import Pipeline, PipelineError, Promotion, Step
+from promoter.core.model import Pipeline, PipelineError, Promotion
+from promoter.core.runs import ChangeRun, Run, StageRun, StageState
 from promoter.engine import rebuild
 from promoter.engine.runtime import Runtime
 from promoter.errors import PromoterError
@@ -46,7 +48,8 @@ def status(pipeline: str | None, as_json: bool, config: Path | None) -> None:
             row(
                 rt.pipelines.get(p.pipeline),
                 p,
-                rt.store.steps(p.pipeline, p.id),
+                rt.store.runs(p.pipeline, p.id),
+                rt.store.stage_run(p.pipeline, p.id, p.stage),
                 held=(p.pipeline, p.version) in held,
                 error=errors.get(p.pipeline) if not p.phase.finished else None,
             )
@@ -77,11 +80,20 @@ def _rebuilt(rt: Runtime, only: str | None) -> str | None:
 
 
 def row(
-    pipeline: Pipeline | None, promotion: Promotion, steps: list[Step], *, held: bool, error: PipelineError | None
+    pipeline: Pipeline | None,
+    promotion: Promotion,
+    runs: list[Run],
+    stage_run: StageRun | None,
+    *,
+    held: bool,
+    error: PipelineError | None,
 ) -> dict[str, Any]:
     """One promotion as ``--json`` shows it."""
-    current = next((s for s in steps if (s.key.stage, s.key.step) == (promotion.stage, promotion.step)), None)
+    current = next((r for r in runs if (r.key.stage, r.key.item) == (promotion.stage, promotion.step)), None)
+    changes = [r for r in runs if isinstance(r, ChangeRun) and r.key.stage == promotion.stage and r.pr_number]
+    latest = changes[-1] if changes else None
     stage = pipeline.stages[promotion.stage].name if pipeline and promotion.stage < len(pipeline.stages) else None
+    reverting = stage_run is not None and stage_run.state is not StageState.RUNNING
     return {
         "pipeline": promotion.pipeline,
         "promotion": promotion.id,
@@ -89,34 +101,34 @@ def row(
         "phase": promotion.phase.value,
         "finished": promotion.phase.finished,
         "held": held,
+        "paused": promotion.paused,
         "stage": stage,
         "stage_index": promotion.stage,
         "step_index": promotion.step,
-        "step_state": current.state.value if current else None,
-        "pr": current.pr_number if current else None,
-        "merge_sha": current.merge_sha if current else None,
-        "revert_pr": current.revert_pr_number if current else None,
+        "stage_state": stage_run.state.value if stage_run else None,
+        "step_state": (stage_run.state.value if reverting and stage_run else None)
+        or (current.state.value if current else None),
+        "pr": latest.pr_number if latest else None,
+        "merge_sha": latest.merge_sha if latest else None,
+        "revert_pr": stage_run.revert_pr_number if stage_run else None,
+        "failure": stage_run.failure if stage_run else None,
         "reason": promotion.reason,
         "reason_since": promotion.updated_at.isoformat(),  # the reason is recorded when it changes
         "created_at": promotion.created_at.isoformat(),
         "updated_at": promotion.updated_at.isoformat(),
         "error": None if error is None else _error_json(error),
-        "steps": [
-            {
-                "stage": s.key.stage,
-                "step": s.key.step,
-                "state": s.state.value,
-                "pr": s.pr_number,
-                "merge_sha": s.merge_sha,
-                "merged_at": s.merged_at.isoformat() if s.merged_at else None,
-                "verified_at": s.verified_at.isoformat() if s.verified_at else None,
-                "revert_pr": s.revert_pr_number,
-                "failure": s.failure,
-                "blocked": s.blocked,
-            }
-            for s in steps
-        ],
+        "runs": [_run_json(r) for r in runs],
     }
+
+
+def _run_json(run: Run) -> dict[str, Any]:
+    moments = {
+        name: value.isoformat() if isinstance(value, dt.datetime) else value
+        for name, value in dataclasses.asdict(run).items()
+        if name != "key"
+    }
+    kind = "change" if isinstance(run, ChangeRun) else "gate"
+    return {"kind": kind, "stage": run.key.stage, "item": run.key.item, **moments, "state": run.state.value}
 
 
 def _error_json(error: PipelineError) -> dict[str, Any]:

@@ -162,7 +162,19 @@ def _set_value(value: object) -> str:
     return text
 
 
+def _resource(value: str) -> str | None:
+    kind, slash, name = value.partition("/")
+    if (
+        not slash
+        or not re.fullmatch(r"[A-Z][A-Za-z0-9]*", kind)
+        or not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", name)
+    ):
+        return "expected Kind/name, such as Deployment/guestbook-canary"
+    return None
+
+
 RepoFile = Annotated[str, _check("file", _repo_file)]
+ResourceName = Annotated[str, _check("resource", _resource)]
 ImageName = Annotated[str, _check("image", _image)]
 SetPath = Annotated[str, _check("path", _set_path)]
 SetValue = Annotated[str, PlainValidator(_set_value)]

@@ -16,6 +16,7 @@ import pydantic
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from promoter.config import fields, secrets, settings
+from promoter.config import strategies as strategy_models
 from promoter.core import model
 
 
@@ -177,58 +178,38 @@ def _place_sqlite(url: str, state_dir: Path) -> str:
 # pipelines ----------------------------------------------------------------------------------------
 
 
-class TargetModel(_Model):
-    """One file of the config repo and what to edit in it: ``image`` or ``set``, exactly one."""
-
-    file: fields.RepoFile
-    image: fields.ImageName | None = None
-    container: fields.Text | None = None
-    values: Annotated[dict[fields.SetPath, fields.SetValue], Field(min_length=1)] | None = Field(
-        default=None, alias="set"
-    )
-    doc: Annotated[int, Field(ge=0)] | None = None
-
-    @model_validator(mode="after")
-    def _one_edit(self) -> Self:
-        if (self.image is None) == (self.values is None):
-            raise fields.refuse("target", "a target has exactly one of image or set")
-        if self.container is not None and self.image is None:
-            raise fields.refuse("target", "container applies to image targets only")
-        if self.doc is not None and self.values is None:
-            raise fields.refuse("target", "doc applies to set targets only")
-        return self
-
-    def to_target(self) -> model.Target:
-        if self.image is not None:
-            return model.ImageTarget(file=self.file, image=self.image, container=self.container)
-        assert self.values is not None
-        return model.SetTarget(file=self.file, values=tuple(self.values.items()), doc=self.doc)
-
-
 class MergeModel(_Model):
     approvals: Annotated[int, Field(ge=0)] = 0
     method: Literal["merge", "squash"] = "merge"
 
     def to_policy(self) -> model.MergePolicy:
-        return model.MergePolicy(approvals=self.approvals, method=self.method)
+        return model.MergePolicy(approvals=self.approvals, method=model.MergeMethod(self.method))
 
 
 class StageModel(_Model):
     name: fields.Name
-    strategy: Annotated[model.Strategy, Field(strict=False)] = model.Strategy.ROLLING  # by value: "rolling"
+    strategy: strategy_models.StrategyModel = strategy_models.StrategyModel(rolling={})
     applications: Annotated[list[fields.Text], Field(min_length=1)]
-    targets: Annotated[list[TargetModel], Field(min_length=1)]
+    targets: list[strategy_models.TargetModel] = Field(default_factory=list)
     soak: fields.Duration = dt.timedelta(0)
     deadline: fields.PositiveDuration = dt.timedelta(minutes=10)
     debounce: fields.Duration = dt.timedelta(seconds=5)
     merge: MergeModel = MergeModel()
+
+    @model_validator(mode="after")
+    def _targets(self) -> Self:
+        if not self.targets and self.strategy.blue_green is None:
+            raise fields.refuse("targets", "a stage needs targets: where its version goes (the stable workload)")
+        if self.targets and self.strategy.blue_green is not None:
+            raise fields.refuse("targets", "a blue/green stage's workloads are its strategy's colors: no targets")
+        return self
 
     def to_stage(self) -> model.Stage:
         return model.Stage(
             name=self.name,
             targets=tuple(t.to_target() for t in self.targets),
             applications=tuple(self.applications),
-            strategy=self.strategy,
+            strategy=self.strategy.to_strategy(),
             soak=self.soak,
             deadline=self.deadline,
             debounce=self.debounce,

@@ -9,9 +9,20 @@ effect (harmlessly) instead of losing it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import enum
 
 from promoter.core.changes import Changes
-from promoter.core.model import StepKey
+from promoter.core.model import MergeMethod, RunKey
+
+
+class StatusState(enum.Enum):
+    """The states of a commit status (GitHub's vocabulary)."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    ERROR = "error"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,9 +42,9 @@ class Record:
 
 @dataclasses.dataclass(frozen=True)
 class OpenStepPR:
-    """Commit the step's edits on its own branch from the base head, push, and open (or find) the PR."""
+    """Commit the change's edits on its own branch from the base head, push, and open (or find) the PR."""
 
-    key: StepKey
+    key: RunKey
     branch: str
     base_branch: str
     base_sha: str
@@ -48,18 +59,19 @@ class OpenStepPR:
 class MergePR:
     number: int
     head_sha: str
-    method: str
+    method: MergeMethod
     title: str
 
 
 @dataclasses.dataclass(frozen=True)
 class OpenRevertPR:
-    """``git revert`` the step's merge on a revert branch from the base head, push, open (or find) the PR."""
+    """``git revert`` each of the stage's merges (newest first) on a revert branch from the base head, push,
+    open (or find) the PR."""
 
-    key: StepKey
+    stage: int
     branch: str
     base_branch: str
-    merge_sha: str
+    merge_shas: tuple[str, ...]
     title: str
     body: str
     labels: tuple[str, ...]
@@ -96,8 +108,16 @@ class SetStatus:
     from it), on a PR's head it tells reviewers what promoter waits for."""
 
     sha: str
-    state: str  # pending | success | failure | error
+    state: StatusState
     description: str
 
 
 Action = Record | OpenStepPR | MergePR | OpenRevertPR | RefreshApps | Comment | Label | SetStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What to do now, and when to look again (sooner than the reconcile interval; None: at the interval)."""
+
+    actions: tuple[Action, ...] = ()
+    wake_at: dt.datetime | None = None

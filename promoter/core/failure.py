@@ -1,10 +1,11 @@
-"""The failure side of the decision: a step that failed is reverted, and the version held.
+"""The failure side of the decision: a stage that failed is reverted as a whole, and the version held. Pure.
 
-Pure, like the rest of the core: ``fail`` reports why on the PR and its merge commit (with the evidence) and
-marks the step Reverting; the revert PR is opened, merged at once (rollbacks ignore windows and approvals),
-and the promotion ends Failed with the version on hold. A revert that conflicts with a person's later commit
-asks for help and stops. How a promotion ended is labelled on its last PR before the store records it, so a
-lost store is rebuilt with the same outcome and the same holds.
+``fail`` reports why on the stage's latest merged PR and its merge commit (with the evidence) and marks the
+stage Reverting; one revert PR then undoes every merged change of the stage, newest first (so weights return
+to stable 100 and the canary's image to what it was, together), merged at once (rollbacks ignore windows and
+approvals); the promotion ends Failed (Aborted, when a person asked) with the version on hold. A revert that
+conflicts with a person's later commit asks for help and stops. Nothing merged yet: nothing to revert, the
+promotion fails with the reason. How it ended is labelled on its last PR before the store records it.
 """
 
 from __future__ import annotations
@@ -12,22 +13,35 @@ from __future__ import annotations
 import dataclasses
 
 from promoter.core import markers, records, texts
-from promoter.core.actions import Action, Comment, Label, MergePR, OpenRevertPR, RefreshApps, SetStatus
+from promoter.core.actions import (
+    Action,
+    Comment,
+    Decision,
+    Label,
+    MergePR,
+    OpenRevertPR,
+    RefreshApps,
+    SetStatus,
+    StatusState,
+)
 from promoter.core.markers import Kind, Outcome
-from promoter.core.model import Event, Hold, Phase, Pipeline, Promotion, StepState, revert_branch_name
+from promoter.core.model import EventKind, Hold, MergeMethod, Phase, revert_branch_name
 from promoter.core.pullrequest import PullRequest
-from promoter.core.snapshot import Snapshot
+from promoter.core.runs import StageState
+from promoter.core.snapshot import Unobserved
 from promoter.core.verification import Observed, judge_app
-
-Actions = tuple[Action, ...]
+from promoter.core.walk import Walk, wait_for
 
 _HELD = (Outcome.FAILED.value, markers.HELD)
+_ABORTED_HELD = (Outcome.ABORTED.value, markers.HELD)
 
 
-def foreign(pipeline: Pipeline, promotion: Promotion, pr: PullRequest, kind: Kind) -> str | None:
-    """Why ``pr`` is not this step's own PR (its marker names another promotion, or there is none), else None."""
-    expected = texts.marker(pipeline, promotion, kind)
+def foreign(w: Walk, pr: PullRequest, kind: Kind) -> str | None:
+    """Why ``pr`` is not this promotion's own PR (its marker names another promotion, or there is none)."""
+    expected = w.marker(kind)
     found = markers.parse(pr.body)
+    if found is not None and kind is Kind.REVERT:
+        found = dataclasses.replace(found, step=expected.step)  # a stage's revert: any failing item is the same
     if found == expected:
         return None
     whose = "it has no promoter marker" if found is None else f"its marker names {found.pipeline}/{found.promotion}"
@@ -37,33 +51,42 @@ def foreign(pipeline: Pipeline, promotion: Promotion, pr: PullRequest, kind: Kin
     )
 
 
-def fail(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: str) -> Actions:
-    """A merged step failed: say so on its PR and merge commit, with the evidence; the revert PR follows."""
-    step = snapshot.step
+def fail(w: Walk, reason: str, aborted_by: str | None = None) -> Decision:
+    """The stage failed (or is aborted): revert every merged change of it, with the evidence on its latest PR."""
+    merged = w.merged()
+    if not merged:
+        return before_merge(w, reason, aborted_by)
+    _, _, latest = merged[-1]
+    # merged changes know their merge and their PR
+    assert latest.merge_sha is not None
+    assert latest.pr_number is not None
     evidence: dict[str, object] = {
-        "stage": pipeline.stage(promotion.stage).name,
-        "step": promotion.step,
+        "stage": w.stage.name,
+        "step": w.index,
         "reason": reason,
-        "merge_sha": step.merge_sha,
-        "apps": {name: describe(name, o, step.settled) for name, o in sorted(snapshot.apps.items())},
+        "merge_sha": latest.merge_sha,
+        "merges": [run.merge_sha for _, _, run in merged],
+        "apps": {name: describe(name, o) for name, o in sorted(w.snapshot.apps.items())},
     }
-    failing = dataclasses.replace(step, state=StepState.REVERTING, failure=reason)
-    event = Event(pipeline.name, promotion.id, snapshot.now, "step_failed", reason, evidence)
-    # only a merged step fails this way
-    assert step.merge_sha is not None
-    assert step.pr_number is not None
-    lines = [f"**failed**: {reason}", "reverting this change; the version goes on hold"]
-    lines += [f"`{name}`: {describe(name, o, step.settled)}" for name, o in sorted(snapshot.apps.items())]
-    marker = texts.marker(pipeline, promotion)
-    return (
-        SetStatus(step.merge_sha, "failure", reason[:140]),
-        Comment(step.pr_number, marker.status(), texts.status_comment(marker, "failed", lines)),
-        records.record(records.moved(promotion, snapshot, reason=f"reverting: {reason}"), failing, (event,)),
+    reverting = dataclasses.replace(w.record, state=StageState.REVERTING, failure=reason, aborted_by=aborted_by)
+    kind = EventKind.PROMOTION_ABORTED if aborted_by else EventKind.STEP_FAILED
+    event = w.event(kind, reason, **{k: v for k, v in evidence.items() if k not in ("stage", "step")})
+    lines = [f"**{'aborted' if aborted_by else 'failed'}**: {reason}"]
+    lines += [f"reverting every change of {w.stage.name} ({len(merged)}); the version goes on hold"]
+    lines += [f"`{name}`: {describe(name, o)}" for name, o in sorted(w.snapshot.apps.items())]
+    marker = w.marker()
+    moved = w.moved(reason=f"reverting {w.stage.name}: {reason}")
+    return Decision(
+        (
+            SetStatus(latest.merge_sha, StatusState.FAILURE, reason[:140]),
+            Comment(latest.pr_number, marker.status(), texts.status_comment(marker, "failed", lines)),
+            records.record(moved, events=(event,), stage=reverting),
+        )
     )
 
 
-def describe(name: str, observed: Observed, settled: bool = False) -> str:
-    verdict, reason = judge_app(name, observed, settled)
+def describe(name: str, observed: Observed) -> str:
+    verdict, reason = judge_app(name, observed, settled=True)
     s = observed.status
     if s is None:
         return f"{verdict.value} ({reason})"
@@ -73,84 +96,85 @@ def describe(name: str, observed: Observed, settled: bool = False) -> str:
     return f"{verdict.value} ({reason}); {health}, operation {operation} at {revisions}"
 
 
-def reverting(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
-    step, pr = snapshot.step, snapshot.revert_pr
-    stage = pipeline.stage(promotion.stage)
-    if pr is not None and (stranger := foreign(pipeline, promotion, pr, Kind.REVERT)) is not None:
-        return stuck_now(pipeline, promotion, snapshot, stranger)
+def reverting(w: Walk) -> Decision:
+    run, pr = w.record, w.snapshot.revert_pr
+    if isinstance(pr, Unobserved):
+        return Decision(
+            tuple(a for a in (w.reason(f"cannot read the revert PR: {pr.error}"),) if a), wait_for(pr, w.now)
+        )
+    if pr is not None and (stranger := foreign(w, pr, Kind.REVERT)) is not None:
+        return stuck_now(w, stranger)
+    merged = w.merged()
     if pr is None:
-        if snapshot.failure is not None:
-            return stuck_now(pipeline, promotion, snapshot, snapshot.failure)
-        assert step.merge_sha is not None
-        return (
-            OpenRevertPR(
-                key=promotion.key(),
-                branch=revert_branch_name(pipeline.name, promotion.key()),
-                base_branch=pipeline.base_branch,
-                merge_sha=step.merge_sha,
-                title=texts.revert_title(pipeline, promotion),
-                body=texts.revert_body(pipeline, promotion, step.merge_sha, step.failure or "failed", step.pr_number),
-                labels=(*pipeline.labels, "revert"),
-                trailers=texts.trailers(texts.marker(pipeline, promotion, Kind.REVERT)),
-            ),
+        if w.snapshot.failure is not None:
+            return stuck_now(w, w.snapshot.failure)
+        shas = tuple(r.merge_sha for _, _, r in reversed(merged) if r.merge_sha)
+        marker = w.marker(Kind.REVERT)
+        return Decision(
+            (
+                OpenRevertPR(
+                    stage=w.promotion.stage,
+                    branch=revert_branch_name(w.pipeline.name, w.promotion.id, w.promotion.stage),
+                    base_branch=w.pipeline.base_branch,
+                    merge_shas=shas,
+                    title=texts.revert_title(w.pipeline, w.promotion),
+                    body=texts.revert_body(
+                        w.pipeline,
+                        w.promotion,
+                        [(r.merge_sha or "", r.pr_number) for _, _, r in reversed(merged)],
+                        run.failure or "failed",
+                        marker,
+                    ),
+                    labels=(*w.pipeline.labels, "revert"),
+                    trailers=texts.trailers(marker),
+                ),
+            )
         )
-    if snapshot.revert_conflicts:
-        files = ", ".join(f"`{f}`" for f in snapshot.revert_conflicts)
-        return stuck_now(
-            pipeline, promotion, snapshot, f"the revert #{pr.number} conflicts with later commits in {files}", pr.number
-        )
+    if w.snapshot.revert_conflicts:
+        files = ", ".join(f"`{f}`" for f in w.snapshot.revert_conflicts)
+        return stuck_now(w, f"the revert #{pr.number} conflicts with later commits in {files}", pr.number)
     if pr.merged:
         reverted = dataclasses.replace(
-            step, state=StepState.REVERTED, revert_pr_number=pr.number, revert_merge_sha=pr.merge_sha
+            run, state=StageState.REVERTED, revert_pr_number=pr.number, revert_merge_sha=pr.merge_sha
         )
-        event = records.event(
-            pipeline,
-            promotion,
-            snapshot,
-            "revert_merged",
-            f"revert #{pr.number} merged as {(pr.merge_sha or '?')[:7]}",
-            sha=pr.merge_sha,
-        )
+        message = f"revert #{pr.number} merged as {(pr.merge_sha or '?')[:7]}"
+        event = w.event(EventKind.REVERT_MERGED, message, sha=pr.merge_sha)
         # The refresh is asked after the record: if Argo CD is down it is kept and asked again later.
-        return (records.record(step=reverted, events=(event,)), RefreshApps(stage.applications))
+        return Decision((records.record(events=(event,), stage=reverted), RefreshApps(w.stage.applications)))
     if pr.closed_unmerged:
-        return stuck_now(
-            pipeline, promotion, snapshot, f"the revert #{pr.number} was closed without merging", pr.number
-        )
-    if step.revert_pr_number != pr.number:
-        opened = dataclasses.replace(step, revert_pr_number=pr.number)
-        event = records.event(
-            pipeline, promotion, snapshot, "revert_pr_opened", f"revert #{pr.number} opened", url=pr.url
-        )
-        return (records.record(step=opened, events=(event,)), MergePR(pr.number, pr.head_sha, "merge", pr.title))
-    # Rollbacks ignore windows and approvals: merge at once.
-    return (MergePR(pr.number, pr.head_sha, "merge", pr.title),)
+        return stuck_now(w, f"the revert #{pr.number} was closed without merging", pr.number)
+    merge = MergePR(pr.number, pr.head_sha, MergeMethod.MERGE, pr.title)  # rollbacks ignore windows and approvals
+    if run.revert_pr_number != pr.number:
+        opened = dataclasses.replace(run, revert_pr_number=pr.number)
+        event = w.event(EventKind.REVERT_PR_OPENED, f"revert #{pr.number} opened", url=pr.url)
+        return Decision((records.record(events=(event,), stage=opened), merge))
+    return Decision((merge,))
 
 
-def reverted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
-    step = snapshot.step
-    reason = f"{pipeline.stage(promotion.stage).name} failed and was reverted: {step.failure or 'failed'}"
-    hold = Hold(pipeline.name, promotion.version, step.failure or "failed", snapshot.now)
-    event = records.event(pipeline, promotion, snapshot, "promotion_failed", reason, held=True)
-    assert step.revert_pr_number is not None  # Reverted is recorded with its merged revert PR
-    lines = [f"reverted by #{step.revert_pr_number} (merged)", f"`{promotion.version}` is on hold"]
-    marker = texts.marker(pipeline, promotion, Kind.REVERT)
-    return (
-        Label(step.revert_pr_number, _HELD),
-        Comment(step.revert_pr_number, marker.status(), texts.status_comment(marker, "reverted", lines)),
-        records.record(
-            records.moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,)
-        ),
+def reverted(w: Walk) -> Decision:
+    run = w.record
+    assert run.revert_pr_number is not None  # Reverted is recorded with its merged revert PR
+    why = run.failure or "failed"
+    aborted = run.aborted_by is not None
+    phase = Phase.ABORTED if aborted else Phase.FAILED
+    reason = f"{w.stage.name} {'aborted' if aborted else 'failed'} and was reverted: {why}"
+    hold = Hold(w.pipeline.name, w.promotion.version, why, w.now)
+    kind = EventKind.PROMOTION_ABORTED if aborted else EventKind.PROMOTION_FAILED
+    event = w.event(kind, reason, held=True)
+    lines = [f"reverted by #{run.revert_pr_number} (merged)", f"`{w.promotion.version}` is on hold"]
+    marker = w.marker(Kind.REVERT)
+    return Decision(
+        (
+            Label(run.revert_pr_number, _ABORTED_HELD if aborted else _HELD),
+            Comment(run.revert_pr_number, marker.status(), texts.status_comment(marker, "reverted", lines)),
+            records.record(w.moved(phase=phase, reason=reason), events=(event,), holds=(hold,)),
+        )
     )
 
 
-def stuck_now(
-    pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: str, number: int | None = None
-) -> Actions:
-    step = dataclasses.replace(
-        snapshot.step, state=StepState.STUCK, revert_pr_number=number or snapshot.step.revert_pr_number
-    )
-    event = records.event(pipeline, promotion, snapshot, "revert_stuck", reason)
+def stuck_now(w: Walk, reason: str, number: int | None = None) -> Decision:
+    stuck = dataclasses.replace(w.record, state=StageState.STUCK, revert_pr_number=number or w.record.revert_pr_number)
+    event = w.event(EventKind.REVERT_STUCK, reason)
     actions: list[Action] = []
     if number:
         lines = [
@@ -158,47 +182,54 @@ def stuck_now(
             "promoter stopped this pipeline; it never force-pushes or rewrites history",
             "finish the revert on this branch and merge it, then `/retry` or start a newer version",
         ]
-        marker = texts.marker(pipeline, promotion, Kind.REVERT)
+        marker = w.marker(Kind.REVERT)
         actions.append(Comment(number, marker.status(), texts.status_comment(marker, "revert needs help", lines)))
-    actions.append(records.record(step=step, events=(event,)))
-    return tuple(actions)
+    actions.append(records.record(events=(event,), stage=stuck))
+    return Decision(tuple(actions))
 
 
-def stuck(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Actions:
-    step = snapshot.step
-    reason = f"the revert needs a person: {step.failure or 'failed'}"
-    hold = Hold(pipeline.name, promotion.version, step.failure or "failed", snapshot.now)
-    event = records.event(pipeline, promotion, snapshot, "promotion_failed", reason, held=True, stuck=True)
-    labelled = step.revert_pr_number or step.pr_number
-    assert labelled is not None  # only a merged step gets stuck reverting
-    return (
-        Label(labelled, _HELD),
-        records.record(
-            records.moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,)
-        ),
-    )
+def stuck(w: Walk) -> Decision:
+    run = w.record
+    why = run.failure or "failed"
+    reason = f"the revert needs a person: {why}"
+    hold = Hold(w.pipeline.name, w.promotion.version, why, w.now)
+    event = w.event(EventKind.PROMOTION_FAILED, reason, held=True, stuck=True)
+    labelled = run.revert_pr_number or w.snapshot.last_pr
+    label = (Label(labelled, _HELD),) if labelled else ()
+    done = records.record(w.moved(phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,))
+    return Decision((*label, done))
 
 
-def failed_before_merge(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, reason: str) -> Actions:
-    """Nothing of this step was merged, so nothing to revert: the promotion fails with the reason (no hold)."""
-    event = records.event(pipeline, promotion, snapshot, "promotion_failed", reason)
-    own = snapshot.step.pr_number  # the step's own PR, when it has one (never a stranger's)
-    last = own or snapshot.last_pr
-    label = (Label(last, (Outcome.FAILED.value,)),) if last else ()
-    return (
-        *label,
-        records.record(records.moved(promotion, snapshot, phase=Phase.FAILED, reason=reason), events=(event,)),
-    )
+def before_merge(w: Walk, reason: str, aborted_by: str | None = None) -> Decision:
+    """Nothing of this stage was merged, so nothing to revert: the promotion ends with the reason (no hold,
+    unless a person aborted it)."""
+    phase = Phase.ABORTED if aborted_by else Phase.FAILED
+    kind = EventKind.PROMOTION_ABORTED if aborted_by else EventKind.PROMOTION_FAILED
+    event = w.event(kind, reason)
+    last = w.snapshot.last_pr
+    outcome = Outcome.ABORTED if aborted_by else Outcome.FAILED
+    holds = (Hold(w.pipeline.name, w.promotion.version, reason, w.now),) if aborted_by else ()
+    names = (outcome.value, markers.HELD) if aborted_by else (outcome.value,)
+    label = (Label(last, names),) if last else ()
+    done = records.record(w.moved(phase=phase, reason=reason), events=(event,), holds=holds)
+    return Decision((*label, done))
 
 
-def aborted(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, pr: PullRequest) -> Actions:
-    """A person closed the step's PR without merging it: stop, say so on the PR."""
+def closed(w: Walk, pr: PullRequest) -> Decision:
+    """A person closed the change's PR without merging it: the promotion stops (the stage's merged changes,
+    if any, are reverted: a canary is not left half-way)."""
     reason = f"#{pr.number} was closed without merging"
-    event = records.event(pipeline, promotion, snapshot, "promotion_aborted", reason)
+    marker = w.marker()
     lines = [f"**aborted**: {reason}", "promoter stopped this promotion; start it again with `promoter start`"]
-    marker = texts.marker(pipeline, promotion)
-    return (
-        Label(pr.number, (Outcome.ABORTED.value,)),
-        Comment(pr.number, marker.status(), texts.status_comment(marker, "aborted", lines)),
-        records.record(records.moved(promotion, snapshot, phase=Phase.ABORTED, reason=reason), events=(event,)),
+    comment = Comment(pr.number, marker.status(), texts.status_comment(marker, "aborted", lines))
+    if w.merged():
+        decided = fail(w, reason, aborted_by=f"whoever closed #{pr.number}")
+        return Decision((comment, *decided.actions), decided.wake_at)
+    event = w.event(EventKind.PROMOTION_ABORTED, reason)
+    return Decision(
+        (
+            Label(pr.number, (Outcome.ABORTED.value,)),
+            comment,
+            records.record(w.moved(phase=Phase.ABORTED, reason=reason), events=(event,)),
+        )
     )

@@ -13,7 +13,7 @@ import json
 import re
 from typing import TypeGuard
 
-_PR = re.compile(r"<!-- promoter:(\{.*?\}) -->")
+_PR = re.compile(r"<!-- promoter:(\{.*?\}) -->")  # flat JSON; facts are a JSON string inside it
 
 
 class Kind(enum.Enum):
@@ -37,15 +37,20 @@ HELD = "promoter:held"  # on the PR whose failure put the version on hold (remov
 
 @dataclasses.dataclass(frozen=True)
 class Marker:
+    """Whose PR this is: the identity is everything but ``facts``, which the PR carries along so that a lost
+    store gets the stage's facts back (the colour a blue/green served, replica counts)."""
+
     pipeline: str
     promotion: str
     version: str
     stage: int
-    step: int
+    step: int  # the item of the stage's plan; a stage's revert has the item that failed
     kind: Kind = Kind.STEP
+    facts: str | None = dataclasses.field(default=None, compare=False)
 
     def render(self) -> str:
-        return f"<!-- promoter:{_dump(self._fields())} -->"
+        fields = self._fields() | ({"facts": self.facts} if self.facts else {})
+        return f"<!-- promoter:{_dump(fields)} -->"
 
     def status(self) -> str:
         """The marker of the one status comment on this PR (edited in place)."""
@@ -75,8 +80,9 @@ def parse(body: str) -> Marker | None:
     stage, step = data.get("stage"), data.get("step")
     if not (isinstance(pipeline, str) and isinstance(promotion, str) and isinstance(version, str)):
         return None
+    facts = data.get("facts")
     if _index(stage) and _index(step) and kind in _KINDS:
-        return Marker(pipeline, promotion, version, stage, step, Kind(kind))
+        return Marker(pipeline, promotion, version, stage, step, Kind(kind), facts if isinstance(facts, str) else None)
     return None
 
 

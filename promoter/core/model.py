@@ -1,8 +1,10 @@
 """The domain: pipelines as configured, promotions as they progress. Frozen values only.
 
-A *pipeline* is one service's path to production: ordered *stages*, each with its *targets* (what to edit),
-the Argo CD Applications that deploy it, a strategy, and its gates (soak time, deadline, merge policy).
-A *promotion* is one version moving through one pipeline; each *step* is one pull request.
+A *pipeline* is one service's path to production: ordered *stages*, each with its *targets* (where the
+version goes), the Argo CD Applications that deploy it, a strategy (:mod:`promoter.core.strategies`), and
+its gates (soak time, deadline, merge policy). A *promotion* is one version moving through one pipeline; in
+each stage it walks the stage's plan (:mod:`promoter.core.plan`): changes (one pull request each) and gates.
+The records of that walk are in :mod:`promoter.core.runs`.
 """
 
 from __future__ import annotations
@@ -12,48 +14,36 @@ import datetime as dt
 import enum
 import re
 
+from promoter.core.strategies import ImageTarget, Rolling, SetTarget, Strategy, Target
 
-class Strategy(enum.Enum):
-    ROLLING = "rolling"  # also covers Recreate: set the version in the stage's targets, verify, soak
-
-
-@dataclasses.dataclass(frozen=True)
-class ImageTarget:
-    """``promoter edit image FILE IMAGE:VERSION`` on one file (every reference to the image there)."""
-
-    file: str
-    image: str
-    container: str | None = None
+__all__ = ["ImageTarget", "SetTarget", "Target"]
 
 
-@dataclasses.dataclass(frozen=True)
-class SetTarget:
-    """``promoter edit set FILE PATH=VALUE ...``; ``{version}`` in a value is replaced by the version."""
-
-    file: str
-    values: tuple[tuple[str, str], ...]  # (path, value template)
-    doc: int | None = None
-
-
-Target = ImageTarget | SetTarget
+class MergeMethod(enum.Enum):
+    MERGE = "merge"  # a merge commit keeps the step's own commit (and its trailers) visible
+    SQUASH = "squash"
 
 
 @dataclasses.dataclass(frozen=True)
 class MergePolicy:
-    """When promoter merges a step's PR itself: after ``approvals`` approving reviews (0: at once)."""
+    """When promoter merges a stage's first PR itself: after ``approvals`` approving reviews (0: at once).
+
+    The later changes of a stage (canary weights, the switch of a blue/green) merge at once: the stage's
+    pauses are where people hold them.
+    """
 
     approvals: int = 0
-    method: str = "merge"  # merge | squash (a merge commit keeps the step's own commit visible)
+    method: MergeMethod = MergeMethod.MERGE
 
 
 @dataclasses.dataclass(frozen=True)
 class Stage:
     name: str
-    targets: tuple[Target, ...]
+    targets: tuple[Target, ...]  # where the version goes (for a canary: the stable workload, at the end)
     applications: tuple[str, ...]
-    strategy: Strategy = Strategy.ROLLING
+    strategy: Strategy = dataclasses.field(default_factory=Rolling)
     soak: dt.timedelta = dt.timedelta(0)
-    deadline: dt.timedelta = dt.timedelta(minutes=10)  # from merge to verified, else the step fails
+    deadline: dt.timedelta = dt.timedelta(minutes=10)  # from a merge to verified, else the stage fails
     debounce: dt.timedelta = dt.timedelta(seconds=5)  # Healthy must hold this long
     merge: MergePolicy = MergePolicy()
 
@@ -76,64 +66,12 @@ class Phase(enum.Enum):
     PENDING = "Pending"
     PROGRESSING = "Progressing"
     SUCCEEDED = "Succeeded"
-    FAILED = "Failed"  # a step failed and was reverted (or needs a person to finish the revert)
+    FAILED = "Failed"  # a stage failed and was reverted (or needs a person to finish the revert)
     ABORTED = "Aborted"
 
     @property
     def finished(self) -> bool:
         return self in (Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED)
-
-
-class StepState(enum.Enum):
-    """Where the current step of a promotion is. The forge is the truth for PRs; this is the memory."""
-
-    PLANNED = "Planned"  # nothing pushed yet
-    OPEN = "Open"  # the PR is open, waiting for its merge policy
-    MERGED = "Merged"  # merged; waiting for Argo CD to deploy it Healthy
-    VERIFIED = "Verified"  # deployed and healthy; soaking
-    DONE = "Done"
-    REVERTING = "Reverting"  # the step failed; a revert PR is on its way or open
-    REVERTED = "Reverted"
-    STUCK = "Stuck"  # the revert conflicts with a later commit: a person must finish it
-
-
-@dataclasses.dataclass(frozen=True)
-class StepKey:
-    promotion: str
-    stage: int
-    step: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Step:
-    """One step's record: its PR, its merge, its verification, its revert."""
-
-    key: StepKey
-    state: StepState = StepState.PLANNED
-    pr_number: int | None = None
-    merge_sha: str | None = None
-    merged_at: dt.datetime | None = None
-    # When the current wait for verification began: the merge, or the moment a verified step lost its
-    # verification (during the soak). The deadline counts from here.
-    waiting_since: dt.datetime | None = None
-    healthy_since: dt.datetime | None = None  # first pass that saw every app verified (debounce start)
-    verified_at: dt.datetime | None = None
-    revert_pr_number: int | None = None
-    revert_merge_sha: str | None = None
-    failure: str | None = None
-    blocked: str | None = None  # an observation error the step's PR was told about (told once, not every pass)
-
-    @property
-    def settled(self) -> bool:
-        """The step was verified once: soaking, or waiting again after losing its verification."""
-        if self.state is StepState.VERIFIED:
-            return True
-        return self.waiting_since is not None and self.merged_at is not None and self.waiting_since > self.merged_at
-
-    def deadline(self, stage: Stage) -> dt.datetime | None:
-        """When the current wait for verification fails the step (None before the merge)."""
-        since = self.waiting_since or self.merged_at
-        return None if since is None else since + stage.deadline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,10 +84,19 @@ class Promotion:
     step: int  # the current step's index within the stage
     created_at: dt.datetime
     updated_at: dt.datetime
-    reason: str = ""  # why it is in its phase (shown by `promoter status`)
+    reason: str = ""  # why it is where it is, for people (`promoter status`); never read as state
+    paused: bool = False  # `promoter pause`: nothing moves forward (failures are still reverted)
 
-    def key(self) -> StepKey:
-        return StepKey(self.id, self.stage, self.step)
+    def key(self) -> RunKey:
+        """The current item of the current stage's plan (``step`` is its index)."""
+        return RunKey(self.id, self.stage, self.step)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunKey:
+    promotion: str
+    stage: int
+    item: int
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -177,13 +124,14 @@ def _base36(number: int) -> str:
             return digits
 
 
-def branch_name(pipeline: str, key: StepKey) -> str:
+def branch_name(pipeline: str, key: RunKey) -> str:
     """Deterministic, so a crashed bot finds its own branch again (DESIGN.md §10)."""
-    return f"promoter/{pipeline}/{key.promotion}/{key.stage}-{key.step}"
+    return f"promoter/{pipeline}/{key.promotion}/{key.stage}-{key.item}"
 
 
-def revert_branch_name(pipeline: str, key: StepKey) -> str:
-    return f"promoter/{pipeline}/{key.promotion}/{key.stage}-{key.step}-revert"
+def revert_branch_name(pipeline: str, promotion: str, stage: int) -> str:
+    """One revert per stage: it undoes every merged change of the stage."""
+    return f"promoter/{pipeline}/{promotion}/{stage}-revert"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,6 +144,36 @@ class Hold:
     at: dt.datetime
 
 
+class EventKind(enum.Enum):
+    """What the audit log records (and the log lines say: their event names)."""
+
+    PROMOTION_STARTED = "promotion_started"
+    PROMOTION_REFUSED = "promotion_refused"
+    PROMOTION_SUCCEEDED = "promotion_succeeded"
+    PROMOTION_FAILED = "promotion_failed"
+    PROMOTION_ABORTED = "promotion_aborted"
+    PROMOTION_PAUSED = "promotion_paused"
+    PROMOTION_RESUMED = "promotion_resumed"
+    PROMOTION_REBUILT = "promotion_rebuilt"
+    STAGE_STARTED = "stage_started"
+    STAGE_DONE = "stage_done"
+    STEP_PR_OPENED = "step_pr_opened"
+    STEP_MERGED = "step_merged"
+    STEP_SKIPPED = "step_skipped"
+    STEP_VERIFIED = "step_verified"
+    STEP_BLOCKED = "step_blocked"
+    STEP_UNBLOCKED = "step_unblocked"
+    STEP_FAILED = "step_failed"
+    GATE_STARTED = "gate_started"
+    GATE_PASSED = "gate_passed"
+    GATE_UNVERIFIED = "gate_unverified"  # the stage lost its verification during a gate
+    GATE_REVERIFIED = "gate_reverified"
+    REVERT_PR_OPENED = "revert_pr_opened"
+    REVERT_MERGED = "revert_merged"
+    REVERT_STUCK = "revert_stuck"
+    COMMAND_REFUSED = "command_refused"
+
+
 @dataclasses.dataclass(frozen=True)
 class Event:
     """One line of the audit log: what happened, when, why, with the evidence."""
@@ -203,7 +181,7 @@ class Event:
     pipeline: str
     promotion: str | None
     at: dt.datetime
-    kind: str  # snake_case: step_pr_opened, step_merged, step_verified, step_failed, revert_merged, ...
+    kind: EventKind
     message: str
     evidence: dict[str, object] = dataclasses.field(default_factory=dict)
 

@@ -6,24 +6,28 @@ import dataclasses
 
 from promoter.core.actions import Record
 from promoter.core.changes import Changes
-from promoter.core.model import Event, Hold, Pipeline, Promotion, Step
+from promoter.core.model import Event, EventKind, Hold, Pipeline, Promotion
+from promoter.core.runs import Run, StageRun
 from promoter.core.snapshot import Snapshot
 
 
 def event(
-    pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, kind: str, message: str, **evidence: object
+    pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, kind: EventKind, message: str, **evidence: object
 ) -> Event:
-    step = {"stage": pipeline.stage(promotion.stage).name, "step": promotion.step}
-    return Event(pipeline.name, promotion.id, snapshot.now, kind, message, {**step, **evidence})
+    where = {"stage": pipeline.stage(promotion.stage).name, "step": promotion.step}
+    return Event(pipeline.name, promotion.id, snapshot.now, kind, message, {**where, **evidence})
 
 
 def record(
     promotion: Promotion | None = None,
-    step: Step | None = None,
+    run: Run | None = None,
     events: tuple[Event, ...] = (),
     holds: tuple[Hold, ...] = (),
+    stage: StageRun | None = None,
+    consumed: tuple[int, ...] = (),
 ) -> Record:
-    return Record(Changes(promotion=promotion, steps=(step,) if step else (), events=events, holds=holds))
+    runs = (run,) if run is not None else ()
+    return Record(Changes(promotion, stage, runs, events, holds, consumed=consumed))
 
 
 def moved(promotion: Promotion, snapshot: Snapshot, **changes: object) -> Promotion:

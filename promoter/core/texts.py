@@ -7,20 +7,22 @@ more (DESIGN.md §9).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from promoter.core.actions import FileChange
 from promoter.core.markers import Kind, Marker
 from promoter.core.model import Pipeline, Promotion
+from promoter.core.plan import Change, StagePlan
 
 
-def marker(pipeline: Pipeline, promotion: Promotion, kind: Kind = Kind.STEP) -> Marker:
-    """The marker of the current step's PR (or its revert's)."""
-    return Marker(pipeline.name, promotion.id, promotion.version, promotion.stage, promotion.step, kind)
+def marker(pipeline: Pipeline, promotion: Promotion, kind: Kind = Kind.STEP, facts: str | None = None) -> Marker:
+    """The marker of the current item's PR (or of the stage's revert)."""
+    return Marker(pipeline.name, promotion.id, promotion.version, promotion.stage, promotion.step, kind, facts)
 
 
 def trailers(marker: Marker) -> tuple[tuple[str, str], ...]:
     """The commit trailers: with them the config repo alone tells which promotion made (or reverted) a commit."""
-    step = f"{marker.stage}-{marker.step}" + ("-revert" if marker.kind is Kind.REVERT else "")
+    step = f"{marker.stage}-revert" if marker.kind is Kind.REVERT else f"{marker.stage}-{marker.step}"
     return (
         ("Promoter-Promotion", f"{marker.pipeline}/{marker.promotion}"),
         ("Promoter-Version", marker.version),
@@ -28,9 +30,11 @@ def trailers(marker: Marker) -> tuple[tuple[str, str], ...]:
     )
 
 
-def step_title(pipeline: Pipeline, promotion: Promotion) -> str:
+def step_title(pipeline: Pipeline, promotion: Promotion, plan: StagePlan, change: Change) -> str:
     stage = pipeline.stage(promotion.stage)
-    return f"promoter: {pipeline.name} {promotion.version} to {stage.name}"
+    changes = [item for item in plan.items if isinstance(item, Change)]
+    title = f"promoter: {pipeline.name} {promotion.version} to {stage.name}"
+    return title if len(changes) == 1 else f"{title}: {change.label}"
 
 
 def revert_title(pipeline: Pipeline, promotion: Promotion) -> str:
@@ -38,33 +42,40 @@ def revert_title(pipeline: Pipeline, promotion: Promotion) -> str:
     return f"promoter: revert {pipeline.name} {promotion.version} in {stage.name}"
 
 
-def plan_checklist(pipeline: Pipeline, promotion: Promotion) -> str:
+def plan_checklist(pipeline: Pipeline, promotion: Promotion, plan: StagePlan) -> str:
+    """The stages, and the current stage's items, each ticked when done; this PR's item marked."""
     lines = []
     for index, stage in enumerate(pipeline.stages):
         done = index < promotion.stage
-        here = " ← this PR" if index == promotion.stage else ""
         gates = f"verify {', '.join(stage.applications)}"
-        if stage.soak:
-            gates += f", soak {stage.soak}"
         if stage.merge.approvals:
             gates += f", {stage.merge.approvals} approval(s)"
-        lines.append(f"- [{'x' if done else ' '}] **{stage.name}**: {gates}{here}")
+        lines.append(f"- [{'x' if done else ' '}] **{stage.name}**: {gates}")
+        if index != promotion.stage:
+            continue
+        for position, item in enumerate(plan.items):
+            here = " ← this PR" if position == promotion.step else ""
+            what = item.label if isinstance(item, Change) else f"_{item.label}_"
+            lines.append(f"  - [{'x' if position < promotion.step else ' '}] {what}{here}")
     return "\n".join(lines)
 
 
-def step_body(pipeline: Pipeline, promotion: Promotion, changes: tuple[FileChange, ...]) -> str:
+def step_body(
+    pipeline: Pipeline, promotion: Promotion, plan: StagePlan, changes: Sequence[FileChange], marker: Marker
+) -> str:
     stage = pipeline.stage(promotion.stage)
     files = "\n".join(f"- `{c.path}`" for c in changes)
+    first = promotion.step == next(i for i, item in enumerate(plan.items) if isinstance(item, Change))
+    policy = _policy(stage.merge.approvals) if first else "at once: the stage's pauses are where it is held"
     return (
         f"Promotes **{pipeline.name}** to `{promotion.version}` in **{stage.name}** "
         f"(stage {promotion.stage + 1} of {len(pipeline.stages)}).\n\n"
-        f"### Plan\n{plan_checklist(pipeline, promotion)}\n\n"
+        f"### Plan\n{plan_checklist(pipeline, promotion, plan)}\n\n"
         f"### Files\n{files}\n\n"
-        f"promoter merges this PR itself when its policy holds "
-        f"({_policy(stage.merge.approvals)}), then waits until Argo CD reports "
+        f"promoter merges this PR itself when its policy holds ({policy}), then waits until Argo CD reports "
         f"{', '.join(f'`{a}`' for a in stage.applications)} Synced and Healthy at the merge commit. "
-        "If that fails it reverts this change.\n\n"
-        f"{marker(pipeline, promotion).render()}"
+        "If that fails it reverts every change of this stage.\n\n"
+        f"{marker.render()}"
     )
 
 
@@ -72,14 +83,16 @@ def _policy(approvals: int) -> str:
     return "at once" if approvals == 0 else f"after {approvals} approving review(s)"
 
 
-def revert_body(pipeline: Pipeline, promotion: Promotion, merge_sha: str, reason: str, step_pr: int | None) -> str:
+def revert_body(
+    pipeline: Pipeline, promotion: Promotion, merges: Sequence[tuple[str, int | None]], reason: str, marker: Marker
+) -> str:
     stage = pipeline.stage(promotion.stage)
-    of_pr = f" of #{step_pr}" if step_pr else ""
+    undone = "\n".join(f"- `{sha[:12]}`" + (f" (#{number})" if number else "") for sha, number in merges)
     return (
-        f"Reverts the merge `{merge_sha[:12]}`{of_pr}: **{pipeline.name}** `{promotion.version}` failed in "
-        f"**{stage.name}**.\n\n**Why:** {reason}\n\n"
+        f"Reverts every change of **{pipeline.name}** `{promotion.version}` in **{stage.name}**, newest first:\n\n"
+        f"{undone}\n\n**Why:** {reason}\n\n"
         f"The version is now on hold: promoter will not promote it again until `/retry` or a newer version.\n\n"
-        f"{marker(pipeline, promotion, Kind.REVERT).render()}"
+        f"{marker.render()}"
     )
 
 
@@ -95,3 +108,29 @@ def commit_message(title: str, body: str) -> str:
 def moment(at: dt.datetime) -> str:
     """A time for people, with its zone: ``2026-12-01 21:03:11 UTC``."""
     return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def blocked_marker(pipeline: str, promotion: str) -> str:
+    """The marker of the one comment that says a refused credential stops this promotion (edited in place)."""
+    return f"<!-- promoter:blocked {pipeline} {promotion} -->"
+
+
+def blocked_comment(pipeline: str, promotion: str, message: str, since: dt.datetime) -> str:
+    return (
+        f"**promoter** · stopped: a credential was refused\n\n"
+        f"{message}\n\n"
+        f"Since {since:%Y-%m-%d %H:%M:%S %Z}, nothing of {pipeline} moves (no merge, no revert) until a person "
+        "fixes the token or its permissions; promoter tries again on every pass and says so here when it can "
+        "go on.\n\n"
+        f"{blocked_marker(pipeline, promotion)}"
+    )
+
+
+def unblocked_comment(pipeline: str, promotion: str, message: str, since: dt.datetime, now: dt.datetime) -> str:
+    return (
+        f"**promoter** · going on again\n\n"
+        f"~~{message}~~\n\n"
+        f"The credential was refused from {since:%Y-%m-%d %H:%M:%S %Z} to {now:%Y-%m-%d %H:%M:%S %Z}; "
+        "it works again and the promotion goes on.\n\n"
+        f"{blocked_marker(pipeline, promotion)}"
+    )

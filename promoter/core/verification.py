@@ -19,6 +19,7 @@ caller's, like the debounce) fires anyway.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 from collections.abc import Mapping
 
@@ -45,20 +46,22 @@ class Deployed(enum.Enum):
 class Observed:
     """One Application as the shell observed it: its status, or why it could not be observed.
 
-    ``deployed`` is computed by the shell (git ancestry, and the step's edit re-applied at that revision), so
-    this module stays pure. ``permanent`` says the error will not go away by itself (a refused token, an
-    unknown Application): the step's PR is told, and the deadline still fires.
+    The shell finds ``revision``: the revision of the last sync operation that contains the reference merge
+    (git ancestry); the core judges ``deployed`` from the stage's files at that revision
+    (:mod:`promoter.core.evidence`). ``permanent`` says the error will not go away by itself (a refused token,
+    an unknown Application): the PR is told, and the deadline still fires.
     """
 
     status: AppStatus | None
+    revision: str | None = None
     deployed: Deployed = Deployed.NOT_YET
-    revision: str | None = None  # the operation's revision that contains the merge, when there is one
     error: str | None = None
     permanent: bool = False
+    retry_after: dt.timedelta | None = None
 
     @classmethod
-    def unobservable(cls, error: str, permanent: bool = False) -> Observed:
-        return cls(None, error=error, permanent=permanent)
+    def unobservable(cls, error: str, permanent: bool = False, retry_after: dt.timedelta | None = None) -> Observed:
+        return cls(None, error=error, permanent=permanent, retry_after=retry_after)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,8 +24,11 @@ from promoter.core.actions import (
     Record,
     RefreshApps,
     SetStatus,
+    StatusState,
 )
-from promoter.core.model import Pipeline, StepState
+from promoter.core.model import EventKind, Pipeline, Promotion
+from promoter.core.pullrequest import PullRequest
+from promoter.core.runs import StageState
 from promoter.core.snapshot import Snapshot
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, PromoterError
@@ -35,16 +38,17 @@ log = structlog.get_logger("promoter.execute")
 # Events that mean something went wrong: logged at warning (or error, when a person must act).
 _WARNINGS = frozenset(
     {
-        "step_failed",
-        "step_unverified",
-        "revert_pr_opened",
-        "revert_merged",
-        "promotion_failed",
-        "promotion_aborted",
-        "promotion_refused",
+        EventKind.STEP_FAILED,
+        EventKind.GATE_UNVERIFIED,
+        EventKind.REVERT_PR_OPENED,
+        EventKind.REVERT_MERGED,
+        EventKind.PROMOTION_FAILED,
+        EventKind.PROMOTION_ABORTED,
+        EventKind.PROMOTION_REFUSED,
+        EventKind.COMMAND_REFUSED,
     }
 )
-_ERRORS = frozenset({"revert_stuck", "step_blocked"})  # a person must act
+_ERRORS = frozenset({EventKind.REVERT_STUCK, EventKind.STEP_BLOCKED})  # a person must act
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,14 +57,16 @@ class Outcome:
     recorded: bool  # the store changed: observe again before deciding
 
 
-def execute(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, actions: tuple[Action, ...]) -> Outcome:
+def execute(
+    rt: Runtime, pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, actions: tuple[Action, ...]
+) -> Outcome:
     """Apply the actions in order; a permanent failure stops the list and is handed back to ``decide``."""
     recorded = False
     for action in actions:
         try:
             before = snapshot
-            snapshot, changed = _apply(rt, pipeline, snapshot, action)
-            rt.faults.reached(*_points(pipeline, before, type(action).__name__))
+            snapshot, changed = _apply(rt, pipeline, promotion, snapshot, action)
+            rt.faults.reached(*_points(pipeline, before, type(action).__name__, promotion.stage))
         except CredentialError:
             raise
         except PermanentError as exc:
@@ -70,32 +76,35 @@ def execute(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, actions: tuple[
     return Outcome(snapshot, recorded)
 
 
-def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) -> tuple[Snapshot, bool]:
+def _apply(
+    rt: Runtime, pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, action: Action
+) -> tuple[Snapshot, bool]:
     match action:
         case Record(changes):
             rt.store.commit(pipeline.name, changes)
             for event in changes.events:
                 level = log.error if event.kind in _ERRORS else log.warning if event.kind in _WARNINGS else log.info
-                level(event.kind, pipeline=event.pipeline, promotion=event.promotion, message=event.message)
+                level(event.kind.value, pipeline=event.pipeline, promotion=event.promotion, message=event.message)
             return snapshot, True
         case OpenStepPR():
             # The proposal was computed on a fetch made moments ago in this pass: no second fetch.
             message = texts.commit_message(action.title, f"Promotes {pipeline.name} ({action.key.promotion}).")
             head = rt.repo.commit_edit(action.branch, action.base_sha, action.changes, message, action.trailers)
-            rt.faults.reached(*_points(pipeline, snapshot, "OpenStepPR.pushed"))
+            rt.faults.reached(*_points(pipeline, snapshot, "OpenStepPR.pushed", promotion.stage))
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
-            rt.forge.set_status(head, "pending", "waiting for the merge policy")
+            rt.forge.set_status(head, StatusState.PENDING.value, "waiting for the merge policy")
             return dataclasses.replace(snapshot, pr=pr), False
         case MergePR(number, head_sha, method, title):
-            sha = rt.forge.merge(number, head_sha, method, title)
+            sha = rt.forge.merge(number, head_sha, method.value, title)
             merged = _merged(snapshot, number, sha)
             return merged, False
         case OpenRevertPR():
             rt.repo.fetch(action.base_branch)
-            result = rt.repo.revert(action.branch, action.base_branch, action.merge_sha, action.title, action.trailers)
-            rt.faults.reached(*_points(pipeline, snapshot, "OpenRevertPR.pushed"))
+            result = rt.repo.revert(action.branch, action.base_branch, action.merge_shas, action.title, action.trailers)
+            rt.faults.reached(*_points(pipeline, snapshot, "OpenRevertPR.pushed", promotion.stage))
             if result.sha is None:
-                raise PermanentError(f"nothing to revert: {action.merge_sha[:12]} is already undone on the base branch")
+                merges = ", ".join(sha[:12] for sha in action.merge_shas)
+                raise PermanentError(f"nothing to revert: {merges} already undone on the base branch")
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
             return dataclasses.replace(snapshot, revert_pr=pr, revert_conflicts=result.conflicts), False
         case RefreshApps(names):
@@ -108,7 +117,7 @@ def _apply(rt: Runtime, pipeline: Pipeline, snapshot: Snapshot, action: Action) 
             _report(pipeline, action, lambda: rt.forge.add_labels(number, names))
             return snapshot, False
         case SetStatus(sha, state, description):
-            _report(pipeline, action, lambda: rt.forge.set_status(sha, state, description))
+            _report(pipeline, action, lambda: rt.forge.set_status(sha, state.value, description))
             return snapshot, False
 
 
@@ -135,19 +144,18 @@ def _report(pipeline: Pipeline, action: Action, write: Callable[[], None]) -> No
 
 
 def _merged(snapshot: Snapshot, number: int, sha: str) -> Snapshot:
-    """The snapshot after a merge: the PR (step or revert) is merged at ``sha``."""
-    if snapshot.pr is not None and snapshot.pr.number == number:
-        return dataclasses.replace(
-            snapshot, pr=dataclasses.replace(snapshot.pr, merged=True, state="closed", merge_sha=sha)
-        )
-    if snapshot.revert_pr is not None and snapshot.revert_pr.number == number:
-        revert = dataclasses.replace(snapshot.revert_pr, merged=True, state="closed", merge_sha=sha)
+    """The snapshot after a merge: the PR (a change's or the revert) is merged at ``sha``, now."""
+    merged = {"merged": True, "state": "closed", "merge_sha": sha, "merged_at": snapshot.now}
+    if isinstance(snapshot.pr, PullRequest) and snapshot.pr.number == number:
+        return dataclasses.replace(snapshot, pr=dataclasses.replace(snapshot.pr, **merged))  # type: ignore[arg-type]
+    if isinstance(snapshot.revert_pr, PullRequest) and snapshot.revert_pr.number == number:
+        revert = dataclasses.replace(snapshot.revert_pr, **merged)  # type: ignore[arg-type]
         return dataclasses.replace(snapshot, revert_pr=revert)
     return snapshot
 
 
-def _points(pipeline: Pipeline, snapshot: Snapshot, name: str) -> tuple[str, ...]:
+def _points(pipeline: Pipeline, snapshot: Snapshot, name: str, stage_index: int) -> tuple[str, ...]:
     """A fault point by name, by name in a stage (``MergePR@prod``), and during a revert (``MergePR@revert``)."""
-    stage = pipeline.stage(snapshot.step.key.stage).name
-    reverting = snapshot.step.state is StepState.REVERTING
+    stage = pipeline.stage(stage_index).name
+    reverting = snapshot.stage is not None and snapshot.stage.state is StageState.REVERTING
     return (name, f"{name}@{stage}", *((f"{name}@revert",) if reverting else ()))

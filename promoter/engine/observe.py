@@ -1,97 +1,102 @@
-"""Gathering the snapshot for a promotion's current step: only what its state needs, nothing more.
+"""Gathering the snapshot for a promotion's next decision: exactly what :func:`promoter.core.needs.needs` asks.
 
-An Application that cannot be observed (Argo CD down, a refused token, an unknown name) enters the snapshot
-as an error value: the decision judges it against the step's deadline, so a revert happens even while Argo
-CD is down. A step's deployment is judged on content, not only ancestry: the revision Argo CD synced must
-contain the merge *and* still carry the step's edit (the edit re-applied there changes nothing).
+What could not be observed enters the snapshot as a value (an :class:`~promoter.core.snapshot.Unobserved` PR,
+an unobservable Application) for the decision to judge against its deadline, with the delay the answer asked
+for (``Retry-After``). What stops the pass instead: a refused token on the forge (a person must fix it, and
+nothing can be reported on a PR without it), git failing, the preflight unable to ask Argo CD.
 """
 
 from __future__ import annotations
 
-from promoter.core import versions
-from promoter.core.model import Phase, Pipeline, Promotion, Stage, StepState, branch_name, revert_branch_name
-from promoter.core.snapshot import Proposal, Snapshot
-from promoter.core.verification import Deployed, Observed
-from promoter.engine import preflight, proposals
+import datetime as dt
+
+from promoter.core import needs as wanted
+from promoter.core.commands import Command
+from promoter.core.model import Phase, Pipeline, Promotion
+from promoter.core.pullrequest import PullRequest
+from promoter.core.runs import ChangeRun
+from promoter.core.snapshot import Snapshot, Unobserved
+from promoter.core.verification import Observed
+from promoter.engine import locate, preflight
 from promoter.engine.runtime import Runtime
-from promoter.errors import PermanentError, TemporaryError
+from promoter.errors import CredentialError, PermanentError, TemporaryError
 
 
 def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> Snapshot:
     now = rt.clock.now()
-    step = rt.store.step(pipeline.name, promotion.key())
-    if promotion.phase is Phase.PENDING:
-        held = any(hold.version == promotion.version for hold in rt.store.holds(pipeline.name))
-        if held or versions.problem(promotion.version) is not None:
-            return Snapshot(now, step, held=held)
-        return Snapshot(now, step, preflight=preflight.check(rt, pipeline, promotion.version).preflight())
-    stage = pipeline.stage(promotion.stage)
-    match step.state:
-        case StepState.PLANNED:
-            last = last_pr(rt, pipeline, promotion)
-            pr = rt.forge.find_pr(branch_name(pipeline.name, promotion.key()))
-            if pr is not None:
-                return Snapshot(now, step, pr=pr, last_pr=last)
-            base = rt.repo.fetch(pipeline.base_branch)
-            proposal = proposals.propose(rt.repo, stage, promotion.version, base)
-            # Before anything is pushed: Argo CD must answer and know the stage's Applications. Unreachable
-            # is temporary (the pass stops, nothing pushed); an unknown Application fails the promotion.
-            missing, down = preflight.applications(rt, stage)
-            if down:
-                raise TemporaryError("; ".join(down))
-            if missing:
-                proposal = Proposal(proposal.base_sha, (), "; ".join(text for _, text in missing))
-            return Snapshot(now, step, proposal=proposal, last_pr=last)
-        case StepState.OPEN:
-            pr = rt.forge.find_pr(branch_name(pipeline.name, promotion.key()))
-            approvals = frozenset[str]()
-            if pr is not None and pr.open and stage.merge.approvals > 0:
-                approvals = rt.forge.approvals(pr.number, pr.head_sha)
-            return Snapshot(now, step, pr=pr, approvals=approvals)
-        case StepState.MERGED | StepState.VERIFIED:
-            return Snapshot(now, step, apps=applications(rt, stage, promotion.version, step.merge_sha))
-        case StepState.REVERTING:
-            revert = rt.forge.find_pr(revert_branch_name(pipeline.name, promotion.key()))
-            return Snapshot(now, step, revert_pr=revert)
-        case StepState.DONE:
-            return Snapshot(now, step, last_pr=last_pr(rt, pipeline, promotion))
-        case StepState.REVERTED | StepState.STUCK:
-            return Snapshot(now, step)
+    stage = rt.store.stage_run(pipeline.name, promotion.id, promotion.stage)
+    runs = {run.key.item: run for run in rt.store.runs(pipeline.name, promotion.id, promotion.stage)}
+    need = wanted.needs(pipeline, promotion, stage, runs)
+    held = need.held and any(hold.version == promotion.version for hold in rt.store.holds(pipeline.name))
+    checked = None
+    if need.preflight and not held and promotion.phase is Phase.PENDING:
+        checked = preflight.check(rt, pipeline, promotion.version).preflight()
+    commands: tuple[Command, ...] = tuple(rt.store.commands(pipeline.name, promotion.id)) if need.commands else ()
+    base = rt.repo.fetch(pipeline.base_branch) if need.found else None
+    found = locate.locate(rt, need.found, base, f"the base branch at {base[:12]}") if base is not None else {}
+    pr = _pr(rt, need.pr) if need.pr else None
+    approvals = frozenset[str]()
+    if need.approvals and isinstance(pr, PullRequest) and pr.open:
+        approvals = _approvals(rt, pr)
+    apps = {name: _app(rt, name, need.reference) for name in need.apps}
+    deployed = {}
+    for revision in {o.revision for o in apps.values() if o.revision is not None}:
+        deployed[revision] = locate.locate(rt, need.deployed, revision)
+    revert_pr = _pr(rt, need.revert_pr) if need.revert_pr else None
+    last = _last_pr(rt, pipeline, promotion) if need.last_pr else None
+    return Snapshot(
+        now=now,
+        stage=stage,
+        runs=runs,
+        held=held,
+        preflight=checked,
+        base_sha=base,
+        found=found,
+        pr=pr,
+        approvals=approvals,
+        apps=apps,
+        deployed=deployed,
+        revert_pr=revert_pr,
+        commands=commands,
+        last_pr=last,
+    )
 
 
-def last_pr(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> int | None:
-    """The promotion's latest step PR (where its outcome is labelled when the current step has none)."""
-    numbers = [s.pr_number for s in rt.store.steps(pipeline.name, promotion.id) if s.pr_number is not None]
+def _pr(rt: Runtime, branch: str) -> PullRequest | Unobserved | None:
+    try:
+        return rt.forge.find_pr(branch)
+    except CredentialError:
+        raise
+    except TemporaryError as exc:
+        return Unobserved(str(exc), retry_after=dt.timedelta(seconds=exc.delay))
+
+
+def _approvals(rt: Runtime, pr: PullRequest) -> frozenset[str]:
+    try:
+        return rt.forge.approvals(pr.number, pr.head_sha)
+    except TemporaryError:
+        return frozenset()  # not known now: not approved, looked at again next time
+
+
+def _app(rt: Runtime, name: str, reference: str | None) -> Observed:
+    """The Application's status after a refresh, and its synced revision that contains ``reference``."""
+    try:
+        status = rt.deployments.app_status(name, refresh=True)
+    except PermanentError as exc:  # a refused token, an unknown Application: a person must act
+        return Observed.unobservable(str(exc), permanent=True)
+    except TemporaryError as exc:
+        return Observed.unobservable(str(exc), retry_after=dt.timedelta(seconds=exc.delay))
+    revision = next(
+        (r for r in status.operation_revisions if reference is not None and rt.repo.contains(r, reference)), None
+    )
+    return Observed(status, revision)
+
+
+def _last_pr(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> int | None:
+    """The promotion's latest change PR (where its outcome is labelled when the current item has none)."""
+    numbers = [
+        run.pr_number
+        for run in rt.store.runs(pipeline.name, promotion.id)
+        if isinstance(run, ChangeRun) and run.pr_number is not None
+    ]
     return numbers[-1] if numbers else None
-
-
-def applications(rt: Runtime, stage: Stage, version: str, merge_sha: str | None) -> dict[str, Observed]:
-    """Each Application's status after a refresh (or why there is none), and what its last sync deployed."""
-    observed: dict[str, Observed] = {}
-    carries: dict[str, bool] = {}  # by revision: several Applications often sync the same commit
-    for name in stage.applications:
-        try:
-            status = rt.deployments.app_status(name, refresh=True)
-        except PermanentError as exc:  # a refused token, an unknown Application: a person must act
-            observed[name] = Observed.unobservable(str(exc), permanent=True)
-            continue
-        except TemporaryError as exc:
-            observed[name] = Observed.unobservable(str(exc))
-            continue
-        revision = next(
-            (r for r in status.operation_revisions if merge_sha is not None and rt.repo.contains(r, merge_sha)), None
-        )
-        if revision is None:
-            observed[name] = Observed(status)
-            continue
-        if revision not in carries:
-            carries[revision] = _carries_edit(rt, stage, version, revision)
-        deployed = Deployed.CARRIES_EDIT if carries[revision] else Deployed.EDIT_UNDONE
-        observed[name] = Observed(status, deployed, revision)
-    return observed
-
-
-def _carries_edit(rt: Runtime, stage: Stage, version: str, revision: str) -> bool:
-    """Whether the stage's files at ``revision`` hold what the step wrote: its edit there changes nothing."""
-    proposal = proposals.propose(rt.repo, stage, version, revision)
-    return proposal.error is None and not proposal.changes

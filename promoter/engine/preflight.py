@@ -1,18 +1,27 @@
-"""The checks before the first push, for every stage: the base branch, each target file and edit, each
-Application (DESIGN.md: validate before the first push). ``promoter start``, ``promoter plan`` and the bot
+"""The checks before the first push, for every stage (DESIGN.md: validate before the first push).
+
+For each stage: the base branch exists, the stage's resources are found (by file, or by kind and name), its
+plan can be built from them, every change of the plan applies (each on top of the ones before it, as they
+will be merged), and Argo CD knows each named Application. ``promoter start``, ``promoter plan`` and the bot
 (before a promotion leaves Pending) all run these, so a wrong Application name in prod or a missing prod file
-is found before staging is touched, not after it was merged.
+is found before staging is touched. ``promoter plan`` prints the very diffs computed here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from promoter.core import edits
+from promoter.core import plan as plans
+from promoter.core.actions import FileChange
 from promoter.core.model import Pipeline, Stage
-from promoter.core.snapshot import Preflight, Proposal
-from promoter.engine import proposals
+from promoter.core.resources import Found
+from promoter.core.snapshot import Preflight
+from promoter.core.strategies import BlueGreen, Canary, ResourceRef
+from promoter.engine import locate
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, TemporaryError
+from promoter.yamledit.errors import EditError
 
 Loc = tuple[str | int, ...]
 
@@ -30,10 +39,18 @@ class Finding:
 
 
 @dataclasses.dataclass(frozen=True)
+class Preview:
+    """A stage's plan at the base head, with each change's files before and after (what ``plan`` shows)."""
+
+    plan: plans.StagePlan | None
+    diffs: tuple[tuple[plans.Change, tuple[tuple[str, str, str], ...]], ...] = ()  # (change, (path, before, after))
+
+
+@dataclasses.dataclass(frozen=True)
 class Checked:
     findings: tuple[Finding, ...]
     unavailable: str | None  # a system that could not be asked: nothing is pushed, ask again later
-    proposals: dict[str, Proposal]  # by stage name, for ``plan`` to show the diffs
+    previews: dict[str, Preview]  # by stage name
 
     def preflight(self) -> Preflight:
         """What the decision judges; a system that could not be asked stops the pass instead (nothing pushed)."""
@@ -52,17 +69,77 @@ def check(rt: Runtime, pipeline: Pipeline, version: str) -> Checked:
         return Checked((Finding(None, ("base_branch",), str(exc)),), None, {})
     findings: list[Finding] = []
     unavailable: list[str] = []
-    found: dict[str, Proposal] = {}
+    previews: dict[str, Preview] = {}
     for index, stage in enumerate(pipeline.stages):
-        proposal = proposals.propose(rt.repo, stage, version, base)
-        found[stage.name] = proposal
-        if proposal.error is not None:
-            target: Loc = ("targets", proposal.target, "file") if proposal.target is not None else ("targets",)
-            findings.append(Finding(stage.name, ("stages", index, *target), proposal.error))
+        preview, problems = _stage(rt, stage, index, version, base)
+        previews[stage.name] = preview
+        findings += problems
         missing, down = applications(rt, stage)
         findings += [Finding(stage.name, ("stages", index, "applications", i), text) for i, text in missing]
         unavailable += down
-    return Checked(tuple(findings), "; ".join(unavailable) or None, found)
+    return Checked(tuple(findings), "; ".join(unavailable) or None, previews)
+
+
+def _stage(rt: Runtime, stage: Stage, index: int, version: str, base: str) -> tuple[Preview, list[Finding]]:
+    """The stage's plan at ``base`` and its changes applied in order, or what stops them."""
+    where = f"the base branch at {base[:12]}"
+    facts_found = locate.locate(rt, plans.fact_refs(stage), base, where)
+    problems = [
+        Finding(stage.name, _loc(stage, index, ref), where)
+        for ref, where in facts_found.items()
+        if isinstance(where, str)
+    ]
+    if problems:
+        return Preview(None), problems
+    facts = plans.read_facts(stage, {ref: w for ref, w in facts_found.items() if isinstance(w, Found)})
+    try:
+        walked = plans.build(stage, version, facts)
+    except plans.PlanError as exc:
+        return Preview(None), [Finding(stage.name, ("stages", index, "strategy"), str(exc))]
+    found = locate.locate(rt, walked.refs(), base, where)
+    problems = [
+        Finding(stage.name, _loc(stage, index, ref), where) for ref, where in found.items() if isinstance(where, str)
+    ]
+    if problems:
+        return Preview(walked), problems
+    current = {ref: where for ref, where in found.items() if isinstance(where, Found)}
+    diffs: list[tuple[plans.Change, tuple[tuple[str, str, str], ...]]] = []
+    for item in walked.items:
+        if not isinstance(item, plans.Change):
+            continue
+        try:
+            written = edits.apply_all(item.edits, current)
+        except EditError as exc:
+            refs = [edits.ref(e) for e in item.edits]
+            return Preview(walked, tuple(diffs)), [
+                Finding(stage.name, _loc(stage, index, refs[0]), f"{item.label}: cannot edit {exc.reason}")
+            ]
+        before = {w.path: w.text for w in current.values()}
+        diffs.append(
+            (item, tuple((path, before[path], text) for path, text in written.items() if text != before[path]))
+        )
+        current = {ref: Found(w.path, written.get(w.path, w.text), w.doc) for ref, w in current.items()}
+    return Preview(walked, tuple(diffs)), []
+
+
+def changes(preview: Preview, item: plans.Change) -> tuple[FileChange, ...]:
+    return next((tuple(FileChange(p, after) for p, _, after in d) for c, d in preview.diffs if c is item), ())
+
+
+def _loc(stage: Stage, index: int, ref: ResourceRef) -> Loc:
+    """Where the resource is named in the stage's config (the target, or the strategy's field)."""
+    for i, target in enumerate(stage.targets):
+        if target.ref == ref:
+            return ("stages", index, "targets", i, "file" if ref.file else "resource")
+    strategy = stage.strategy
+    if isinstance(strategy, Canary):
+        for i, target in enumerate(strategy.canary):
+            if target.ref == ref:
+                return ("stages", index, "strategy", "canary", "canaryTargets", i)
+        return ("stages", index, "strategy", "canary")
+    if isinstance(strategy, BlueGreen):
+        return ("stages", index, "strategy", "blueGreen")
+    return ("stages", index, "targets")
 
 
 def applications(rt: Runtime, stage: Stage) -> tuple[list[tuple[int, str]], list[str]]:

@@ -14,9 +14,10 @@ import time
 
 import structlog
 
-from promoter.core import wakeup
+from promoter.core import texts
 from promoter.core.decide import decide
 from promoter.core.model import ErrorKind, Phase, Pipeline, PipelineError, Promotion
+from promoter.core.runs import ChangeRun
 from promoter.engine import execute, observe, rebuild
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, PromoterError
@@ -54,6 +55,7 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
     count = 0
     failure: PromoterError | None = None
     promotion: Promotion | None = None
+    wake: dt.datetime | None = None
     with rt.store.lock(pipeline.name) as held:
         if not held:
             return PassResult(pipeline.name, None, None, 0, "another replica holds the lock", 0.0)
@@ -65,18 +67,19 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
                 if following is None:
                     break  # the pass reports the promotion it worked on last
                 promotion = following
-                done, actions = _drive(rt, pipeline, promotion)
+                done, actions, wake = _drive(rt, pipeline, promotion)
                 count += actions
                 if not done:
                     break
         except PromoterError as exc:
             failure = exc
+        previous = rt.errors().get(pipeline.name)
         _keep_error(rt, pipeline, failure)
+        if promotion is not None:
+            _tell_the_pr(rt, pipeline, promotion, previous, rt.errors().get(pipeline.name))
         finished = rt.store.promotion(promotion.id, pipeline.name) if promotion else None
-        wake = None
-        if finished is not None and failure is None:
-            step = rt.store.step(pipeline.name, finished.key())
-            wake = wakeup.wake_at(pipeline, finished, step, rt.clock.now(), rt.interval)
+        if failure is not None or finished is None or finished.phase.finished:
+            wake = None
     result = PassResult(
         pipeline.name,
         promotion.id if promotion else None,
@@ -89,6 +92,49 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
     fields = dataclasses.asdict(result) | {"wake_at": wake.isoformat() if wake else None}
     (log.info if count else log.debug)("reconcile_pass", **fields)
     return result
+
+
+def _tell_the_pr(
+    rt: Runtime,
+    pipeline: Pipeline,
+    promotion: Promotion,
+    previous: PipelineError | None,
+    now_error: PipelineError | None,
+) -> None:
+    """A refused credential stops the promotion until a person acts: say so on its PR (once per error, edited
+    in place), and again when it works. Best effort: the token that was refused may not comment either."""
+    was = previous if previous is not None and previous.kind is ErrorKind.CREDENTIALS else None
+    blocked = now_error if now_error is not None and now_error.kind is ErrorKind.CREDENTIALS else None
+    if blocked is None and was is None:
+        return
+    if blocked is not None and was is not None and blocked.message == was.message:
+        return  # said already
+    number = _pr_of(rt, pipeline, promotion)
+    if number is None:
+        return
+    marker = texts.blocked_marker(pipeline.name, promotion.id)
+    if blocked is not None:
+        body = texts.blocked_comment(pipeline.name, promotion.id, blocked.message, blocked.since)
+    else:
+        assert was is not None
+        body = texts.unblocked_comment(pipeline.name, promotion.id, was.message, was.since, rt.clock.now())
+    try:
+        rt.forge.upsert_comment(number, marker, body)
+    except PromoterError as exc:
+        log.warning("report_failed", pipeline=pipeline.name, pr=number, error=str(exc))
+
+
+def _pr_of(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> int | None:
+    """The PR a person looks at for this promotion now: its stage's revert, else its current change's."""
+    stage = rt.store.stage_run(pipeline.name, promotion.id, promotion.stage)
+    if stage is not None and stage.revert_pr_number is not None:
+        return stage.revert_pr_number
+    runs = rt.store.runs(pipeline.name, promotion.id, promotion.stage)
+    numbers = [r.pr_number for r in runs if isinstance(r, ChangeRun) and r.pr_number is not None]
+    current = next((r for r in runs if r.key.item == promotion.step), None)
+    if isinstance(current, ChangeRun) and current.pr_number is not None:
+        return current.pr_number
+    return numbers[-1] if numbers else None
 
 
 def _flush_refreshes(rt: Runtime, pipeline: Pipeline) -> None:
@@ -137,24 +183,25 @@ def _kind(failure: PromoterError) -> ErrorKind:
     return ErrorKind.TEMPORARY
 
 
-def _drive(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> tuple[bool, int]:
-    """Decide and execute until the decision asks for nothing; return (finished, actions taken)."""
+def _drive(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> tuple[bool, int, dt.datetime | None]:
+    """Decide and execute until the decision asks for nothing; (finished, actions taken, when to look again)."""
     snapshot = observe.snapshot(rt, pipeline, promotion)
     count = 0
+    decision = decide(pipeline, promotion, snapshot)
     for _ in range(MAX_ROUNDS):
-        actions = decide(pipeline, promotion, snapshot)
-        if not actions:
+        if not decision.actions:
             break
-        count += len(actions)
-        outcome = execute.execute(rt, pipeline, snapshot, actions)
+        count += len(decision.actions)
+        outcome = execute.execute(rt, pipeline, promotion, snapshot, decision.actions)
         if outcome.recorded:
             fresh = rt.store.promotion(promotion.id, pipeline.name)
             assert fresh is not None
             promotion = fresh
             if promotion.phase.finished:
-                return True, count
+                return True, count, None
             # A permanent failure found while acting is kept for the next decision.
             snapshot = dataclasses.replace(observe.snapshot(rt, pipeline, promotion), failure=outcome.snapshot.failure)
         else:
             snapshot = outcome.snapshot
-    return promotion.phase.finished, count
+        decision = decide(pipeline, promotion, snapshot)
+    return promotion.phase.finished, count, decision.wake_at

@@ -42,15 +42,17 @@ def parse_request(text: str, container: str | None = None) -> Request:
     return Request(ref, container)
 
 
-def apply(text: str, request: Request, filename: str = "") -> str:
-    """The text with every reference to the image updated; EditError if the file has none."""
+def apply(text: str, request: Request, filename: str = "", doc: int | None = None) -> str:
+    """The text with every reference to the image updated (in document ``doc`` only, when given);
+    EditError if there is none."""
     source = Source(text)
-    found = _Finder(source, request, filename.rsplit("/", 1)[-1])
+    found = _Finder(source, request, filename.rsplit("/", 1)[-1], doc)
     edits, splices, expectations = found.run()
     if not edits and not splices:
         if found.matches:
             return text  # every reference already says this version
         scope = f" in container {request.container!r}" if request.container else ""
+        scope += f" in document {doc}" if doc is not None else ""
         raise EditError(f"no reference to the image {request.image.name}{scope}")
     planned = editor.plan(source, edits)
     return editor.commit(
@@ -78,10 +80,11 @@ def _path(steps: tuple[Step, ...]) -> tuple[paths.Segment, ...]:
 class _Finder:
     """Walks every document once and collects the edits and insertions."""
 
-    def __init__(self, source: Source, request: Request, basename: str) -> None:
+    def __init__(self, source: Source, request: Request, basename: str, doc: int | None = None) -> None:
         self.source = source
         self.request = request
         self.basename = basename
+        self.doc = doc
         self.edits: list[editor.Edit] = []
         self.splices: list[editor.Splice] = []
         self.expectations: list[Expectation] = []
@@ -90,7 +93,7 @@ class _Finder:
     def run(self) -> tuple[list[editor.Edit], list[editor.Splice], list[Expectation]]:
         for quick in self.source.quick_documents():
             root = quick.root
-            if not isinstance(root, MappingNode):
+            if not isinstance(root, MappingNode) or (self.doc is not None and quick.index != self.doc):
                 continue
             kind = _text(root, "kind")
             api = _text(root, "apiVersion") or ""

@@ -27,7 +27,8 @@ def _value(node: object) -> Any:
     return plain(node)  # type: ignore[arg-type]
 
 
-def _resources(text: str, kind: str, name: str | None, doc: int | None) -> tuple[int, Resource]:
+def find_resource(text: str, kind: str, name: str | None, doc: int | None) -> tuple[int, Resource]:
+    """The one resource of ``kind`` (named ``name``, in document ``doc``, when given): its document and value."""
     source = Source(text)
     found: list[tuple[int, Resource]] = []
     for document in source.quick_documents():
@@ -122,7 +123,7 @@ def istio_virtual_service(
     protocol: str = "http",
 ) -> list[Edit]:
     """Istio VirtualService: destinations chosen by ``subset`` (or by ``host`` when they have no subset)."""
-    index, vs = _resources(text, "VirtualService", name, doc)
+    index, vs = find_resource(text, "VirtualService", name, doc)
     routes = vs.get("spec", {}).get(protocol)
     if not isinstance(routes, list) or not routes:
         raise EditError(f"VirtualService has no spec.{protocol} routes")
@@ -159,7 +160,7 @@ def gateway_http_route(
     kind: str = "HTTPRoute",
 ) -> list[Edit]:
     """Gateway API HTTPRoute (or GRPCRoute): ``rules[].backendRefs[].weight`` by backend name."""
-    index, resource = _resources(text, kind, name, doc)
+    index, resource = find_resource(text, kind, name, doc)
     rules = resource.get("spec", {}).get("rules") or []
     if not 0 <= rule < len(rules):
         raise EditError(f"{kind} has no spec.rules[{rule}]")
@@ -174,7 +175,7 @@ def smi_traffic_split(
     text: str, percent: int, *, stable: str, canary: str, name: str | None = None, doc: int | None = None
 ) -> list[Edit]:
     """SMI TrafficSplit: ``spec.backends[].weight`` by service."""
-    index, split = _resources(text, "TrafficSplit", name, doc)
+    index, split = find_resource(text, "TrafficSplit", name, doc)
     backends = split.get("spec", {}).get("backends") or []
     s = _index(backends, lambda i: i.get("service") == stable, f"backend {stable!r}", "spec.backends")
     c = _index(backends, lambda i: i.get("service") == canary, f"backend {canary!r}", "spec.backends")
@@ -188,7 +189,7 @@ def knative_service(
 
     ``@latest`` names the entry with ``latestRevision: true``.
     """
-    index, service = _resources(text, "Service", name, doc)
+    index, service = find_resource(text, "Service", name, doc)
     traffic = service.get("spec", {}).get("traffic")
     if not isinstance(traffic, list):
         raise EditError("the Service has no spec.traffic (is it a Knative Service?)")
@@ -207,7 +208,7 @@ def openshift_route(
     text: str, percent: int, *, stable: str, canary: str, name: str | None = None, doc: int | None = None
 ) -> list[Edit]:
     """OpenShift Route: ``spec.to`` and ``spec.alternateBackends[]`` weights (relative, 0-256 each)."""
-    index, route = _resources(text, "Route", name, doc)
+    index, route = find_resource(text, "Route", name, doc)
     spec = route.get("spec", {})
     backends: list[tuple[tuple[str | int, ...], Resource]] = [(("spec", "to"), spec.get("to") or {})]
     backends += [(("spec", "alternateBackends", i), b) for i, b in enumerate(spec.get("alternateBackends") or [])]
@@ -259,7 +260,7 @@ def nginx_canary_ingress(text: str, percent: int, *, name: str | None = None, do
 
 def service_selector(text: str, key: str, value: str, *, name: str | None = None, doc: int | None = None) -> list[Edit]:
     """Blue/green switch: set ``spec.selector.<key>`` of a Service."""
-    index, service = _resources(text, "Service", name, doc)
+    index, service = find_resource(text, "Service", name, doc)
     selector = service.get("spec", {}).get("selector")
     if not isinstance(selector, dict) or key not in selector:
         raise EditError(f"the Service has no spec.selector.{key}")
@@ -272,7 +273,7 @@ def replicas(
     """Set ``spec.replicas`` of a workload (Deployment, StatefulSet, Rollout, ...)."""
     if count < 0:
         raise EditError(f"replicas {count} is negative")
-    index, workload = _resources(text, kind, name, doc)
+    index, workload = find_resource(text, kind, name, doc)
     if "replicas" not in (workload.get("spec") or {}):
         raise EditError(f"the {kind} has no spec.replicas: add it to the file first")
     return [Edit(_path("spec", "replicas"), count, doc=index)]

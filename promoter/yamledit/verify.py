@@ -43,7 +43,36 @@ class KeyAdded:
     value: Plain
 
 
-Check = ScalarIs | TextIs | Appended | KeyAdded
+@dataclasses.dataclass(frozen=True)
+class Inserted:
+    """The list gained this item at ``index``; the other items are unchanged."""
+
+    index: int
+    item: Plain
+
+
+@dataclasses.dataclass(frozen=True)
+class Removed:
+    """The list lost its item at ``index``; the other items are unchanged."""
+
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyRemoved:
+    """The mapping lost this key; the other keys are unchanged."""
+
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Becomes:
+    """The node (a whole list item, say) now reads as exactly this structure."""
+
+    value: Plain
+
+
+Check = ScalarIs | TextIs | Appended | KeyAdded | Inserted | Removed | KeyRemoved | Becomes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +92,29 @@ def plain(node: Node | None) -> Plain:
     if isinstance(node, MappingNode):
         return {str(k.value): plain(v) for k, v in node.value}
     raise AssertionError(type(node))
+
+
+def same_plain(a: Plain, b: Plain) -> bool:
+    """Structural equality that keeps YAML types apart (``"true"`` is not ``True``, ``1`` is not ``1.0``)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_plain(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_plain(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict | list) or isinstance(b, dict | list):
+        return False
+    return scalars.same(a, b)
+
+
+def _string_keys(node: Node) -> bool:
+    """Every mapping key in the structure is a string: ``plain`` reads the key ``true`` as ``"true"``."""
+    if isinstance(node, MappingNode):
+        return all(
+            isinstance(k, ScalarNode) and scalars.kind_of(k) is scalars.Kind.STR and _string_keys(v)
+            for k, v in node.value
+        )
+    if isinstance(node, SequenceNode):
+        return all(_string_keys(item) for item in node.value)
+    return True
 
 
 def verify(old: Source, new: Source, expectations: list[Expectation]) -> None:
@@ -150,3 +202,44 @@ class _Compare:
                 new_key, new_value = new.value[-1]
                 if not isinstance(new_key, ScalarNode) or new_key.value != key or plain(new_value) != value:
                     raise self.fail(new, steps, f"the new key does not read {key}: {value!r}")
+            case Inserted(index, item):
+                old_items, new_items = self.lists(old, new, steps, +1)
+                self.walk_pairs(old_items, new_items[:index] + new_items[index + 1 :], steps)
+                self.structure(new_items[index], (*steps, index), item)
+            case Removed(index):
+                old_items, new_items = self.lists(old, new, steps, -1)
+                self.walk_pairs(old_items[:index] + old_items[index + 1 :], new_items, steps)
+            case KeyRemoved(key):
+                if not isinstance(old, MappingNode) or not isinstance(new, MappingNode):
+                    raise self.fail(new, steps, "expected a mapping")
+                kept = [(k, v) for k, v in old.value if not (isinstance(k, ScalarNode) and k.value == key)]
+                if len(kept) != len(old.value) - 1 or len(new.value) != len(kept):
+                    raise self.fail(new, steps, f"expected exactly the key {key!r} to go")
+                for (ak, av), (bk, bv) in zip(kept, new.value, strict=True):
+                    step = str(ak.value)
+                    self.walk(ak, bk, (*steps, f"<key {step}>"))
+                    self.walk(av, bv, (*steps, step))
+            case Becomes(value):
+                self.structure(new, steps, value)
+
+    def structure(self, new: Node | None, steps: tuple[Step, ...], value: Plain) -> None:
+        """A new structure reads ``value``, its keys strings (``plain`` would read the key ``true`` as one)."""
+        if not same_plain(plain(new), value):
+            raise self.fail(new, steps, f"the new structure reads {plain(new)!r}, not {value!r}")
+        if new is not None and not _string_keys(new):
+            raise self.fail(new, steps, "a key of the new structure does not read as a string")
+
+    def lists(
+        self, old: Node | None, new: Node | None, steps: tuple[Step, ...], change: int
+    ) -> tuple[list[Node], list[Node]]:
+        """The items of a list that gained (``+1``) or lost (``-1``) exactly one item."""
+        if not isinstance(old, SequenceNode) or not isinstance(new, SequenceNode):
+            raise self.fail(new, steps, "expected a list")
+        if len(new.value) != len(old.value) + change:
+            raise self.fail(new, steps, f"expected exactly one item {'more' if change > 0 else 'fewer'}")
+        return list(old.value), list(new.value)
+
+    def walk_pairs(self, old_items: list[Node], new_items: list[Node], steps: tuple[Step, ...]) -> None:
+        """Compare the items that stay, numbered by their place in the new list."""
+        for i, (a, b) in enumerate(zip(old_items, new_items, strict=True)):
+            self.walk(a, b, (*steps, i))

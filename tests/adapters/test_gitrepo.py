@@ -88,11 +88,11 @@ def test_file_mode_is_kept(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
     assert git(origin, "ls-tree", sha, "scripts/run.sh").startswith("100755")
 
 
-def _merge_branch(origin: Path, fast_tmp: Path, repo: GitRepo, text: str) -> str:
+def _merge_branch(origin: Path, fast_tmp: Path, repo: GitRepo, text: str, branch: str = "step") -> str:
     base = repo.fetch("main")
-    repo.commit_edit("step", base, [FileChange("envs/staging/app.yaml", text)], "step", TRAILERS)
-    work = person_clone(origin, fast_tmp / "merger")
-    git(work, "merge", "-q", "--no-ff", "-m", "Merge step", "origin/step")
+    repo.commit_edit(branch, base, [FileChange("envs/staging/app.yaml", text)], branch, TRAILERS)
+    work = person_clone(origin, fast_tmp / ("merger" if branch == "step" else f"merger-{branch}"))
+    git(work, "merge", "-q", "--no-ff", "-m", f"Merge {branch}", f"origin/{branch}")
     git(work, "push", "-q", "origin", "main")
     return git(work, "rev-parse", "HEAD")
 
@@ -100,12 +100,12 @@ def _merge_branch(origin: Path, fast_tmp: Path, repo: GitRepo, text: str) -> str
 def test_revert_of_a_merge_commit(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
     merge = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 1\r\n")
     repo.fetch("main")
-    result = repo.revert("step-revert", "main", merge, "revert it", TRAILERS)
+    result = repo.revert("step-revert", "main", [merge], "revert it", TRAILERS)
     assert result.sha is not None and result.conflicts == ()
     assert repo.read("envs/staging/app.yaml", result.sha) == FILES["envs/staging/app.yaml"]
     assert git(origin, "rev-parse", f"{result.sha}^") == merge
     # Idempotent: the branch exists, it is returned as is.
-    assert repo.revert("step-revert", "main", merge, "revert it", TRAILERS).sha == result.sha
+    assert repo.revert("step-revert", "main", [merge], "revert it", TRAILERS).sha == result.sha
 
 
 def test_revert_conflicting_with_a_later_commit(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
@@ -117,7 +117,7 @@ def test_revert_conflicting_with_a_later_commit(repo: GitRepo, origin: Path, fas
     git(work, "commit", "-q", "-m", "a person's hotfix")
     git(work, "push", "-q", "origin", "main")
     repo.fetch("main")
-    result = repo.revert("step-revert", "main", merge, "revert it", TRAILERS)
+    result = repo.revert("step-revert", "main", [merge], "revert it", TRAILERS)
     assert result.conflicts == ("envs/staging/app.yaml",)
     # The conflicting file keeps the later version; the (empty) commit carries the PR that asks for help.
     assert result.sha is not None
@@ -142,7 +142,7 @@ def test_the_fast_revert_equals_git_revert(repo: GitRepo, origin: Path, fast_tmp
     git(work, "commit", "-q", "-m", "later")
     git(work, "push", "-q", "origin", "main")
     repo.fetch("main")
-    result = repo.revert("fast-revert", "main", merge, "revert it", TRAILERS)
+    result = repo.revert("fast-revert", "main", [merge], "revert it", TRAILERS)
     assert result.sha is not None and not result.conflicts
     git(work, "revert", "--no-edit", "-m", "1", merge)
     assert git(origin, "rev-parse", f"{result.sha}^{{tree}}") == git(work, "rev-parse", "HEAD^{tree}")
@@ -187,7 +187,7 @@ def test_trails_name_promoters_commits_merged_and_not(repo: GitRepo, origin: Pat
     git(work, "push", "-q", "origin", "main")
     repo.fetch("main")
     revert = repo.revert(
-        "promoter/app/1.1-x/0-0-revert", "main", merged, "revert", (*trailers[:2], ("Promoter-Step", "0-0-revert"))
+        "promoter/app/1.1-x/0-revert", "main", [merged], "revert", (*trailers[:2], ("Promoter-Step", "0-revert"))
     )
     pushed = repo.commit_edit(
         "promoter/app/1.2-y/1-0",
@@ -212,3 +212,46 @@ def test_remote_branches(origin: Path) -> None:
     assert remote_branches(origin.as_uri(), None) == {"main"}
     with pytest.raises(TemporaryError, match="ls-remote"):
         remote_branches((origin.parent / "nowhere.git").as_uri(), None)
+
+
+def _merge_two(origin: Path, fast_tmp: Path, repo: GitRepo) -> tuple[str, str]:
+    """Two merges of the same file, as a canary's weight steps make them."""
+    first = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 1\r\n", "w1")
+    second = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 2\r\n", "w2")
+    return first, second
+
+
+def test_a_stage_revert_undoes_its_merges_newest_first_one_commit_each(
+    repo: GitRepo, origin: Path, fast_tmp: Path
+) -> None:
+    first, second = _merge_two(origin, fast_tmp, repo)
+    repo.fetch("main")
+    result = repo.revert("stage-revert", "main", [second, first], "revert the stage", TRAILERS)
+    assert result.sha is not None and not result.conflicts
+    assert repo.read("envs/staging/app.yaml", result.sha) == FILES["envs/staging/app.yaml"]
+    assert git(origin, "rev-list", "--count", f"refs/heads/main..{result.sha}") == "2"
+    assert f"Reverts {second}." in git(origin, "log", "-1", "--format=%B", f"{result.sha}~1")
+    assert f"Reverts {first}." in git(origin, "log", "-1", "--format=%B", result.sha)
+
+
+def test_a_stage_revert_goes_through_git_when_a_person_edited_in_between(
+    repo: GitRepo, origin: Path, fast_tmp: Path
+) -> None:
+    first = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 1\r\n", "w1")
+    work = person_clone(origin, fast_tmp / "person")
+    (work / "envs/staging/app.yaml").write_bytes(b"image: app:1.1\r\nreplicas: 1\r\n# by hand\r\n")
+    git(work, "commit", "-qam", "a person's note")
+    git(work, "push", "-q", "origin", "main")
+    second = _merge_branch(origin, fast_tmp, repo, "image: app:1.1\r\nreplicas: 2\r\n# by hand\r\n", "w2")
+    repo.fetch("main")
+    result = repo.revert("stage-revert", "main", [second, first], "revert the stage", TRAILERS)
+    assert result.sha is not None and not result.conflicts
+    # both reverted, the person's line kept: what git revert makes of each merge in turn
+    assert repo.read("envs/staging/app.yaml", result.sha) == "image: app:1.0\r\nreplicas: 1\r\n# by hand\r\n"
+
+
+def test_candidates_are_the_yaml_files_that_name_it(repo: GitRepo) -> None:
+    base = repo.fetch("main")
+    assert repo.candidates(base, "app:1.0") == ["envs/prod/app.yaml", "envs/staging/app.yaml"]
+    assert repo.candidates(base, "echo") == []  # run.sh is not YAML
+    assert repo.candidates(base, "nothing-like-it") == []

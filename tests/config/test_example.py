@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from promoter.config import loading, secrets, settings
-from promoter.core import model
+from promoter.core import model, strategies
 from tests.config import configdir
 
 
@@ -20,15 +20,17 @@ def test_the_example_pipeline() -> None:
             name=env,
             targets=(
                 model.ImageTarget(
-                    file=f"envs/{env}/guestbook/deployment.yaml", image="ghcr.io/acme/guestbook", container="guestbook"
+                    ref=strategies.ResourceRef(file=f"envs/{env}/guestbook/deployment.yaml"),
+                    image="ghcr.io/acme/guestbook",
+                    container="guestbook",
                 ),
             ),
             applications=(f"guestbook-{env}",),
-            strategy=model.Strategy.ROLLING,
+            strategy=strategies.Rolling(),
             soak=dt.timedelta(seconds=5),
             deadline=dt.timedelta(minutes=2),
             debounce=dt.timedelta(seconds=2),
-            merge=model.MergePolicy(approvals=0, method="merge"),
+            merge=model.MergePolicy(approvals=0, method=model.MergeMethod.MERGE),
         )
 
     expected = model.Pipeline(
@@ -83,7 +85,9 @@ def test_defaults(tmp_path: Path) -> None:
             stages=(
                 model.Stage(
                     name="staging",
-                    targets=(model.ImageTarget(file="envs/staging/web.yaml", image="ghcr.io/acme/web"),),
+                    targets=(
+                        model.ImageTarget(strategies.ResourceRef(file="envs/staging/web.yaml"), "ghcr.io/acme/web"),
+                    ),
                     applications=("web-staging",),
                 ),
             ),
@@ -128,24 +132,23 @@ pipelines:
         name="dev",
         targets=(
             model.SetTarget(
-                file="envs/dev/api/values.yaml",
+                ref=strategies.ResourceRef(file="envs/dev/api/values.yaml", doc=1),
                 values=(
                     ("image.tag", "{version}"),
                     ("spec.containers[name=api].env[name=VERSION].value", "v{version}"),
                     ("replicas", "2"),
                     ("enabled", "true"),
                 ),
-                doc=1,
             ),
         ),
         applications=("api-dev", "api-worker-dev"),
         soak=dt.timedelta(hours=1, minutes=30),
         deadline=dt.timedelta(seconds=90),
         debounce=dt.timedelta(milliseconds=500),
-        merge=model.MergePolicy(approvals=1, method="squash"),
+        merge=model.MergePolicy(approvals=1, method=model.MergeMethod.SQUASH),
     )
     assert config.pipeline("worker").stages[0].targets == (
-        model.ImageTarget(file="w.yaml", image="localhost:5000/worker"),
+        model.ImageTarget(strategies.ResourceRef(file="w.yaml"), "localhost:5000/worker"),
     )
 
 

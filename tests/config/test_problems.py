@@ -55,7 +55,7 @@ CASES = {
         {"pipelines/web.yaml": configdir.PIPELINE + "        tag: latest\n"},
         "pipelines/web.yaml:8:9",
         "stages[0].targets[0].tag",
-        "unknown key (expected one of: file, image, container, set, doc)",
+        "unknown key (expected one of: resource, file, doc, image, container, set)",
     ),
     "unknown-key-in-a-secret-reference": Case(
         {"promoter.yaml": configdir.SETTINGS.replace("{env: PROMOTER_ARGOCD_TOKEN}", "{envv: PROMOTER_ARGOCD_TOKEN}")},
@@ -187,11 +187,11 @@ CASES = {
         "stages[0].targets[0]",
         "container applies to image targets only",
     ),
-    "doc-on-an-image-target": Case(
-        {"pipelines/web.yaml": configdir.PIPELINE + "        doc: 0\n"},
+    "a-target-names-neither-resource-nor-file": Case(
+        {"pipelines/web.yaml": configdir.PIPELINE.replace("file: envs/staging/web.yaml", "doc: 0")},
         "pipelines/web.yaml:6:9",
         "stages[0].targets[0]",
-        "doc applies to set targets only",
+        "name the resource (resource: Kind/name) or the file (file: PATH)",
     ),
     "dotdot-in-a-file-path": Case(
         {"pipelines/web.yaml": configdir.PIPELINE.replace("envs/staging/web.yaml", "envs/../../web.yaml")},
@@ -291,7 +291,7 @@ CASES = {
         {"pipelines/web.yaml": configdir.PIPELINE + "    strategy: canary\n"},
         "pipelines/web.yaml:8:15",
         "stages[0].strategy",
-        "expected 'rolling'",
+        "'canary' needs its settings: write strategy: {canary: {...}} (or strategy: rolling)",
     ),
     "merge-method": Case(
         {"pipelines/web.yaml": configdir.PIPELINE + "    merge: {method: rebase}\n"},
@@ -446,7 +446,6 @@ def test_several_problems_in_one_mapping(tmp_path: Path) -> None:
         Problem(file, 2, 20, "labels[1]", "must not be empty"),
         Problem(file, 4, 5, "stages[0].name", "missing (required)"),
         Problem(file, 4, 5, "stages[0].applications", "missing (required)"),
-        Problem(file, 4, 5, "stages[0].targets", "missing (required)"),
     ]
 
 

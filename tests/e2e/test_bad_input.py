@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from promoter.core.model import Phase, StepState
+from promoter.core.model import Phase
 from tests.conftest import git
-from tests.e2e.world import REPO_FILES, World
+from tests.e2e.world import REPO_FILES, At, World
 
 
 def promoter_branches(world: World) -> list[str]:
@@ -90,11 +90,11 @@ PROD_PROBLEMS = {
     ),
     "a missing prod file": (
         ("envs/prod/deployment.yaml", "envs/prod/missing.yaml"),
-        "pipelines/app.yaml:13:16: stages[1].targets[0].file: prod: envs/prod/missing.yaml: not found on the base branch",
+        "pipelines/app.yaml:13:16: stages[1].targets[0].file: prod: envs/prod/missing.yaml: not found on the base branch at",
     ),
     "a prod edit that does not apply": (
         ("image: ghcr.io/acme/app}", "image: ghcr.io/acme/other}"),
-        "stages[1].targets[0].file: prod: cannot edit envs/prod/deployment.yaml",
+        "stages[1].targets[0].file: prod: version 1.0.1: cannot edit envs/prod/deployment.yaml",
     ),
 }
 
@@ -176,16 +176,16 @@ def test_a_wrong_argocd_token_after_the_merge_is_told_on_the_pr_and_reverted_at_
 ) -> None:
     world = make_world(deadline="4s")
     promotion = world.start("1.0.1")
-    world.drive(promotion.id, until=lambda p, s: s.state is StepState.MERGED)
+    world.drive(promotion.id, until=lambda p, s: s.state is At.MERGED)
     world.env["PROMOTER_ARGOCD_TOKEN"] = "not-a-token"
     world.restart()
     world.drive(promotion.id, until=lambda p, s: s.blocked is not None)
-    step = world.rt.store.step("app", promotion.key())
+    step = world.at(promotion.id)
     comment = next(
         c.body for c in world.repo_as().get_issue(step.pr_number).get_comments() if "promoter:status" in c.body
     )
-    assert "**blocked**" in comment and "401" in comment and "it is reverted" in comment
-    assert "step_blocked" in [e.kind for e in world.rt.store.events("app", promotion.id)]
+    assert "**blocked**" in comment and "401" in comment and "the stage is reverted" in comment
+    assert "step_blocked" in [e.kind.value for e in world.rt.store.events("app", promotion.id)]
     done = world.drive(promotion.id)
     assert done.phase is Phase.FAILED and "not verified within 0:00:04" in done.reason
     assert world.main_file("envs/staging/deployment.yaml").decode() == REPO_FILES["envs/staging/deployment.yaml"]

@@ -88,7 +88,7 @@ def test_killed_after_an_action_the_promotion_completes_once(
     assert all(count == 1 for count in collections.Counter(trailers).values()), trailers
     # Each transition recorded once per stage, whatever was retried.
     events = world.rt.store.events("app", promotion.id)
-    per_stage = collections.Counter((e.kind, e.evidence.get("stage")) for e in events)
+    per_stage = collections.Counter((e.kind.value, e.evidence.get("stage")) for e in events)
     assert all(count == 1 for count in per_stage.values()), per_stage
     # How it ended is on the forge too (what a lost store is rebuilt from).
     last = {label.name for label in pulls[-1].labels}

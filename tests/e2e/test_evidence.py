@@ -12,18 +12,18 @@ from typing import Any
 
 import pytest
 
-from promoter.core.model import Phase, StepState
-from tests.e2e.world import REPO_FILES, World
+from promoter.core.model import Phase
+from tests.e2e.world import REPO_FILES, At, World
 
 STAGING, PROD = "envs/staging/deployment.yaml", "envs/prod/deployment.yaml"
 
 
 def soaking(promotion: Any, step: Any) -> bool:
-    return promotion.stage == 0 and step.state is StepState.VERIFIED
+    return promotion.stage == 0 and step.state is At.SOAKING
 
 
 def kinds(world: World, promotion_id: str) -> list[str]:
-    return [e.kind for e in world.rt.store.events("app", promotion_id, limit=1000)]
+    return [e.kind.value for e in world.rt.store.events("app", promotion_id, limit=1000)]
 
 
 WAITS = {
@@ -44,18 +44,19 @@ def test_a_stage_that_stops_being_verified_while_soaking_is_not_left(
     world.drive(promotion.id, until=soaking)
     world.scenario(overrides={"app-staging": override})
     time.sleep(2.5)  # the soak would be over by now
-    waiting = world.drive(promotion.id, until=lambda p, s: s.state is StepState.MERGED and p.stage == 0)
+    waiting = world.drive(promotion.id, until=lambda p, s: s.unverified and p.stage == 0)
     for _ in range(10):  # stays there, and prod is not touched, however many passes run
         world.drive(promotion.id, until=lambda p, s: True)
     assert world.promotion(promotion.id).stage == 0
-    assert "step_unverified" in kinds(world, promotion.id)
+    assert "gate_unverified" in kinds(world, promotion.id)
     assert world.main_file(PROD).decode() == REPO_FILES[PROD]
     assert waiting.phase is Phase.PROGRESSING
 
     world.scenario(overrides={})  # it recovers: verified again, a full soak again, then prod
     done = world.drive(promotion.id)
     assert done.phase is Phase.SUCCEEDED, done.reason
-    assert kinds(world, promotion.id).count("step_verified") == 3  # staging twice, prod once
+    assert kinds(world, promotion.id).count("gate_reverified") == 1  # staging, once it was back
+    assert kinds(world, promotion.id).count("step_verified") == 2  # staging and prod
 
 
 def test_degraded_during_a_self_heal_re_sync_fails_the_soak(make_world: Callable[..., World]) -> None:
@@ -75,14 +76,14 @@ def test_degraded_during_a_self_heal_re_sync_fails_the_soak(make_world: Callable
 def test_argocd_down_from_the_merge_on_still_reverts_at_the_deadline(make_world: Callable[..., World]) -> None:
     world = make_world(deadline="3s")
     promotion = world.start("3.3.0")
-    world.drive(promotion.id, until=lambda p, s: s.state is StepState.MERGED)
+    world.drive(promotion.id, until=lambda p, s: s.state is At.MERGED)
     world.scenario(unreachable=True)
     done = world.drive(promotion.id, timeout=30)
 
     assert done.phase is Phase.FAILED
     assert "not verified within 0:00:03" in done.reason and "503" in done.reason
-    step = world.rt.store.step("app", done.key())
-    assert step.state is StepState.REVERTED
+    step = world.at(done.id)
+    assert step.state is At.REVERTED
     assert world.main_file(STAGING).decode() == REPO_FILES[STAGING]
     assert [h.version for h in world.rt.store.holds("app")] == ["3.3.0"]
     # The refresh after the revert could not be asked: it is kept, and asked when Argo CD is back.
@@ -96,7 +97,7 @@ def test_a_verification_completing_after_the_deadline_fails(make_world: Callable
     """The bot sees the step only after its deadline (it was down): the first Healthy it sees is too late."""
     world = make_world(deadline="2s")
     promotion = world.start("3.4.0")
-    world.drive(promotion.id, until=lambda p, s: s.state is StepState.MERGED)
+    world.drive(promotion.id, until=lambda p, s: s.state is At.MERGED)
     time.sleep(3)  # Argo CD makes it Healthy meanwhile; nobody looks
     done = world.drive(promotion.id)
     assert done.phase is Phase.FAILED

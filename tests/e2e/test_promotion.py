@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from promoter.core.model import Phase, StepState
-from tests.e2e.world import REPO_FILES, World
+from promoter.core.model import Phase
+from tests.e2e.world import REPO_FILES, At, World
 
 STATUS_MARKER = "<!-- promoter:status "
 
@@ -32,18 +32,18 @@ def test_a_good_version_goes_through_staging_and_prod(world: World) -> None:
         assert "verified" in comments[0].body
         statuses = world.repo_as().get_commit(pr.merge_commit_sha).get_statuses()
         assert any(s.context == "promoter" and s.state == "success" for s in statuses)
-    kinds = [e.kind for e in world.rt.store.events("app", promotion.id)]
+    kinds = [e.kind.value for e in world.rt.store.events("app", promotion.id)]
     assert kinds == [
         "promotion_started",
+        "stage_started",
         "step_pr_opened",
         "step_merged",
         "step_verified",
-        "step_done",
         "stage_done",
+        "stage_started",
         "step_pr_opened",
         "step_merged",
         "step_verified",
-        "step_done",
         "promotion_succeeded",
     ]
 
@@ -59,7 +59,7 @@ def test_a_bad_version_is_reverted_held_and_never_reaches_prod(world: World) -> 
     assert world.main_file("envs/prod/deployment.yaml").decode() == REPO_FILES["envs/prod/deployment.yaml"]
     step_pr, revert_pr = world.pulls()
     assert step_pr.merged and revert_pr.merged
-    assert revert_pr.head.ref == f"promoter/app/{promotion.id}/0-0-revert"
+    assert revert_pr.head.ref == f"promoter/app/{promotion.id}/0-revert"
     assert "revert" in [label.name for label in revert_pr.labels]
     evidence = next(c.body for c in step_pr.get_issue_comments() if STATUS_MARKER in c.body)
     assert "Degraded" in evidence and "app-staging" in evidence
@@ -68,11 +68,11 @@ def test_a_bad_version_is_reverted_held_and_never_reaches_prod(world: World) -> 
     ]
     assert failure[0].state == "failure"
 
-    step = world.rt.store.step("app", done.key())
-    assert step.state is StepState.REVERTED
+    step = world.at(done.id)
+    assert step.state is At.REVERTED
     assert [h.version for h in world.rt.store.holds("app")] == ["1.2.0-bad"]
     events = world.rt.store.events("app", promotion.id)
-    failed = next(e for e in events if e.kind == "step_failed")
+    failed = next(e for e in events if e.kind.value == "step_failed")
     assert failed.evidence["merge_sha"] == step_pr.merge_commit_sha
     assert "Degraded" in str(failed.evidence["apps"])
 
@@ -84,10 +84,10 @@ def test_a_bad_version_is_reverted_held_and_never_reaches_prod(world: World) -> 
 def test_prod_waits_for_an_approval(make_world: Callable[..., World]) -> None:
     world = make_world(approvals=1)
     promotion = world.start("1.3.0")
-    waiting = world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is StepState.OPEN)
+    waiting = world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is At.OPEN)
     world.drive(promotion.id, until=lambda p, s: "approval" in p.reason)
     assert "waits for 1 more approval" in world.promotion(waiting.id).reason
-    pr = world.repo_as().get_pull(world.rt.store.step("app", waiting.key()).pr_number)
+    pr = world.repo_as().get_pull(world.at(waiting.id).pr_number)
     assert not pr.merged
     # An approval by the bot itself does not count; a person's does.
     pr_as_alice = world.repo_as("alice").get_pull(pr.number)
@@ -99,8 +99,8 @@ def test_prod_waits_for_an_approval(make_world: Callable[..., World]) -> None:
 def test_a_pr_closed_by_a_person_aborts_the_promotion(make_world: Callable[..., World]) -> None:
     world = make_world(approvals=1)
     promotion = world.start("1.4.0")
-    world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is StepState.OPEN)
-    number = world.rt.store.step("app", world.promotion(promotion.id).key()).pr_number
+    world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is At.OPEN)
+    number = world.at(promotion.id).pr_number
     world.repo_as("bob").get_pull(number).edit(state="closed")
     done = world.drive(promotion.id)
     assert done.phase is Phase.ABORTED
@@ -113,13 +113,13 @@ def test_a_pr_closed_by_a_person_aborts_the_promotion(make_world: Callable[..., 
 def test_a_persons_commit_on_the_bots_branch_is_respected(make_world: Callable[..., World]) -> None:
     world = make_world(approvals=1)
     promotion = world.start("1.5.0")
-    world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is StepState.OPEN)
+    world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is At.OPEN)
     branch = f"promoter/app/{promotion.id}/1-0"
     fixed = (
         REPO_FILES["envs/prod/deployment.yaml"].replace("app:1.0.0", "app:1.5.0").replace("replicas: 3", "replicas: 4")
     )
     world.person_commit(branch, "envs/prod/deployment.yaml", fixed.encode(), "a person's fix")
-    pr = world.repo_as("alice").get_pull(world.rt.store.step("app", world.promotion(promotion.id).key()).pr_number)
+    pr = world.repo_as("alice").get_pull(world.at(promotion.id).pr_number)
     pr.create_review(event="APPROVE")
     done = world.drive(promotion.id)
     assert done.phase is Phase.SUCCEEDED
@@ -128,7 +128,7 @@ def test_a_persons_commit_on_the_bots_branch_is_respected(make_world: Callable[.
 
 def test_a_revert_that_conflicts_with_a_persons_commit_asks_for_help(world: World) -> None:
     promotion = world.start("1.6.0-bad")
-    world.drive(promotion.id, until=lambda p, s: s.state is StepState.MERGED)
+    world.drive(promotion.id, until=lambda p, s: s.state is At.MERGED)
     # A person edits the same line (the image stays the bad one, so the step still fails).
     hotfix = REPO_FILES["envs/staging/deployment.yaml"].replace(
         "app:1.0.0   # promoted", "app:1.6.0-bad   # pinned by hand"
@@ -137,8 +137,8 @@ def test_a_revert_that_conflicts_with_a_persons_commit_asks_for_help(world: Worl
     done = world.drive(promotion.id)
     assert done.phase is Phase.FAILED
     assert "needs a person" in done.reason
-    step = world.rt.store.step("app", done.key())
-    assert step.state is StepState.STUCK
+    step = world.at(done.id)
+    assert step.state is At.STUCK
     revert = world.repo_as().get_pull(step.revert_pr_number)
     assert not revert.merged and revert.state == "open"
     help_comment = next(c.body for c in revert.get_issue_comments() if STATUS_MARKER in c.body)

@@ -19,10 +19,10 @@ import pytest
 
 from promoter.core import markers
 from promoter.core.decide import decide
-from promoter.core.model import Phase, StepState
+from promoter.core.model import Phase
 from promoter.engine import execute, observe
 from tests.conftest import git
-from tests.e2e.world import REPO_FILES, World
+from tests.e2e.world import REPO_FILES, At, World
 
 STATUS_MARKER = "<!-- promoter:status "
 STAGING, PROD = "envs/staging/deployment.yaml", "envs/prod/deployment.yaml"
@@ -95,16 +95,16 @@ def test_promoting_an_older_version_makes_the_commits_that_move_each_stage_back(
 
 # Where the store is lost: (version, the moment, as a condition on the promotion and its current step)
 POINTS: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
-    "good, staging PR open": ("2.1.0", lambda p, s: s.state is StepState.OPEN),
-    "good, staging merged": ("2.1.0", lambda p, s: s.state is StepState.MERGED),
-    "good, staging soaking": ("2.1.0", lambda p, s: s.state is StepState.VERIFIED),
-    "good, prod PR open": ("2.1.0", lambda p, s: p.stage == 1 and s.state is StepState.OPEN),
-    "good, prod soaking": ("2.1.0", lambda p, s: p.stage == 1 and s.state is StepState.VERIFIED),
+    "good, staging PR open": ("2.1.0", lambda p, s: s.state is At.OPEN),
+    "good, staging merged": ("2.1.0", lambda p, s: s.state is At.MERGED),
+    "good, staging soaking": ("2.1.0", lambda p, s: s.state is At.SOAKING),
+    "good, prod PR open": ("2.1.0", lambda p, s: p.stage == 1 and s.state is At.OPEN),
+    "good, prod soaking": ("2.1.0", lambda p, s: p.stage == 1 and s.state is At.SOAKING),
     "good, finished": ("2.1.0", lambda p, s: p.phase.finished),
-    "bad, staging merged": ("2.0.0-bad", lambda p, s: s.state is StepState.MERGED),
-    "bad, reverting": ("2.0.0-bad", lambda p, s: s.state is StepState.REVERTING),
+    "bad, staging merged": ("2.0.0-bad", lambda p, s: s.state is At.MERGED),
+    "bad, reverting": ("2.0.0-bad", lambda p, s: s.state is At.REVERTING),
     "bad, revert PR open": ("2.0.0-bad", lambda p, s: s.revert_pr_number is not None),
-    "bad, reverted": ("2.0.0-bad", lambda p, s: s.state is StepState.REVERTED),
+    "bad, reverted": ("2.0.0-bad", lambda p, s: s.state is At.REVERTED),
     "bad, finished": ("2.0.0-bad", lambda p, s: p.phase.finished),
 }
 
@@ -114,12 +114,12 @@ def _drive_exactly(world: World, promotion_id: str, until: Callable[[Any, Any], 
     pipeline = world.rt.pipelines["app"]
     for _ in range(400):
         promotion = world.promotion(promotion_id)
-        if until(promotion, world.rt.store.step("app", promotion.key())):
+        if until(promotion, world.at(promotion.id)):
             return
         snapshot = observe.snapshot(world.rt, pipeline, promotion)
-        actions = decide(pipeline, promotion, snapshot)
-        if actions:
-            execute.execute(world.rt, pipeline, snapshot, actions)
+        decision = decide(pipeline, promotion, snapshot)
+        if decision.actions:
+            execute.execute(world.rt, pipeline, promotion, snapshot, decision.actions)
         else:
             time.sleep(0.05)
     raise AssertionError(f"{promotion_id} never got to the moment named")
@@ -153,7 +153,7 @@ def test_losing_the_store_at_any_point_changes_nothing(
     world.lose_store()
     done = world.drive(promotion.id)  # a fresh runtime on an empty store: it rebuilds, then goes on
 
-    rebuilt = [e for e in world.rt.store.events("app", promotion.id) if e.kind == "promotion_rebuilt"]
+    rebuilt = [e for e in world.rt.store.events("app", promotion.id) if e.kind.value == "promotion_rebuilt"]
     assert len(rebuilt) == 1
     assert outcome(world, done.id) | {"promotion": None} == uninterrupted[version]
     # One commit per step on any branch, whatever was rebuilt and retried.

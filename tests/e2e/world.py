@@ -3,6 +3,8 @@ sandbox and the Argo CD simulator around it, and a promoter config directory poi
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import os
 import shutil
 import subprocess
@@ -16,6 +18,7 @@ import github
 from promoter.cli import wiring
 from promoter.config import loading
 from promoter.core.model import Promotion
+from promoter.core.runs import ChangeRun, GateRun, GateState, Run, StageRun, StageState
 from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
 from promoter.sandbox import stack
@@ -110,7 +113,7 @@ stages:
     applications: [app-prod]
     targets:
       - {file: envs/prod/deployment.yaml, image: ghcr.io/acme/app}
-    soak: 0s
+    soak: SOAK
     deadline: DEADLINE
     debounce: 200ms
     merge: {approvals: APPROVALS}
@@ -132,6 +135,46 @@ def person_env(home: Path) -> dict[str, str]:
     }
 
 
+class At(enum.Enum):
+    """Where a promotion stands, as the end-to-end tests wait for it."""
+
+    PLANNED = "Planned"
+    OPEN = "Open"
+    MERGED = "Merged"
+    DONE = "Done"
+    SOAKING = "Soaking"  # a gate of the stage waits (a pause, the soak)
+    PASSED = "Passed"
+    REVERTING = "Reverting"
+    REVERTED = "Reverted"
+    STUCK = "Stuck"
+
+
+@dataclasses.dataclass(frozen=True)
+class Position:
+    """The current item of a promotion and its stage's record, for tests to look at."""
+
+    state: At
+    run: Run | None
+    stage: StageRun | None
+
+    @property
+    def pr_number(self) -> int | None:
+        return self.run.pr_number if isinstance(self.run, ChangeRun) else None
+
+    @property
+    def blocked(self) -> str | None:
+        return self.run.blocked if self.run is not None else None
+
+    @property
+    def revert_pr_number(self) -> int | None:
+        return self.stage.revert_pr_number if self.stage is not None else None
+
+    @property
+    def unverified(self) -> bool:
+        """A gate of the stage lost its verification and waits for it again."""
+        return isinstance(self.run, GateRun) and self.run.unverified_since is not None
+
+
 class World:
     def __init__(
         self,
@@ -142,10 +185,17 @@ class World:
         soak: str = "0s",
         interval: str = "500ms",
         scenario: Scenario = FAST,
+        files: dict[str, str | None] | None = None,
+        pipeline: str = PIPELINE,
     ) -> None:
+        """``files`` adds to (or, with None, removes from) the config repo's files; ``pipeline`` is the pipeline
+        file, with APPROVALS, DEADLINE and SOAK filled in."""
         self.root = root
         source = root / "source"
-        for name, text in REPO_FILES.items():
+        repo_files = {**REPO_FILES, **(files or {})}
+        for name, text in repo_files.items():
+            if text is None:
+                continue
             path = source / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text.encode())
@@ -158,8 +208,8 @@ class World:
             "reconcile_interval: 500ms", f"reconcile_interval: {interval}"
         )
         (self.config / "promoter.yaml").write_text(settings)
-        pipeline = PIPELINE.replace("APPROVALS", str(approvals)).replace("DEADLINE", deadline).replace("SOAK", soak)
-        (self.config / "pipelines" / "app.yaml").write_text(pipeline)
+        filled = pipeline.replace("APPROVALS", str(approvals)).replace("DEADLINE", deadline).replace("SOAK", soak)
+        (self.config / "pipelines" / "app.yaml").write_text(filled)
         self.env = {**os.environ, **self.stack.environment(), "PROMOTER_LOG_LEVEL": "warning"}
         self._runtime: Runtime | None = None
 
@@ -200,14 +250,26 @@ class World:
         assert found is not None
         return found
 
+    def at(self, promotion_id: str) -> Position:
+        """Where the promotion stands: its current item's run and its stage's record."""
+        current = self.promotion(promotion_id)
+        stage = self.rt.store.stage_run("app", current.id, current.stage)
+        run = next(
+            (r for r in self.rt.store.runs("app", current.id, current.stage) if r.key.item == current.step), None
+        )
+        if stage is not None and stage.state is not StageState.RUNNING:
+            return Position(At(stage.state.value), run, stage)
+        if isinstance(run, GateRun):
+            return Position(At.SOAKING if run.state is GateState.WAITING else At.PASSED, run, stage)
+        return Position(At(run.state.value) if run is not None else At.PLANNED, run, stage)
+
     def drive(self, promotion_id: str, *, until: Any = None, timeout: float = 30.0) -> Promotion:
-        """Reconcile until the promotion finishes (or ``until(promotion, step)`` holds); bounded."""
+        """Reconcile until the promotion finishes (or ``until(promotion, position)`` holds); bounded."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             reconcile_all(self.rt)
             current = self.promotion(promotion_id)
-            step = self.rt.store.step("app", current.key())
-            if current.phase.finished or (until is not None and until(current, step)):
+            if current.phase.finished or (until is not None and until(current, self.at(promotion_id))):
                 return current
             time.sleep(0.1)
         raise AssertionError(f"{promotion_id} did not get there in {timeout}s: {self.promotion(promotion_id)}")

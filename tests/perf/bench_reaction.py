@@ -21,7 +21,8 @@ from typing import Any
 from promoter.cli import logs
 from promoter.core.actions import Action, Record
 from promoter.core.appstatus import Health
-from promoter.core.model import Phase, StepState
+from promoter.core.model import Phase
+from promoter.core.runs import StageState
 from promoter.engine import execute
 from promoter.engine.runtime import Runtime
 from tests.e2e.world import World
@@ -41,14 +42,15 @@ class Timestamps:
 def instrument(world: World, marks: Timestamps) -> None:
     rt = world.rt
 
-    def acting(rt: Runtime, pipeline: Any, snapshot: Any, actions: tuple[Action, ...]) -> Any:
+    def acting(rt: Runtime, pipeline: Any, promotion: Any, snapshot: Any, actions: tuple[Action, ...]) -> Any:
         # The verdict is the decision that fails the step: its effects (status, comment) and record follow.
         failing = any(
-            isinstance(a, Record) and any(s.state is StepState.REVERTING for s in a.changes.steps) for a in actions
+            isinstance(a, Record) and a.changes.stage is not None and a.changes.stage.state is StageState.REVERTING
+            for a in actions
         )
         if failing and marks.verdict is None:
             marks.verdict = time.perf_counter()
-        return apply(rt, pipeline, snapshot, actions)
+        return apply(rt, pipeline, promotion, snapshot, actions)
 
     execute.execute = acting  # type: ignore[assignment]
     deployments, forge = rt.deployments, rt.forge

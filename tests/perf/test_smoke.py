@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.perf import bench_edit, bench_git, bench_reaction
+from tests.perf import bench_edit, bench_git, bench_reaction, bench_rest
 
 
 def test_edit_benchmark_runs() -> None:
@@ -18,3 +18,8 @@ def test_git_benchmark_runs() -> None:
 def test_reaction_benchmark_runs() -> None:
     results = bench_reaction.run(rounds=1)
     assert results["to_revert_ms"] > 0
+
+
+def test_rest_benchmark_runs() -> None:
+    results = bench_rest.run(idle_passes=2, waiting_passes=2)
+    assert results["passes"] > 0

@@ -182,11 +182,15 @@ def argocd(url: str, _clients: _Clients) -> ArgoCD:
 @pytest.fixture
 def push(config_repo: Path, fast_tmp: Path) -> Callable[..., str]:
     """Commit files (path -> text; None deletes) to a branch of the config repo from a clone; return the sha."""
-    work = fast_tmp / "clone"
+    return pusher(config_repo, fast_tmp / "clone")
+
+
+def pusher(repo: Path, work: Path) -> Callable[..., str]:
+    """``push`` for any bare repo, through a clone made in ``work`` at the first commit."""
 
     def commit(files: dict[str, str | None], message: str = "change", branch: str = "main") -> str:
         if not work.exists():
-            git(fast_tmp, "clone", "-q", str(config_repo), str(work))
+            git(work.parent, "clone", "-q", str(repo), str(work))
         git(work, "checkout", "-q", "-B", branch, f"origin/{branch}" if _has_branch(work, branch) else "HEAD")
         for name, text in files.items():
             target = work / name

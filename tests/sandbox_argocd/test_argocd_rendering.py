@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from promoter.gitops.applications import Source
+from promoter.gitops.manifests import ManifestError, load_documents
 from promoter.sandbox.argocd import kustomize, patches
-from promoter.sandbox.argocd.applications import Source
-from promoter.sandbox.argocd.manifests import ManifestError, load_documents
 from promoter.sandbox.argocd.rendering import Rendered, render
 
 
@@ -279,3 +279,28 @@ def test_manifests_are_read_as_argo_cds_go_yaml_would() -> None:
     assert app["spec"]["source"]["repoURL"] == "https://example.com/c.git"
     # A TAB after a value: Go and libyaml accept it.
     assert load_documents("a: 1\t\nb: 2\n", "f") == [{"a": 1, "b": 2}]
+
+
+def test_kustomize_replicas_scale_workloads_by_name_and_the_application_has_the_last_word() -> None:
+    files = {
+        "base/kustomization.yaml": "resources: [web.yaml, canary.yaml]\n",
+        "base/web.yaml": pod("web", "web:1"),
+        "base/canary.yaml": pod("web-canary", "web:2"),
+        "prod/kustomization.yaml": "resources: [../base]\nnamePrefix: prod-\n"
+        "replicas:\n  - {name: web, count: 3}\n  - {name: prod-web-canary, count: 1}\n",
+    }
+    result = rendered(files, "prod")
+    assert result.error is None
+    assert [(w.key.name if w.key else None, w.replicas) for w in result.workloads] == [
+        ("prod-web", 3),  # named as in the base
+        ("prod-web-canary", 1),  # or as this kustomization names it
+    ]
+    scaled = rendered(files, "prod", kustomize={"replicas": [{"name": "prod-web-canary", "count": 0}]})
+    assert [w.replicas for w in scaled.workloads] == [3, 0]
+    files["prod/kustomization.yaml"] = "resources: [../base]\nreplicas: [{name: web}]\n"
+    assert "a replicas entry needs a name and an integer count" in (rendered(files, "prod").error or "")
+
+
+def test_helm_images_make_one_workload_of_unknown_kind() -> None:
+    files = {"chart/Chart.yaml": "name: web\n", "chart/values.yaml": "image: {repository: web, tag: '1'}\n"}
+    assert [(w.key, w.images) for w in rendered(files, "chart").workloads] == [(None, ("web:1",))]

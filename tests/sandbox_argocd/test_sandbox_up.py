@@ -18,8 +18,8 @@ from typing import IO
 
 import pytest
 
+from promoter.gitops import applications
 from promoter.sandbox import report
-from promoter.sandbox.argocd import applications
 from promoter.sandbox.argocd.applications import Catalog
 from promoter.sandbox.github import accounts
 from tests.sandbox_argocd.conftest import application

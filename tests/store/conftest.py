@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from promoter.adapters.store import SQLStore
 from tests.store import postgres
@@ -68,3 +69,11 @@ def open_store(url: str) -> Iterator[Callable[..., SQLStore]]:
 @pytest.fixture
 def store(open_store: Callable[..., SQLStore]) -> SQLStore:
     return open_store()
+
+
+@pytest.fixture
+def database(url: str) -> Iterator[sa.Engine]:
+    """A plain engine on the store's database, to look behind the store's back."""
+    engine = sa.create_engine(url)
+    yield engine
+    engine.dispose()

@@ -23,20 +23,31 @@ def finish(store: SQLStore, promotion: Promotion, phase: Phase) -> None:
 def test_a_new_promotion_is_pending_at_the_first_step(store: SQLStore) -> None:
     created = store.create_promotion("web", "1.5.0", T0)
 
-    assert created == Promotion(created.id, "web", "1.5.0", Phase.PENDING, 0, 0, T0, T0, "")
+    assert created == Promotion(created.id, "web", "1.5.0", Phase.PENDING, 0, 0, T0, T0, "", paused=False)
     assert created.id.startswith("1.5.0-")
     assert store.promotion(created.id, "web") == created
 
 
 def test_creating_again_returns_the_unfinished_promotion(store: SQLStore) -> None:
     created = store.create_promotion("web", "1.5.0", T0)
-    progressed = dataclasses.replace(created, phase=Phase.PROGRESSING, stage=1, reason="staging verified")
+    progressed = dataclasses.replace(created, phase=Phase.PROGRESSING, stage=1, reason="paused", paused=True)
     store.commit("web", ports.Changes(promotion=progressed))
 
     again = store.create_promotion("web", "1.5.0", T0 + dt.timedelta(hours=1))
 
     assert again == progressed
     assert store.promotions("web") == [progressed]
+
+
+def test_a_pause_and_the_resume_are_kept(store: SQLStore) -> None:
+    created = store.create_promotion("web", "1.5.0", T0)
+    paused = dataclasses.replace(created, paused=True, reason="paused by alice")
+    resumed = dataclasses.replace(paused, paused=False, reason="resumed by bob")
+
+    store.commit("web", ports.Changes(promotion=paused))
+    assert store.promotion(created.id, "web") == paused
+    store.commit("web", ports.Changes(promotion=resumed))
+    assert store.promotion(created.id, "web") == resumed
 
 
 @pytest.mark.parametrize("phase", [Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED])

@@ -1,12 +1,14 @@
-"""The database itself: created on first use, versioned, shared safely, and its failures classified."""
+"""The database itself: created on first use, versioned, shared safely, and its failures classified.
+
+Upgrades of the databases earlier promoters wrote are in :mod:`tests.store.test_migrations`.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,28 +16,37 @@ import sqlalchemy as sa
 
 from promoter import ports
 from promoter.adapters.store import SQLStore
-from promoter.core.model import Hold, Step, StepState
+from promoter.core.commands import CommandKind
+from promoter.core.model import Hold, RunKey
+from promoter.core.runs import ChangeRun, ChangeState, Facts, GateRun, Run, StageRun
 from promoter.errors import PermanentError, TemporaryError
 from tests.store import postgres
 from tests.store.conftest import T0
 
-TABLES = {"schema_version", "promotions", "steps", "holds", "events", "leases", "refreshes", "pipeline_errors"}
+TABLES = {
+    "schema_version",
+    "promotions",
+    "stage_runs",
+    "runs",
+    "commands",
+    "holds",
+    "events",
+    "leases",
+    "refreshes",
+    "pipeline_errors",
+}
 
 
-@pytest.fixture
-def database(url: str) -> Iterator[sa.Engine]:
-    """A plain engine on the store's database, to look behind the store's back."""
-    engine = sa.create_engine(url)
-    yield engine
-    engine.dispose()
+def schema_version(database: sa.Engine) -> list[int]:
+    with database.connect() as conn:
+        return list(conn.execute(sa.text("SELECT version FROM schema_version")).scalars())
 
 
 def test_first_use_creates_the_tables_and_records_the_version(store: SQLStore, database: sa.Engine) -> None:
     store.holds("web")
 
-    assert set(sa.inspect(database).get_table_names()) >= TABLES
-    with database.connect() as conn:
-        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [2]
+    assert set(sa.inspect(database).get_table_names()) == TABLES  # no steps: version 3 has none
+    assert schema_version(database) == [3]
 
 
 def test_concurrent_first_uses_create_the_schema_once(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
@@ -57,53 +68,37 @@ def test_concurrent_first_uses_create_the_schema_once(open_store: Callable[..., 
         thread.join(timeout=30)
 
     assert failures == []
-    with database.connect() as conn:
-        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [2]
+    assert schema_version(database) == [3]
 
 
 def test_records_outlive_the_store(open_store: Callable[..., SQLStore]) -> None:
     first = open_store()
     promotion = first.create_promotion("web", "1.0", T0)
-    first.commit("web", ports.Changes(holds=(Hold("web", "0.9", "failed", T0),)))
+    stage = StageRun(promotion.id, 0, facts=Facts((("Deployment/web", 3),)))
+    runs: list[Run] = [
+        ChangeRun(promotion.key(), ChangeState.MERGED, 4, "a" * 40, T0),
+        GateRun(RunKey(promotion.id, 0, 1)),
+    ]
+    command = first.add_command("web", promotion.id, CommandKind.PAUSE, "alice", T0)
+    first.commit("web", ports.Changes(stage=stage, runs=tuple(runs), holds=(Hold("web", "0.9", "failed", T0),)))
     first.close()
 
     again = open_store()
     assert again.promotions("web") == [promotion]
+    assert again.stage_run("web", promotion.id, 0) == stage
+    assert again.runs("web", promotion.id) == runs
+    assert again.commands("web", promotion.id) == [command]
     assert again.holds("web") == [Hold("web", "0.9", "failed", T0)]
 
 
 def test_a_newer_schema_is_refused(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
     open_store().prepare()
     with database.begin() as conn:
-        conn.execute(sa.text("UPDATE schema_version SET version = 3"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 4"))
 
-    with pytest.raises(PermanentError, match="schema version 3; this promoter knows up to 2"):
+    with pytest.raises(PermanentError, match="schema version 4; this promoter knows up to 3"):
         open_store().promotions()
-
-
-def test_a_version_1_database_is_upgraded_on_start(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
-    """A database written by the previous promoter: its records stay, the new columns and tables appear."""
-    old = open_store()
-    promotion = old.create_promotion("web", "1.0", T0)
-    step = Step(promotion.key(), StepState.MERGED, pr_number=3, merge_sha="a" * 40, merged_at=T0)
-    old.commit("web", ports.Changes(steps=(step,)))
-    old.close()
-    with database.begin() as conn:  # back to what version 1 wrote
-        conn.execute(sa.text("ALTER TABLE steps DROP COLUMN waiting_since"))
-        conn.execute(sa.text("ALTER TABLE steps DROP COLUMN blocked"))
-        conn.execute(sa.text("DROP TABLE refreshes"))
-        conn.execute(sa.text("DROP TABLE pipeline_errors"))
-        conn.execute(sa.text("UPDATE schema_version SET version = 1"))
-
-    upgraded = open_store()
-    assert upgraded.step("web", promotion.key()) == step  # the new fields read as unset
-    upgraded.commit("web", ports.Changes(steps=(dataclasses.replace(step, waiting_since=T0, blocked="401"),)))
-    assert upgraded.step("web", promotion.key()).blocked == "401"
-    upgraded.want_refresh("web", ["app"], T0)
-    assert upgraded.pending_refreshes("web") == ["app"]
-    assert set(sa.inspect(database).get_table_names()) >= TABLES
-    with database.connect() as conn:
-        assert conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all() == [2]
+    assert schema_version(database) == [4]  # left as the newer promoter wrote it
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -3,11 +3,12 @@
 Applications are the ``kind: Application`` manifests of the repo's default branch; each is synced (on a
 refresh, a sync request, or the automated-sync interval) and reports sync and health per the scenario rules
 (:mod:`.scenario`), with the same gap between a finished sync and a fresh health check that real Argo CD has.
+Health is judged per resource the way Argo CD's health checks do (:mod:`.health`); the app's is the worst.
 promoter talks to it exactly as to Argo CD; tests step an injected clock (:mod:`.clock`).
 
 Modules: :mod:`.api` (HTTP) over :mod:`.simulator` (state, locking, git) over :mod:`.lifecycle` (the pure
-controller model); :mod:`.rendering` with :mod:`.kustomize`, :mod:`.helm` and :mod:`.patches` stands in for
-the repo-server; :mod:`.documents` and :mod:`.resources` shape the JSON.
+controller model, judging health with :mod:`.health`); :mod:`.rendering` with :mod:`.kustomize`, :mod:`.helm`
+and :mod:`.patches` stands in for the repo-server; :mod:`.documents` and :mod:`.resources` shape the JSON.
 """
 
 from promoter.sandbox.argocd.api import create_app

@@ -143,10 +143,7 @@ class _Api:
     async def resource_tree(self, request: Request, _user: str) -> dict[str, Any]:
         view = await self._view(request)
         created = documents.timestamp(view.identity.created_at)
-        state = view.state
-        return resources.tree(
-            view.app.name, view.live.resources, state.health, state.health_message, view.scenario, created
-        )
+        return resources.tree(view.app.name, view.live.resources, view.state.resource_health, created)
 
     async def managed_resources(self, request: Request, _user: str) -> dict[str, Any]:
         view = await self._view(request)

@@ -10,11 +10,10 @@ import datetime as dt
 from typing import Any
 
 from promoter.core.appstatus import OperationPhase
+from promoter.gitops.applications import Application
 from promoter.sandbox.argocd import resources
-from promoter.sandbox.argocd.applications import Application
 from promoter.sandbox.argocd.lifecycle import Operation, State
 from promoter.sandbox.argocd.rendering import Rendered
-from promoter.sandbox.argocd.scenario import Scenario
 
 CONTROLLER_NAMESPACE = "argocd"
 
@@ -37,7 +36,6 @@ class View:
     state: State
     live: Rendered  # at the deployed revisions (empty before the first deployment)
     target: Rendered  # at the revisions last compared with (the branch heads)
-    scenario: Scenario
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -99,9 +97,7 @@ def _status(view: View) -> dict[str, Any]:
             {"type": c.type, "message": c.message, **({"lastTransitionTime": moment} if moment else {})}
             for c in state.conditions
         ]
-    status["resources"] = resources.statuses(
-        view.target.resources, view.live.resources, state.health, state.health_message, view.scenario
-    )
+    status["resources"] = resources.statuses(view.target.resources, view.live.resources, state.resource_health)
     types = view.target.source_types or view.live.source_types
     if app.multi_source:
         status["sourceTypes"] = list(types)

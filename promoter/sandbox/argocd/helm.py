@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from promoter.sandbox.argocd import manifests
+from promoter.gitops import manifests
+from promoter.gitops.manifests import ManifestError
 from promoter.sandbox.argocd.files import Files, join
-from promoter.sandbox.argocd.manifests import ManifestError
 
 _UNESCAPED_DOT = re.compile(r"(?<!\\)\.")
 

@@ -2,9 +2,10 @@
 
 Covered: ``resources``/``bases`` (files and directories, recursively), ``components``, strategic-merge
 patches (``patchesStrategicMerge``, ``patches`` with a patch file or inline text, with or without a
-``target``), JSON 6902 patches (``add``, ``replace``, ``remove``), ``namespace``, ``namePrefix``/``nameSuffix``
-and ``images`` (``newName``, ``newTag``, ``digest``). Remote bases are skipped: the simulator is offline.
-Anything else in a kustomization is ignored rather than refused; it cannot change which images run.
+``target``), JSON 6902 patches (``add``, ``replace``, ``remove``), ``namespace``, ``namePrefix``/``nameSuffix``,
+``replicas`` (``name``, ``count``) and ``images`` (``newName``, ``newTag``, ``digest``). Remote bases are
+skipped: the simulator is offline. Anything else in a kustomization is ignored rather than refused; it cannot
+change which images run nor how many replicas run them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from promoter.sandbox.argocd import manifests, patches
+from promoter.gitops import manifests
+from promoter.gitops.manifests import Manifest, ManifestError
+from promoter.sandbox.argocd import patches
 from promoter.sandbox.argocd.files import Files, is_directory, join
-from promoter.sandbox.argocd.manifests import Manifest, ManifestError
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_SCALED_KINDS = frozenset({"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"})  # by ``replicas:``
 
 
 def kustomization_in(files: Files, directory: str) -> str | None:
@@ -58,6 +61,7 @@ def transform(
         resources = _patch_entry(resources, files, directory, entry, where)
     namespace = kustomization.get("namespace")
     prefix, suffix = str(kustomization.get("namePrefix") or ""), str(kustomization.get("nameSuffix") or "")
+    resources = scale(resources, kustomization.get("replicas") or [], where, prefix, suffix)
     if namespace or prefix or suffix:
         resources = [_rename(r, str(namespace or ""), prefix, suffix) for r in resources]
     images = kustomization.get("images") or []
@@ -78,6 +82,31 @@ def set_image(image: str, entries: Iterable[Any]) -> str:
                 return f"{name}:{entry['newTag']}"
             return name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
     return image
+
+
+def scale(resources: list[Manifest], entries: Any, where: str, prefix: str = "", suffix: str = "") -> list[Manifest]:
+    """``replicas:`` entries (``{name, count}``) set ``spec.replicas`` of the workloads they name; a name may
+    be given before or after this kustomization's ``namePrefix``/``nameSuffix``."""
+    if not isinstance(entries, list):
+        raise ManifestError(f"{where}: replicas must be a list")
+    counts: dict[str, int] = {}
+    for entry in entries:
+        name, count = (entry.get("name"), entry.get("count")) if isinstance(entry, dict) else (None, None)
+        if not isinstance(name, str) or not isinstance(count, int) or isinstance(count, bool):
+            raise ManifestError(f"{where}: a replicas entry needs a name and an integer count")
+        counts[name] = count
+    if not counts:
+        return resources
+    scaled = []
+    for resource in resources:
+        name = manifests.ResourceKey.of(resource).name
+        count = counts.get(name, counts.get(f"{prefix}{name}{suffix}"))
+        spec = resource.get("spec")
+        if count is None or resource.get("kind") not in _SCALED_KINDS:
+            scaled.append(resource)
+            continue
+        scaled.append({**resource, "spec": {**(spec if isinstance(spec, dict) else {}), "replicas": count}})
+    return scaled
 
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:

@@ -3,9 +3,10 @@
 Modelled on Argo CD's application controller, whose two halves do not move together:
 - a *sync operation* deploys revisions: ``Running`` for ``sync_seconds``, then ``Succeeded`` (or ``Failed``),
   and the deployment enters the history;
-- a *reconcile* (comparison) sets ``sync`` (live revisions vs. the branch heads), ``health`` (from the live
-  images and the time since they were deployed) and ``reconciledAt``; with automated sync it starts an
-  operation when the app is OutOfSync.
+- a *reconcile* (comparison) sets ``sync`` (live revisions vs. the branch heads), ``health`` (each live
+  workload's, from its images, its replicas and the time since a deployment last changed it: see
+  :mod:`.health`; the app's is the worst) and ``reconciledAt``; with automated sync it starts an operation
+  when the app is OutOfSync.
 After an operation ends, the controller looks again only ``settle_seconds`` later, so for that moment the
 operation already says ``Succeeded`` at the new revision while sync and health still describe the old one:
 the race promoter's verification must not be fooled by (DESIGN.md §6). Besides, the controller looks again
@@ -19,12 +20,15 @@ import datetime as dt
 from collections.abc import Callable
 
 from promoter.core.appstatus import Condition, Health, OperationPhase, SyncStatus
-from promoter.sandbox.argocd.scenario import Outcome, Override, Scenario, first_match
+from promoter.sandbox.argocd import health
+from promoter.sandbox.argocd.health import Assessment, Workload
+from promoter.sandbox.argocd.scenario import Override, Scenario, first_match
 
 _HISTORY_LIMIT = 10  # Argo CD's default revisionHistoryLimit
 _MAX_EVENTS = 200  # a bound on catching up; beyond it the controller just looks once, now
 
 ImagesOf = Callable[[tuple[str, ...]], tuple[str, ...]]  # the images deployed by some revisions
+WorkloadsOf = Callable[[tuple[str, ...]], tuple[Workload, ...]]  # the workloads deployed by some revisions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +47,12 @@ class Inputs:
     images_of: ImagesOf
     scenario: Scenario
     auto: bool  # whether it syncs by itself when OutOfSync (automated sync policy)
+    workloads_of: WorkloadsOf | None = None  # None: the images of some revisions are one workload of unknown kind
+
+    def workloads(self, revisions: tuple[str, ...]) -> tuple[Workload, ...]:
+        if self.workloads_of is None:
+            return health.implied(self.images_of(revisions))
+        return self.workloads_of(revisions)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +86,7 @@ class State:
     health: Health = Health.MISSING
     health_message: str | None = None
     health_changed_at: dt.datetime | None = None
+    resource_health: tuple[Assessment, ...] = ()  # each live workload's, at the last comparison
     reconciled_at: dt.datetime | None = None
     conditions: tuple[Condition, ...] = ()
     recheck_at: dt.datetime | None = None  # the controller's next look when sooner than its interval
@@ -127,19 +138,21 @@ def reconcile(state: State, inputs: Inputs, now: dt.datetime) -> State:
     else:
         synced = live is not None and live.revisions == desired.revisions
         sync, compared = (SyncStatus.SYNCED if synced else SyncStatus.OUT_OF_SYNC), desired.revisions
-    health, message, change_at = _health(live, inputs, now)
+    assessed = _health(state, inputs, now)
+    status, message = (Health.MISSING, None) if live is None else health.overall(assessed)
     reconciled = dataclasses.replace(
         state,
         sync=sync,
         compared=compared,
-        health=health,
+        health=status,
         health_message=message,
         health_changed_at=now
-        if health is not state.health or state.health_changed_at is None
+        if status is not state.health or state.health_changed_at is None
         else state.health_changed_at,
+        resource_health=assessed,
         reconciled_at=now,
         conditions=(Condition("ComparisonError", desired.error),) if desired.error else (),
-        recheck_at=change_at,
+        recheck_at=min((a.until for a in assessed if a.until is not None), default=None),
     )
     wanted = desired.revisions
     if inputs.auto and sync is SyncStatus.OUT_OF_SYNC and wanted and not state.running and wanted != state.failed:
@@ -147,21 +160,24 @@ def reconcile(state: State, inputs: Inputs, now: dt.datetime) -> State:
     return reconciled
 
 
-def _health(live: Deployment | None, inputs: Inputs, now: dt.datetime) -> tuple[Health, str | None, dt.datetime | None]:
-    """Health of what runs, and when it will change by itself (the end of the rollout's Progressing time)."""
+def _health(state: State, inputs: Inputs, now: dt.datetime) -> tuple[Assessment, ...]:
+    """Each live workload's health: the scenario's outcome for its own images, timed from its own last change."""
+    live = state.live
     if live is None:
-        return Health.MISSING, None, None
-    outcome, culprit = inputs.scenario.outcome(inputs.images_of(live.revisions))
-    rolled_out = live.deployed_at + dt.timedelta(seconds=inputs.scenario.progressing_seconds)
-    if outcome is Outcome.STUCK:
-        return Health.PROGRESSING, None, None
-    if now < rolled_out:
-        return Health.PROGRESSING, None, rolled_out
-    if outcome is Outcome.DEGRADED:
-        return Health.DEGRADED, f"image {culprit} failing: the rollout exceeded its progress deadline", None
-    if outcome is Outcome.SUSPENDED:
-        return Health.SUSPENDED, f"image {culprit}: the rollout is paused", None
-    return Health.HEALTHY, None, None
+        return ()
+    running = inputs.workloads(live.revisions)
+    progressing = dt.timedelta(seconds=inputs.scenario.progressing_seconds)
+    earlier = [(e.deployed_at, inputs.workloads(e.revisions)) for e in reversed(state.history[:-1])] if running else []
+    assessed = []
+    for workload in running:
+        changed = live.deployed_at  # when a deployment gave the workload its present form
+        for deployed_at, deployed in earlier:
+            if workload not in deployed:
+                break
+            changed = deployed_at
+        outcome, culprit = inputs.scenario.outcome(workload.images)
+        assessed.append(health.assess(workload, outcome, culprit, changed + progressing, now))
+    return tuple(assessed)
 
 
 def _finish(state: State, inputs: Inputs) -> State:

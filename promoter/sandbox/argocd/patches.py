@@ -6,7 +6,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from promoter.sandbox.argocd.manifests import Manifest, ManifestError
+from promoter.gitops.manifests import Manifest, ManifestError
 
 # Kubernetes' patchMergeKey for the lists a patch usually touches; other lists are replaced whole.
 _MERGE_KEYS = {"ports": "containerPort", "volumeMounts": "mountPath"}

@@ -1,9 +1,10 @@
-"""What an Application deploys at given revisions: its resources and the images they run.
+"""What an Application deploys at given revisions: its resources, the images they run, its workloads.
 
 This stands in for Argo CD's repo-server. A source is Helm when its path holds ``Chart.yaml`` (images come
-from the values, templates are not rendered), Kustomize when it holds a kustomization, and a plain directory
-otherwise (``.yaml``/``.yml``/``.json`` files; sub-directories only with ``directory.recurse``). A source
-that cannot be rendered gives an error, which the API shows as a ``ComparisonError`` condition.
+from the values, templates are not rendered: the images count as one workload of unknown kind), Kustomize
+when it holds a kustomization, and a plain directory otherwise (``.yaml``/``.yml``/``.json`` files;
+sub-directories only with ``directory.recurse``). A source that cannot be rendered gives an error, which the
+API shows as a ``ComparisonError`` condition.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promoter.sandbox.argocd import helm, kustomize, manifests
-from promoter.sandbox.argocd.applications import Source
+from promoter.gitops import manifests
+from promoter.gitops.applications import Source
+from promoter.gitops.manifests import Manifest, ManifestError
+from promoter.sandbox.argocd import health, helm, kustomize
 from promoter.sandbox.argocd.files import Files, is_directory, under
-from promoter.sandbox.argocd.manifests import Manifest, ManifestError
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -27,6 +29,7 @@ class Rendered:
     resources: tuple[Manifest, ...] = ()
     images: tuple[str, ...] = ()  # sorted, each once
     error: str | None = None
+    workloads: tuple[health.Workload, ...] = ()  # what the Application's health is made of
 
     @classmethod
     def combine(cls, parts: Sequence[Rendered]) -> Rendered:
@@ -37,6 +40,7 @@ class Rendered:
             tuple(r for part in parts for r in part.resources),
             tuple(sorted({image for part in parts for image in part.images})),
             "; ".join(errors) or None,
+            tuple(w for part in parts for w in part.workloads),
         )
 
 
@@ -53,7 +57,8 @@ def render(source: Source, files: Files | None, refs: Mapping[str, Files], names
             raise ManifestError(f"{path}: app path does not exist")
         if helm.is_chart(files, path):
             kind = "Helm"
-            return Rendered((kind,), (), tuple(helm.images(files, path, source.option("helm"), refs)))
+            values = tuple(helm.images(files, path, source.option("helm"), refs))
+            return Rendered((kind,), (), values, workloads=health.implied(values))
         if kustomize.kustomization_in(files, path) is not None:
             kind = "Kustomize"
             resources = _kustomized(kustomize.build(files, path), source.option("kustomize"))
@@ -62,12 +67,13 @@ def render(source: Source, files: Files | None, refs: Mapping[str, Files], names
     except ManifestError as exc:
         return Rendered((kind,), error=str(exc))
     placed = tuple(_in_namespace(resource, namespace) for resource in resources)
-    images = {image for resource in placed for image in manifests.images(resource)}
-    return Rendered((kind,), placed, tuple(sorted(images)))
+    found = {image for resource in placed for image in manifests.images(resource)}
+    return Rendered((kind,), placed, tuple(sorted(found)), workloads=health.workloads(placed))
 
 
 def _kustomized(resources: list[Manifest], options: Mapping[str, Any]) -> list[Manifest]:
-    """The Application's own ``kustomize.images`` overrides, applied after the kustomization's."""
+    """The Application's own ``kustomize.replicas`` and ``kustomize.images``, applied after the kustomization's."""
+    resources = kustomize.scale(resources, options.get("replicas") or [], "the Application's kustomize.replicas")
     entries = [kustomize.override(str(text)) for text in options.get("images") or []]
     if not entries:
         return resources

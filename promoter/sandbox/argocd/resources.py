@@ -1,25 +1,22 @@
 """The Kubernetes resources of an Application as the API shows them: statuses, the resource tree, diffs.
 
 Live resources are those rendered at the deployed revisions, target resources those at the branch heads.
-A workload's health follows the Application's (it is the workloads that make it Progressing or Degraded);
-a workload whose images the scenario does not blame is Healthy once the app's rollout time is over.
+Each live workload reports the health the controller assessed at its last comparison (:mod:`.health`); the
+other kinds Argo CD checks are Healthy, the rest carry no health; a resource not deployed yet is Missing.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from promoter.core.appstatus import Health
-from promoter.sandbox.argocd import manifests
-from promoter.sandbox.argocd.manifests import Manifest, ResourceKey
-from promoter.sandbox.argocd.scenario import Scenario, first_match
-
-WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob", "Rollout"})
-# Argo CD keeps no health for these (nor for child Applications, unless configured to: it does not roll up)
-_NO_HEALTH = frozenset({"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "Application"})
+from promoter.gitops import manifests
+from promoter.gitops.manifests import Manifest, ResourceKey
+from promoter.sandbox.argocd import health
+from promoter.sandbox.argocd.health import Assessment
 
 
 def by_key(resources: tuple[Manifest, ...]) -> dict[ResourceKey, Manifest]:
@@ -27,68 +24,45 @@ def by_key(resources: tuple[Manifest, ...]) -> dict[ResourceKey, Manifest]:
 
 
 def health_of(
-    resource: Manifest | None, app_health: Health, app_message: str | None, scenario: Scenario
+    key: ResourceKey, live: Manifest | None, assessed: Mapping[ResourceKey, Assessment]
 ) -> dict[str, str] | None:
-    """``{"status": ...}`` for one resource; None for kinds Argo CD keeps no health for."""
-    if resource is None:
+    """``{"status": ..., "message": ...}`` for one resource; None for kinds Argo CD keeps no health for."""
+    if live is None:
         return {"status": Health.MISSING.value}
-    kind = str(resource.get("kind") or "")
-    if kind in _NO_HEALTH:
+    if not health.has_check(key):
         return None
-    if kind not in WORKLOADS or app_health in (Health.HEALTHY, Health.MISSING):
+    found = assessed.get(key)
+    if found is None:  # deployed since the controller last looked: its health is not known yet
         return {"status": Health.HEALTHY.value}
-    if app_health is Health.PROGRESSING:
-        return {
-            "status": app_health.value,
-            "message": "Waiting for rollout to finish: 0 of 1 updated replicas are available...",
-        }
-    images = manifests.images(resource)
-    blamed = first_match((*scenario.fail_images, *scenario.stuck_images, *scenario.suspend_images), images)
-    if blamed is None:
-        return {"status": Health.HEALTHY.value}
-    status = {"status": app_health.value}
-    if app_message:
-        status["message"] = app_message
-    return status
+    return {"status": found.status.value, **({"message": found.message} if found.message else {})}
 
 
 def statuses(
-    target: tuple[Manifest, ...],
-    live: tuple[Manifest, ...],
-    app_health: Health,
-    app_message: str | None,
-    scenario: Scenario,
+    target: tuple[Manifest, ...], live: tuple[Manifest, ...], assessed: Sequence[Assessment]
 ) -> list[dict[str, Any]]:
     """``status.resources``: each resource's sync status (target vs. live) and health."""
-    wanted, running = by_key(target), by_key(live)
+    wanted, running, healths = by_key(target), by_key(live), _by_key(assessed)
     listed = []
     for key in sorted(wanted.keys() | running.keys()):
         entry: dict[str, Any] = ref(key)
         entry["status"] = "Synced" if wanted.get(key) == running.get(key) else "OutOfSync"
         if key not in wanted:
             entry["requiresPruning"] = True
-        health = health_of(running.get(key), app_health, app_message, scenario)
-        if health is not None:
-            entry["health"] = health
+        found = health_of(key, running.get(key), healths)
+        if found is not None:
+            entry["health"] = found
         listed.append(entry)
     return listed
 
 
-def tree(
-    app: str,
-    live: tuple[Manifest, ...],
-    app_health: Health,
-    app_message: str | None,
-    scenario: Scenario,
-    created_at: str,
-) -> dict[str, Any]:
+def tree(app: str, live: tuple[Manifest, ...], assessed: Sequence[Assessment], created_at: str) -> dict[str, Any]:
     """``GET .../resource-tree``: one node per live resource (no ReplicaSets or Pods beneath them)."""
-    nodes = []
+    nodes, healths = [], _by_key(assessed)
     for key, resource in sorted(by_key(live).items()):
         node: dict[str, Any] = {**ref(key), "uid": uid(app, key), "resourceVersion": "1", "createdAt": created_at}
-        health = health_of(resource, app_health, app_message, scenario)
-        if health is not None:
-            node["health"] = health
+        found = health_of(key, resource, healths)
+        if found is not None:
+            node["health"] = found
         if images := manifests.images(resource):
             node["images"] = images
         nodes.append(node)
@@ -122,6 +96,10 @@ def uid(app: str, key: ResourceKey) -> str:
 def ref(key: ResourceKey) -> dict[str, Any]:
     ref = {"group": key.group, "version": key.version, "kind": key.kind, "namespace": key.namespace, "name": key.name}
     return {k: v for k, v in ref.items() if v or k == "version"}  # Argo CD omits an empty group (core kinds)
+
+
+def _by_key(assessed: Sequence[Assessment]) -> dict[ResourceKey, Assessment]:
+    return {assessment.key: assessment for assessment in assessed if assessment.key is not None}
 
 
 def _json(resource: Mapping[str, Any] | None) -> str:

@@ -3,6 +3,8 @@
 Rules are a frozen value, set when the simulator is built and replaced at run time through the admin path
 ``POST /_sim/scenario`` (a JSON object with any of the fields below; the others keep their value).
 Image patterns are globs matched against the whole reference as written (``*:bad-*``, ``ghcr.io/acme/*``).
+Each workload meets the outcome of its own images, and its kind and replica count say what that outcome
+looks like in Argo CD (:mod:`.health`): a workload scaled to zero runs no image, so nothing fails there.
 
 ``overrides`` script Argo CD's bad moments for one Application, whatever its controller did: a health or sync
 status it reports (``{"app-staging": {"health": "Progressing"}}``), or a sync operation that runs (a

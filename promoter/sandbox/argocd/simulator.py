@@ -13,12 +13,13 @@ import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from promoter.sandbox.argocd import applications, lifecycle, rendering
-from promoter.sandbox.argocd.applications import Application, Catalog
+from promoter.gitops.applications import Application
+from promoter.sandbox.argocd import applications, health, lifecycle, rendering
+from promoter.sandbox.argocd.applications import Catalog
 from promoter.sandbox.argocd.clock import Clock, system_clock
 from promoter.sandbox.argocd.documents import Identity, View
 from promoter.sandbox.argocd.errors import ApiError, Code, app_not_found
@@ -167,13 +168,19 @@ class Simulator:
             sha = self.repo.resolve(refs, source.target_revision)
             if sha is None:
                 error = f"Unable to resolve '{source.target_revision}' to a commit SHA"
-                return lifecycle.Inputs(
-                    lifecycle.Desired(None, error), self._images_of(app), self._scenario, self._auto(app)
-                )
+                return self._inputs_for(app, lifecycle.Desired(None, error))
             revisions.append(sha)
         target = self._render(app, tuple(revisions))
-        desired = lifecycle.Desired(tuple(revisions), target.error)
-        return lifecycle.Inputs(desired, self._images_of(app), self._scenario, self._auto(app))
+        return self._inputs_for(app, lifecycle.Desired(tuple(revisions), target.error))
+
+    def _inputs_for(self, app: Application, desired: lifecycle.Desired) -> lifecycle.Inputs:
+        def images_of(revisions: tuple[str, ...]) -> tuple[str, ...]:
+            return self._render(app, revisions).images
+
+        def workloads_of(revisions: tuple[str, ...]) -> tuple[health.Workload, ...]:
+            return self._render(app, revisions).workloads
+
+        return lifecycle.Inputs(desired, images_of, self._scenario, self._auto(app), workloads_of)
 
     def _resolve_requested(
         self, app: Application, requested: tuple[str, ...], inputs: lifecycle.Inputs
@@ -196,9 +203,6 @@ class Simulator:
 
     def _auto(self, app: Application) -> bool:
         return app.automated or not self._scenario.respect_sync_policy
-
-    def _images_of(self, app: Application) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
-        return lambda revisions: self._render(app, revisions).images
 
     def _render(self, app: Application, revisions: tuple[str, ...]) -> Rendered:
         """The app's manifests at ``revisions`` (one per source), cached: commits never change."""
@@ -232,7 +236,7 @@ class Simulator:
             state = lifecycle.overridden(state, override, self._now())
         live = self._render(app, state.live.revisions) if state.live is not None else Rendered()
         target = self._render(app, state.compared) if len(state.compared) == len(app.sources) else Rendered()
-        return View(app, self._identities[name], state, live, target, self._scenario)
+        return View(app, self._identities[name], state, live, target)
 
     def _now(self) -> dt.datetime:
         now = self._clock()

@@ -101,6 +101,17 @@ class Accounts:
             raise KeyError(login)
         self._by_token[token] = user
 
+    def set_role(self, login: str, role: Role) -> None:
+        """Change a user's permission on the repository (an admin editing collaborators), tokens kept."""
+        user = self.by_login(login)
+        if user is None:
+            raise KeyError(login)
+        changed = dataclasses.replace(user, role=role)
+        self._by_login[login.lower()] = changed
+        for token, holder in list(self._by_token.items()):
+            if holder.login == user.login:
+                self._by_token[token] = changed
+
     def by_login(self, login: str) -> User | None:
         """Logins are case-insensitive on GitHub."""
         return self._by_login.get(login.lower())

@@ -60,7 +60,7 @@ def load_documents(text: str, where: str) -> list[Manifest]:
     try:
         loaded = _lenient(lambda yaml: list(yaml.load_all(text)))
     except YAMLError as exc:
-        raise ManifestError(f"{where}: invalid YAML: {_describe(exc)}") from None
+        raise ManifestError(f"{where}: invalid YAML: {describe(exc)}") from None
     documents: list[Manifest] = []
     for document in loaded:
         if document is None:
@@ -117,7 +117,8 @@ def _container(container: Any, change: Callable[[str], str]) -> Any:
     return container
 
 
-def _describe(exc: YAMLError) -> str:
+def describe(exc: YAMLError) -> str:
+    """The problem of a YAML error and its 1-based line, on one line (for messages naming the file)."""
     problem = getattr(exc, "problem", None)
     mark = getattr(exc, "problem_mark", None)
     if problem and mark is not None:
@@ -131,7 +132,7 @@ def load_value(text: str, where: str) -> Any:
     try:
         return plain(_lenient(lambda yaml: yaml.load(text)))
     except YAMLError as exc:
-        raise ManifestError(f"{where}: invalid YAML: {_describe(exc)}") from None
+        raise ManifestError(f"{where}: invalid YAML: {describe(exc)}") from None
 
 
 def _lenient(read: Callable[[YAML], _T]) -> _T:

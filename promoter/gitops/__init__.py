@@ -1,0 +1,8 @@
+"""How Argo CD reads a config repo: pure knowledge shared by the bot and the bundled Argo CD simulator.
+
+Nothing in this package performs I/O: functions take the text or parsed data of files and return values.
+It holds what both sides must agree on — how manifests load (:mod:`.manifests`), what an Application
+declares (:mod:`.applications`), which fields its ``spec.ignoreDifferences`` hides from sync
+(:mod:`.ignores`) — so the simulator imports it and it never imports the simulator (nor adapters, the
+engine or any I/O library); an import-linter contract keeps it so.
+"""

@@ -1,0 +1,102 @@
+"""What operators ask of a running promotion, through the command line (``promoter promote|pause|resume|abort``)
+and what a refused credential does: the bot against the GitHub sandbox and the Argo CD simulator over HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from promoter.core.model import Phase
+from promoter.sandbox.github.accounts import Role
+from tests.e2e.world import REPO_FILES, At, World
+
+PROD = "envs/prod/deployment.yaml"
+
+
+def ask(world: World, verb: str) -> str:
+    result = world.cli(verb, "app", "--config", str(world.config))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def kinds(world: World, promotion_id: str) -> list[str]:
+    return [e.kind.value for e in reversed(world.rt.store.events("app", promotion_id, limit=1000))]
+
+
+def test_a_paused_promotion_moves_no_further_until_resumed(make_world: Callable[..., World]) -> None:
+    world = make_world(soak="1s")
+    promotion = world.start("1.5.0")
+    world.drive(promotion.id, until=lambda p, s: p.stage == 0 and s.state is At.SOAKING)
+    assert "pause queued" in ask(world, "pause")
+    for _ in range(15):  # the soak ends meanwhile; nothing moves towards prod
+        world.drive(promotion.id, until=lambda p, s: True)
+        time.sleep(0.1)
+    paused = world.promotion(promotion.id)
+    assert paused.paused and paused.stage == 0
+    assert world.main_file(PROD).decode() == REPO_FILES[PROD]
+    assert "promotion_paused" in kinds(world, promotion.id)
+
+    ask(world, "pause")  # a second pause says why it does nothing
+    world.drive(promotion.id, until=lambda p, s: "command_refused" in kinds(world, promotion.id))
+    ask(world, "resume")
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.SUCCEEDED and not done.paused
+    assert kinds(world, promotion.id).count("promotion_resumed") == 1
+
+
+def test_a_first_pr_waiting_for_approval_is_approved_by_promote(make_world: Callable[..., World]) -> None:
+    world = make_world(approvals=1)
+    promotion = world.start("1.6.0")
+    world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is At.OPEN)
+    assert not world.repo_as().get_pull(world.at(promotion.id).pr_number).merged
+    ask(world, "promote")
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.SUCCEEDED
+    events = world.rt.store.events("app", promotion.id, limit=1000)
+    assert any(e.kind.value == "gate_passed" and "approved by cli:" in e.message for e in events)
+
+
+def test_abort_reverts_the_stage_and_holds_the_version(make_world: Callable[..., World]) -> None:
+    world = make_world(soak="30s")
+    promotion = world.start("1.7.0")
+    world.drive(promotion.id, until=lambda p, s: p.stage == 0 and s.state is At.SOAKING)
+    ask(world, "abort")
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.ABORTED
+    assert "aborted by cli:" in done.reason
+    assert world.main_file("envs/staging/deployment.yaml").decode() == REPO_FILES["envs/staging/deployment.yaml"]
+    assert [h.version for h in world.rt.store.holds("app")] == ["1.7.0"]
+    revert = next(pr for pr in world.pulls() if pr.head.ref.endswith("-revert"))
+    assert revert.merged and "promoter:held" in {label.name for label in revert.labels}
+
+
+def test_a_command_without_a_promotion_is_refused(world: World) -> None:
+    result = world.cli("pause", "app", "--config", str(world.config))
+    assert result.returncode != 0
+    assert "app has no promotion in progress" in result.stderr
+
+
+def test_a_refused_merge_is_reported_on_the_pr_and_stops_until_fixed(make_world: Callable[..., World]) -> None:
+    world = make_world(approvals=1)
+    promotion = world.start("1.8.0")
+    world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is At.OPEN)
+    number = world.at(promotion.id).pr_number
+    assert number is not None
+    accounts = world.stack.github.forge.accounts
+    accounts.set_role("promoter-bot", Role.READ)  # an admin took the bot's write access away
+    world.repo_as("alice").get_pull(number).create_review(event="APPROVE", body="ship it")
+
+    for _ in range(5):
+        world.drive(promotion.id, until=lambda p, s: True)
+    pr = world.repo_as().get_pull(number)
+    assert not pr.merged
+    said = [c.body for c in world.repo_as().get_issue(number).get_comments() if "promoter:blocked" in c.body]
+    assert len(said) == 1 and "403" in said[0] and "stopped" in said[0]
+    error = world.rt.store.errors()["app"]
+    assert error.kind.value == "credentials"
+
+    accounts.set_role("promoter-bot", Role.WRITE)  # fixed: it goes on, and says so on the same comment
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.SUCCEEDED
+    said = [c.body for c in world.repo_as().get_issue(number).get_comments() if "promoter:blocked" in c.body]
+    assert len(said) == 1 and "going on again" in said[0]
