@@ -139,6 +139,10 @@ class Forge(Protocol):
         """Add the labels to the PR (those it has already are kept once)."""
         ...
 
+    def remove_labels(self, number: int, names: Sequence[str]) -> None:
+        """Remove the labels from the PR (one it does not have is no error)."""
+        ...
+
     def set_status(self, sha: str, state: str, description: str, target_url: str | None = None) -> None:
         """The commit status ``promoter`` (pending | success | failure | error)."""
         ...

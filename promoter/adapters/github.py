@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -75,6 +76,8 @@ class GitHubForge:
         self._pages: _LRU[_PageKey, _Page] = _LRU(cache_size)
         # (PR number, marker) -> (comment id, digest of the body the bot wrote): edited by id, no listing.
         self._comments: _LRU[tuple[int, str], tuple[int, str]] = _LRU(cache_size)
+        # PRs this process opened: none of the bot's comments can be on them yet, so the first is not looked for.
+        self._opened: _LRU[int, bool] = _LRU(cache_size)
 
     @property
     def bot_login(self) -> str:
@@ -89,12 +92,20 @@ class GitHubForge:
         return self._call(lambda: next(self._listed("/pulls", newest, _pull), None), f"finding the PR of {head_branch}")
 
     def open_pr(self, head_branch: str, base_branch: str, title: str, body: str, labels: Sequence[str]) -> PullRequest:
-        found = self.find_pr(head_branch)  # answered 304 (free) when this pass has just looked
-        if found is not None and found.open:
-            return found
+        """Open the PR, or return the open one of ``head_branch`` (a pass that stopped after opening it).
+
+        Created first and looked for only when GitHub answers that one exists (422): one request, not two."""
 
         def create() -> PullRequest:
-            pr = _view(self._repo.create_pull(base=base_branch, head=head_branch, title=title, body=body))
+            try:
+                created = self._repo.create_pull(base=base_branch, head=head_branch, title=title, body=body)
+            except github.GithubException as exc:
+                found = self.find_pr(head_branch) if exc.status == 422 else None
+                if found is not None and found.open:
+                    return found
+                raise
+            pr = _view(created)
+            self._opened.put(pr.number, True)
             if not labels:
                 return pr
             # A pull cannot be created with labels (an issue can): one more call, whose answer is the labels.
@@ -153,6 +164,9 @@ class GitHubForge:
             if known is not None and self._edit_comment(*known, body):
                 self._comments.put(key, (known[0], _digest(body)))
                 return
+            if known is None and self._opened.get(number):
+                self._comments.put(key, (self._repo.get_issue(number).create_comment(body).id, _digest(body)))
+                return
             issue = self._repo.get_issue(number)
             bot = self.bot_login
             for comment in issue.get_comments():
@@ -185,6 +199,19 @@ class GitHubForge:
     def add_labels(self, number: int, names: Sequence[str]) -> None:
         if names:
             self._call(lambda: self._repo.get_issue(number).add_to_labels(*names), f"labelling #{number}")
+
+    def remove_labels(self, number: int, names: Sequence[str]) -> None:
+        def remove() -> None:
+            for name in names:
+                try:
+                    self._gh.requester.requestJsonAndCheck(
+                        "DELETE", f"{self._repo.url}/issues/{number}/labels/{urllib.parse.quote(name, safe='')}"
+                    )
+                except github.GithubException as exc:
+                    if exc.status != 404:  # not on the PR (removed already, by a person or a crashed pass)
+                        raise
+
+        self._call(remove, f"unlabelling #{number}")
 
     def commit_status(self, sha: str) -> CommitStatus | None:
         statuses = f"/commits/{sha}/statuses"  # newest first

@@ -122,6 +122,8 @@ def start(pipeline: str, version: str, config: Path | None) -> None:
                 click.echo(f"promoter: {located(loaded, chosen, finding)}", err=True)
             click.echo(f"promoter: {pipeline} {version} refused: nothing was started or pushed", err=True)
             sys.exit(REFUSED)
+        for finding in checked.warnings:
+            click.echo(f"promoter: warning: {located(loaded, chosen, finding)}", err=True)
         rebuild.ensure(rt, chosen)  # a lost store is rebuilt first: a held version stays held
         held = [h for h in rt.store.holds(pipeline) if h.version == version]
         if held:
@@ -170,6 +172,8 @@ def plan(pipeline: str, version: str, config: Path | None) -> None:
             )
             for finding in (f for f in checked.findings if f.stage == stage.name):
                 click.echo(f"  refused: {located(loaded, chosen, finding)}")
+            for finding in (f for f in checked.warnings if f.stage == stage.name):
+                click.echo(f"  warning: {located(loaded, chosen, finding)}")
             preview = checked.previews.get(stage.name)
             if preview is None or preview.plan is None:
                 continue

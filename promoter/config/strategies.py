@@ -365,6 +365,20 @@ class StepModel(_Model):
         return strategies.SetFields(target)
 
 
+def _mirror_problems(index: int, mirror: _MirrorRoute, *, istio: bool) -> list[tuple[tuple[int | str, ...], str, str]]:
+    """Istio mirrors through a route of its own, which must match requests (as Argo Rollouts' does): without a
+    match it would take every request before the weighted route. The Gateway API mirrors a share of the
+    weighted rule's requests (a RequestMirror filter), which cannot match on headers."""
+    at: tuple[int | str, ...] = ("steps", index, "setMirrorRoute")
+    if istio and mirror.match is None:
+        return [
+            (at, "mirror", "an Istio mirror route needs a match (the requests it copies): add match: [{headers: ...}]")
+        ]
+    if not istio and mirror.match is not None:
+        return [(at, "mirror", "the Gateway API mirrors the weighted rule's requests by percentage: remove match")]
+    return []
+
+
 class CanaryModel(_Model):
     targets: Annotated[list[ImageTargetModel], Field(min_length=1)]
     steps: list[StepModel] = Field(default_factory=list)
@@ -384,6 +398,8 @@ class CanaryModel(_Model):
                 errors.append((("steps", index), "step", f"{what} needs trafficRouting (istio or gatewayAPI)"))
             elif header and routing is not None and routing.istio is None and routing.gateway_api is None:
                 errors.append((("steps", index), "step", f"{what} works with istio or gatewayAPI routing only"))
+            elif (mirror := step.set_mirror_route) is not None and mirror.percentage is not None:
+                errors += _mirror_problems(index, mirror, istio=routing is not None and routing.istio is not None)
         needs_services = routing is not None and (
             routing.gateway_api is not None
             or routing.smi is not None

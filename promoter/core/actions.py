@@ -103,6 +103,14 @@ class Label:
 
 
 @dataclasses.dataclass(frozen=True)
+class Unlabel:
+    """Remove labels from a PR (a pause that ended); a label it does not have is no error."""
+
+    number: int
+    names: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class SetStatus:
     """The commit status ``promoter`` on a commit: on a step's merge it mirrors the step (the store is rebuilt
     from it), on a PR's head it tells reviewers what promoter waits for."""
@@ -112,7 +120,7 @@ class SetStatus:
     description: str
 
 
-Action = Record | OpenStepPR | MergePR | OpenRevertPR | RefreshApps | Comment | Label | SetStatus
+Action = Record | OpenStepPR | MergePR | OpenRevertPR | RefreshApps | Comment | Label | Unlabel | SetStatus
 
 
 @dataclasses.dataclass(frozen=True)

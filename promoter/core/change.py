@@ -128,7 +128,7 @@ def _open(w: Walk, run: ChangeRun) -> Decision:
         return Decision()  # not observed this pass
     if w.snapshot.failure is not None:
         return failure.fail(w, w.snapshot.failure)
-    required = w.stage.merge.approvals if w.index == w.first_change() else 0
+    required = w.stage.merge.approvals if _reviewed(w) else 0
     missing = required - len(w.snapshot.approvals)
     if missing > 0 and run.approved_by is None:
         reason = w.reason(f"#{pr.number} waits for {missing} more approval(s)")
@@ -147,15 +147,25 @@ def _merged_now(w: Walk, run: ChangeRun, pr: PullRequest) -> Decision:
         run, state=ChangeState.MERGED, pr_number=pr.number, merge_sha=pr.merge_sha, merged_at=merged_at
     )
     event = w.event(EventKind.STEP_MERGED, f"#{pr.number} merged as {(pr.merge_sha or '?')[:7]}", sha=pr.merge_sha)
+    save = w.save(merged, event, reason=f"waiting for Argo CD ({', '.join(w.stage.applications)})")
+    if not _reviewed(w):
+        # Merged at once: nobody waits on this PR, whose one status comment will be the verdict (a request
+        # saved per step); a blocked verification is still told on it.
+        return Decision((save, RefreshApps(w.stage.applications)))
     waiting = [f"waiting for {a}" for a in w.stage.applications]
     marker = w.marker()
     return Decision(
         (
             Comment(pr.number, marker.status(), texts.status_comment(marker, "merged", waiting)),
-            w.save(merged, event, reason=f"waiting for Argo CD ({', '.join(w.stage.applications)})"),
+            save,
             RefreshApps(w.stage.applications),
         )
     )
+
+
+def _reviewed(w: Walk) -> bool:
+    """Whether this change's PR waits for people's approvals (the stage's first change, with approvals)."""
+    return w.index == w.first_change() and w.stage.merge.approvals > 0
 
 
 def judged(w: Walk, upto: int, settled: bool) -> Judgement:
@@ -188,15 +198,21 @@ def _merged(w: Walk, change: Change, run: ChangeRun) -> Decision:
 
 
 def waiting(
-    w: Walk, run: ChangeRun | GateRun, judgement: Judgement, deadline: dt.datetime, pr_number: int | None
+    w: Walk,
+    run: ChangeRun | GateRun,
+    judgement: Judgement,
+    deadline: dt.datetime,
+    pr_number: int | None,
+    pr_item: int | None = None,
 ) -> Decision:
     """Not verified (yet, or again): the debounce starts over; an error that needs a person is told on the
-    PR (``pr_number``), once; the reason says what is awaited."""
+    PR (``pr_number``, of item ``pr_item``; the current one's when None), once; the reason says what is
+    awaited."""
     blocked = next((f"{name}: {o.error}" for name, o in sorted(w.snapshot.apps.items()) if o.permanent), None)
     actions: list[Action] = []
     events = []
     if blocked != run.blocked and pr_number is not None:
-        marker = w.marker()
+        marker = w.marker(item=pr_item)
         if blocked is not None:
             lines = [
                 f"**blocked**: {blocked}",

@@ -74,7 +74,7 @@ def fail(w: Walk, reason: str, aborted_by: str | None = None) -> Decision:
     lines = [f"**{'aborted' if aborted_by else 'failed'}**: {reason}"]
     lines += [f"reverting every change of {w.stage.name} ({len(merged)}); the version goes on hold"]
     lines += [f"`{name}`: {describe(name, o)}" for name, o in sorted(w.snapshot.apps.items())]
-    marker = w.marker()
+    marker = w.marker(item=latest.key.item)
     moved = w.moved(reason=f"reverting {w.stage.name}: {reason}")
     return Decision(
         (

@@ -75,7 +75,7 @@ def _unverified(w: Walk, gate: Gate, run: GateRun, reference: ChangeRun, judgeme
             f"**verification lost** during the {gate.label}: {judgement.summary}",
             f"waiting for it again; if not verified by {texts.moment(deadline)} the stage is reverted",
         ]
-        marker = w.marker()
+        marker = w.marker(item=reference.key.item)
         return Decision(
             (
                 SetStatus(
@@ -90,7 +90,7 @@ def _unverified(w: Walk, gate: Gate, run: GateRun, reference: ChangeRun, judgeme
     assert deadline is not None
     if w.now > deadline:
         return failure.fail(w, f"not verified again within {w.stage.deadline}: {judgement.summary}")
-    return waiting(w, run, judgement, deadline, reference.pr_number)
+    return waiting(w, run, judgement, deadline, reference.pr_number, reference.key.item)
 
 
 def _reverified(w: Walk, gate: Gate, run: GateRun, reference: ChangeRun) -> Decision:
@@ -107,7 +107,7 @@ def _reverified(w: Walk, gate: Gate, run: GateRun, reference: ChangeRun) -> Deci
     assert reference.pr_number is not None
     restarted = dataclasses.replace(run, started_at=w.now, unverified_since=None, healthy_since=None)
     lines = [f"{a}: Synced and Healthy again" for a in w.stage.applications] + [f"the {gate.label} starts over"]
-    marker = w.marker()
+    marker = w.marker(item=reference.key.item)
     return Decision(
         (
             SetStatus(reference.merge_sha, StatusState.SUCCESS, f"{w.stage.name}: verified on Argo CD again"),

@@ -170,7 +170,10 @@ def _restore(pipeline: Pipeline, found: _Promotion, evidence: Found, now: dt.dat
         phase = Phase.FAILED if reverted else Phase.ABORTED
         reason = f"{phase.value}: ended before a newer promotion (rebuilt from the forge; no outcome label)"
     created = found.created_at or now
-    promotion = Promotion(found.id, pipeline.name, found.version, phase, stage, position, created, now, reason)
+    paused = phase is Phase.PROGRESSING and markers.PAUSED in found.labels
+    promotion = Promotion(
+        found.id, pipeline.name, found.version, phase, stage, position, created, now, reason, paused=paused
+    )
     holds = (
         (Hold(pipeline.name, found.version, record.failure or "failed (rebuilt from the forge)", now),) if held else ()
     )

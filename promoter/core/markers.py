@@ -33,6 +33,7 @@ class Outcome(enum.Enum):
 
 
 HELD = "promoter:held"  # on the PR whose failure put the version on hold (removing it lifts the hold)
+PAUSED = "promoter:paused"  # on a paused promotion's latest PR, while it is paused (a lost store keeps it paused)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,6 +24,9 @@ class Needs:
     commands: bool = False  # what operators asked
     found: tuple[ResourceRef, ...] = ()  # located and read at the base head
     pr: str | None = None  # the PR whose head is this branch
+    # Only if promoter pushed that branch (a pass that stopped between its push and its record): a PR cannot
+    # have a head branch that was never pushed, so without it there is none and the forge need not be asked.
+    pr_if_pushed: bool = False
     approvals: bool = False  # of that PR's head, when it is open
     apps: tuple[str, ...] = ()  # each Application's status, after a refresh
     reference: str | None = None  # the merge commit the synced revisions must contain
@@ -64,7 +67,7 @@ def needs(pipeline: Pipeline, promotion: Promotion, stage: StageRun | None, runs
     refs = tuple(dict.fromkeys(plans_refs(item)))
     match change.state:
         case ChangeState.PLANNED:
-            return Needs(commands=True, pr=branch, found=refs, last_pr=True)
+            return Needs(commands=True, pr=branch, pr_if_pushed=True, found=refs, last_pr=True)
         case ChangeState.OPEN:
             return Needs(commands=True, pr=branch, approvals=config.merge.approvals > 0, last_pr=True)
         case ChangeState.MERGED:

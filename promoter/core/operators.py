@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import assert_never
 
-from promoter.core import failure
-from promoter.core.actions import Action, Decision, Record
+from promoter.core import failure, markers
+from promoter.core.actions import Action, Decision, Label, Record, Unlabel
 from promoter.core.changes import Changes
 from promoter.core.commands import Command, CommandKind
 from promoter.core.model import Event, EventKind, Promotion
@@ -25,6 +25,7 @@ def apply(w: Walk, commands: tuple[Command, ...]) -> Decision:
     promotion: Promotion = w.promotion
     runs: list[Run] = []
     events: list[Event] = []
+    effects: list[Action] = []
     aborted: Command | None = None
     for command in commands:
         match command.kind:
@@ -36,6 +37,9 @@ def apply(w: Walk, commands: tuple[Command, ...]) -> Decision:
                 promotion = dataclasses.replace(promotion, paused=paused, updated_at=w.now)
                 kind = EventKind.PROMOTION_PAUSED if paused else EventKind.PROMOTION_RESUMED
                 events.append(w.event(kind, f"{command.kind.value} by {command.by}", by=command.by))
+                last = w.snapshot.last_pr
+                if last is not None:  # said on its PR too: a lost store must not resume a paused promotion
+                    effects.append((Label if paused else Unlabel)(last, (markers.PAUSED,)))
             case CommandKind.PROMOTE:
                 promoted, message = _promote(w, command)
                 if promoted is None:
@@ -53,11 +57,11 @@ def apply(w: Walk, commands: tuple[Command, ...]) -> Decision:
     )
     if aborted is not None and w.record.state is StageState.RUNNING:
         decided = failure.fail(dataclasses.replace(w, promotion=promotion), f"aborted by {aborted.by}", aborted.by)
-        return Decision(_merged_into_record(decided.actions, extra))
+        return Decision((*effects, *_merged_into_record(decided.actions, extra)))
     if aborted is not None:
         events.append(_refused(w, aborted, f"the stage is {w.record.state.value.lower()} already"))
         extra = dataclasses.replace(extra, events=tuple(events))
-    return Decision((Record(extra),))
+    return Decision((*effects, Record(extra)))
 
 
 def _merged_into_record(actions: tuple[Action, ...], extra: Changes) -> tuple[Action, ...]:

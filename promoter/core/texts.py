@@ -15,9 +15,12 @@ from promoter.core.model import Pipeline, Promotion
 from promoter.core.plan import Change, StagePlan
 
 
-def marker(pipeline: Pipeline, promotion: Promotion, kind: Kind = Kind.STEP, facts: str | None = None) -> Marker:
-    """The marker of the current item's PR (or of the stage's revert)."""
-    return Marker(pipeline.name, promotion.id, promotion.version, promotion.stage, promotion.step, kind, facts)
+def marker(
+    pipeline: Pipeline, promotion: Promotion, kind: Kind = Kind.STEP, facts: str | None = None, step: int | None = None
+) -> Marker:
+    """The marker of the current item's PR (of item ``step`` when given; or of the stage's revert)."""
+    item = promotion.step if step is None else step
+    return Marker(pipeline.name, promotion.id, promotion.version, promotion.stage, item, kind, facts)
 
 
 def trailers(marker: Marker) -> tuple[tuple[str, str], ...]:

@@ -52,9 +52,12 @@ class Walk:
     def moved(self, **changes: object) -> Promotion:
         return records.moved(self.promotion, self.snapshot, **changes)
 
-    def marker(self, kind: Kind = Kind.STEP) -> Marker:
+    def marker(self, kind: Kind = Kind.STEP, item: int | None = None) -> Marker:
+        """The marker of the current item's PR, or of item ``item``'s: a status comment written on an earlier
+        change's PR (a gate's news, a failure's evidence) carries that PR's marker, so it edits that PR's one
+        status comment instead of adding a second."""
         facts = self.record.facts.to_json() if self.record.facts is not None else None
-        return texts.marker(self.pipeline, self.promotion, kind, facts)
+        return texts.marker(self.pipeline, self.promotion, kind, facts, item)
 
     def merged(self, upto: int | None = None) -> list[tuple[int, Change, ChangeRun]]:
         """The stage's changes merged before item ``upto`` (all so far when None), in order."""

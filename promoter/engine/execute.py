@@ -18,13 +18,13 @@ from promoter.core.actions import (
     Action,
     Comment,
     Label,
+    Unlabel,
     MergePR,
     OpenRevertPR,
     OpenStepPR,
     Record,
     RefreshApps,
     SetStatus,
-    StatusState,
 )
 from promoter.core.model import EventKind, Pipeline, Promotion
 from promoter.core.pullrequest import PullRequest
@@ -55,13 +55,14 @@ _ERRORS = frozenset({EventKind.REVERT_STUCK, EventKind.STEP_BLOCKED})  # a perso
 class Outcome:
     snapshot: Snapshot
     recorded: bool  # the store changed: observe again before deciding
+    opened: bool = False  # a step PR was opened (``snapshot.pr`` is the forge's answer): no need to read it
 
 
 def execute(
     rt: Runtime, pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, actions: tuple[Action, ...]
 ) -> Outcome:
     """Apply the actions in order; a permanent failure stops the list and is handed back to ``decide``."""
-    recorded = False
+    recorded = opened = False
     for action in actions:
         try:
             before = snapshot
@@ -71,9 +72,10 @@ def execute(
             raise
         except PermanentError as exc:
             log.warning("action_failed", pipeline=pipeline.name, action=type(action).__name__, error=str(exc))
-            return Outcome(dataclasses.replace(snapshot, failure=str(exc)), recorded)
+            return Outcome(dataclasses.replace(snapshot, failure=str(exc)), recorded, opened)
         recorded = recorded or changed
-    return Outcome(snapshot, recorded)
+        opened = opened or isinstance(action, OpenStepPR)
+    return Outcome(snapshot, recorded, opened)
 
 
 def _apply(
@@ -89,10 +91,11 @@ def _apply(
         case OpenStepPR():
             # The proposal was computed on a fetch made moments ago in this pass: no second fetch.
             message = texts.commit_message(action.title, f"Promotes {pipeline.name} ({action.key.promotion}).")
-            head = rt.repo.commit_edit(action.branch, action.base_sha, action.changes, message, action.trailers)
+            rt.repo.commit_edit(action.branch, action.base_sha, action.changes, message, action.trailers)
             rt.faults.reached(*_points(pipeline, snapshot, "OpenStepPR.pushed", promotion.stage))
             pr = rt.forge.open_pr(action.branch, action.base_branch, action.title, action.body, action.labels)
-            rt.forge.set_status(head, StatusState.PENDING.value, "waiting for the merge policy")
+            # No pending status here: the core sets one where a PR waits (for approvals); one merged at once
+            # gets its verdict only (fewer requests per step).
             return dataclasses.replace(snapshot, pr=pr), False
         case MergePR(number, head_sha, method, title):
             sha = rt.forge.merge(number, head_sha, method.value, title)
@@ -115,6 +118,9 @@ def _apply(
             return snapshot, False
         case Label(number, names):
             _report(pipeline, action, lambda: rt.forge.add_labels(number, names))
+            return snapshot, False
+        case Unlabel(number, names):
+            _report(pipeline, action, lambda: rt.forge.remove_labels(number, names))
             return snapshot, False
         case SetStatus(sha, state, description):
             _report(pipeline, action, lambda: rt.forge.set_status(sha, state.value, description))

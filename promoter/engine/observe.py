@@ -22,7 +22,9 @@ from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 
 
-def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> Snapshot:
+def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion, known: PullRequest | None = None) -> Snapshot:
+    """What the core needs observed now. ``known``: a PR the forge returned to this pass's own write (opened
+    just now), used as its observation instead of reading it again."""
     now = rt.clock.now()
     stage = rt.store.stage_run(pipeline.name, promotion.id, promotion.stage)
     runs = {run.key.item: run for run in rt.store.runs(pipeline.name, promotion.id, promotion.stage)}
@@ -34,7 +36,11 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> Snapshot:
     commands: tuple[Command, ...] = tuple(rt.store.commands(pipeline.name, promotion.id)) if need.commands else ()
     base = rt.repo.fetch(pipeline.base_branch) if need.found else None
     found = locate.locate(rt, need.found, base, f"the base branch at {base[:12]}") if base is not None else {}
-    pr = _pr(rt, need.pr) if need.pr else None
+    pr: PullRequest | Unobserved | None = None
+    if need.pr and known is not None and known.head_branch == need.pr:
+        pr = known  # the forge's answer to promoter's own write, moments ago in this pass
+    elif need.pr and not (need.pr_if_pushed and rt.repo.branch_head(need.pr) is None):
+        pr = _pr(rt, need.pr)
     approvals = frozenset[str]()
     if need.approvals and isinstance(pr, PullRequest) and pr.open:
         approvals = _approvals(rt, pr)

@@ -2,7 +2,8 @@
 
 For each stage: the base branch exists, the stage's resources are found (by file, or by kind and name), its
 plan can be built from them, every change of the plan applies (each on top of the ones before it, as they
-will be merged), and Argo CD knows each named Application. ``promoter start``, ``promoter plan`` and the bot
+will be merged), no Application of the stage ignores (``ignoreDifferences``) a field the plan changes, and
+Argo CD knows each named Application. ``promoter start``, ``promoter plan`` and the bot
 (before a promotion leaves Pending) all run these, so a wrong Application name in prod or a missing prod file
 is found before staging is touched. ``promoter plan`` prints the very diffs computed here.
 """
@@ -18,7 +19,7 @@ from promoter.core.model import Pipeline, Stage
 from promoter.core.resources import Found
 from promoter.core.snapshot import Preflight
 from promoter.core.strategies import BlueGreen, Canary, ResourceRef
-from promoter.engine import locate
+from promoter.engine import ignored, locate
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 from promoter.yamledit.errors import EditError
@@ -51,6 +52,7 @@ class Checked:
     findings: tuple[Finding, ...]
     unavailable: str | None  # a system that could not be asked: nothing is pushed, ask again later
     previews: dict[str, Preview]  # by stage name
+    warnings: tuple[Finding, ...] = ()  # what may be wrong but cannot be judged from Git: said, not refused
 
     def preflight(self) -> Preflight:
         """What the decision judges; a system that could not be asked stops the pass instead (nothing pushed)."""
@@ -68,16 +70,20 @@ def check(rt: Runtime, pipeline: Pipeline, version: str) -> Checked:
     except PermanentError as exc:
         return Checked((Finding(None, ("base_branch",), str(exc)),), None, {})
     findings: list[Finding] = []
+    warnings: list[Finding] = []
     unavailable: list[str] = []
     previews: dict[str, Preview] = {}
     for index, stage in enumerate(pipeline.stages):
         preview, problems = _stage(rt, stage, index, version, base)
         previews[stage.name] = preview
         findings += problems
+        for hidden in ignored.judge(rt, stage, base, preview.diffs):
+            at = ("stages", index, "applications", stage.applications.index(hidden.application))
+            (findings if hidden.sure else warnings).append(Finding(stage.name, at, str(hidden)))
         missing, down = applications(rt, stage)
         findings += [Finding(stage.name, ("stages", index, "applications", i), text) for i, text in missing]
         unavailable += down
-    return Checked(tuple(findings), "; ".join(unavailable) or None, previews)
+    return Checked(tuple(findings), "; ".join(unavailable) or None, previews, tuple(warnings))
 
 
 def _stage(rt: Runtime, stage: Stage, index: int, version: str, base: str) -> tuple[Preview, list[Finding]]:

@@ -17,6 +17,7 @@ import structlog
 from promoter.core import texts
 from promoter.core.decide import decide
 from promoter.core.model import ErrorKind, Phase, Pipeline, PipelineError, Promotion
+from promoter.core.pullrequest import PullRequest
 from promoter.core.runs import ChangeRun
 from promoter.engine import execute, observe, rebuild
 from promoter.engine.runtime import Runtime
@@ -187,12 +188,15 @@ def _drive(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> tuple[bool,
     """Decide and execute until the decision asks for nothing; (finished, actions taken, when to look again)."""
     snapshot = observe.snapshot(rt, pipeline, promotion)
     count = 0
+    opened: PullRequest | None = None
     decision = decide(pipeline, promotion, snapshot)
     for _ in range(MAX_ROUNDS):
         if not decision.actions:
             break
         count += len(decision.actions)
         outcome = execute.execute(rt, pipeline, promotion, snapshot, decision.actions)
+        if outcome.opened and isinstance(outcome.snapshot.pr, PullRequest):
+            opened = outcome.snapshot.pr  # the PR as the forge answered its opening: not read again
         if outcome.recorded:
             fresh = rt.store.promotion(promotion.id, pipeline.name)
             assert fresh is not None
@@ -200,7 +204,9 @@ def _drive(rt: Runtime, pipeline: Pipeline, promotion: Promotion) -> tuple[bool,
             if promotion.phase.finished:
                 return True, count, None
             # A permanent failure found while acting is kept for the next decision.
-            snapshot = dataclasses.replace(observe.snapshot(rt, pipeline, promotion), failure=outcome.snapshot.failure)
+            fresh_snapshot = observe.snapshot(rt, pipeline, promotion, known=opened)
+            snapshot = dataclasses.replace(fresh_snapshot, failure=outcome.snapshot.failure)
+            opened = None
         else:
             snapshot = outcome.snapshot
         decision = decide(pipeline, promotion, snapshot)

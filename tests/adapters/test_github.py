@@ -118,11 +118,27 @@ def test_a_second_find_pr_with_nothing_changed_is_answered_304_and_not_counted(
     bot = forge(served)
     push(bare, fast_tmp, BRANCH)
     opened = bot.open_pr(BRANCH, "main", "promote", f"Promotes.\n\n{OWN.render()}", ["promoter"])
-    first = bot.find_pr(BRANCH)  # the list changed since open_pr looked: a counted 200
+    first = bot.find_pr(BRANCH)  # the first look at this branch: a counted 200
     used, hits = counters(served)
     again = bot.find_pr(BRANCH)
     assert again == first == opened
     assert counters(served) == (used, hits + 1)
+
+
+def test_opening_a_pr_that_exists_returns_it_in_two_requests(
+    sandbox: tuple[GitHubSandbox, Path], fast_tmp: Path
+) -> None:
+    served, bare = sandbox
+    bot = forge(served)
+    push(bare, fast_tmp, BRANCH)
+    used, _ = counters(served)
+    opened = bot.open_pr(BRANCH, "main", "promote", f"Promotes.\n\n{OWN.render()}", ["promoter"])
+    assert counters(served)[0] - used == 2  # created, labelled: not looked for first
+    used, _ = counters(served)
+    again = forge(served).open_pr(BRANCH, "main", "promote", "another body", ["promoter"])  # a restarted pass
+    assert counters(served)[0] - used == 2  # refused as existing (422), then found
+    assert again.number == opened.number and again.body == opened.body
+    assert [p.number for p in pygithub(served, "alice").get_pulls(state="all")] == [opened.number]
 
 
 def test_a_change_is_seen_at_once(sandbox: tuple[GitHubSandbox, Path], fast_tmp: Path) -> None:
@@ -288,8 +304,9 @@ def test_the_status_comment_is_edited_by_id(sandbox: tuple[GitHubSandbox, Path],
     def bodies() -> list[str]:
         return [c.body.split("\n")[0] for c in issue.get_comments()]
 
-    assert cost("waiting") == 2  # looked for, then written
-    assert cost("merged") == 1  # edited by id
+    assert cost("waiting") == 1  # a PR this forge opened has none of its comments yet: written at once
+    assert cost("still waiting", forge(served)) == 2  # another process looks for it first, then edits it
+    assert cost("merged") == 1  # edited by id (the other process's edit makes its text unknown)
     assert cost("merged") == 1  # the same text: read once to check it is still there
     assert cost("merged") == 0  # ... and then answered 304
     assert cost("verified", forge(served)) == 2  # a restarted bot finds it by its marker

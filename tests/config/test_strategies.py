@@ -347,7 +347,7 @@ LOADS = {
                 - headers: {user-agent: {exact: firefox}, x-team: {regex: "qa|dev"}}
                 - headers: {x-mirror: {prefix: "1"}}
           - setWeight: 10
-          - setMirrorRoute: {name: all, percentage: 5}
+          - setMirrorRoute: {name: all, percentage: 5, match: [{headers: {x-all: {exact: "1"}}}]}
           - pause: {}
           - setMirrorRoute: {name: shadow}
           - setHeaderRoute: {name: beta}
@@ -373,7 +373,7 @@ LOADS = {
                     ),
                 ),
                 SetWeight(10),
-                SetMirrorRoute("all", 5),
+                SetMirrorRoute("all", 5, (HeaderMatch("x-all", "1"),)),
                 Pause(None),
                 SetMirrorRoute("shadow", None),  # removed
                 SetHeaderRoute("beta", ()),  # removed
@@ -389,14 +389,14 @@ LOADS = {
         trafficRouting: {gatewayAPI: {httpRoute: web}}
         steps:
           - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: "1"}}]}
-          - setMirrorRoute: {name: shadow, percentage: 100, match: [{headers: {x-beta: {exact: "1"}}}]}
+          - setMirrorRoute: {name: shadow, percentage: 100}
           - setHeaderRoute: {name: beta, match: []}
 """,
         Canary(
             (WORKLOAD,),
             (
                 SetHeaderRoute("beta", (HeaderMatch("x-beta", "1"),)),
-                SetMirrorRoute("shadow", 100, (HeaderMatch("x-beta", "1"),)),
+                SetMirrorRoute("shadow", 100, ()),
                 SetHeaderRoute("beta", ()),
             ),
             HTTP_ROUTE,
@@ -780,6 +780,21 @@ REFUSED = {
         "12:13",
         f"{C}.steps[1]",
         "setHeaderRoute works with istio or gatewayAPI routing only",
+    ),
+    "istio-mirror-without-a-match": Refused(
+        routed("{istio: {virtualService: {name: web}}}", "setMirrorRoute: {name: shadow, percentage: 10}"),
+        "13:29",
+        f"{C}.steps[0].setMirrorRoute",
+        "an Istio mirror route needs a match (the requests it copies): add match: [{headers: ...}]",
+    ),
+    "gateway-mirror-with-a-match": Refused(
+        routed(
+            "{gatewayAPI: {httpRoute: web}}",
+            "setMirrorRoute: {name: shadow, percentage: 10, match: [{headers: {x-a: {exact: b}}}]}",
+        ),
+        "13:29",
+        f"{C}.steps[0].setMirrorRoute",
+        "the Gateway API mirrors the weighted rule's requests by percentage: remove match",
     ),
     "mirror-route-on-nginx": Refused(
         routed("{nginx: {stableIngress: web}}", "setMirrorRoute: {name: shadow}", services=False),

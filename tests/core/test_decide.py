@@ -227,7 +227,7 @@ CASES: dict[str, tuple[Promotion, Snapshot, Check]] = {
     "planned adopts its own merged PR": (
         promotion(),
         snap(0, pr=pr(state="closed", merged=True)),
-        expect("Comment", "Record", "RefreshApps", run=ChangeState.MERGED, events=(EventKind.STEP_MERGED,)),
+        expect("Record", "RefreshApps", run=ChangeState.MERGED, events=(EventKind.STEP_MERGED,)),
     ),
     "planned never adopts another promotion's PR on its branch": (
         promotion(),
@@ -288,9 +288,16 @@ CASES: dict[str, tuple[Promotion, Snapshot, Check]] = {
         snap(0, change(ChangeState.OPEN), pr=pr()),
         expect("Record"),
     ),
+    # Merged at once: the PR's one status comment will be its verdict.
     "open merged records and refreshes": (
         promotion(),
         snap(0, change(ChangeState.OPEN), pr=pr(state="closed", merged=True)),
+        expect("Record", "RefreshApps", run=ChangeState.MERGED, events=(EventKind.STEP_MERGED,)),
+    ),
+    # Approved by people: they are told what it waits for now.
+    "open approved and merged says what it waits for": (
+        promotion(stage=1),
+        prod(0, change(ChangeState.OPEN, 0, 1), pr=pr(state="closed", merged=True, owner=marker(stage=1))),
         expect("Comment", "Record", "RefreshApps", run=ChangeState.MERGED, events=(EventKind.STEP_MERGED,)),
     ),
     "open PR replaced by a stranger's is never merged": (
@@ -662,6 +669,17 @@ CASES: dict[str, tuple[Promotion, Snapshot, Check]] = {
         snap(0, commands=(command(CommandKind.RESUME),)),
         expect("Record", events=(EventKind.PROMOTION_RESUMED,)),
     ),
+    # Said on the promotion's latest PR too: a lost store must not resume a paused promotion.
+    "pause labels the latest PR": (
+        promotion(),
+        snap(0, commands=(command(CommandKind.PAUSE),), last_pr=7),
+        expect("Label", "Record", events=(EventKind.PROMOTION_PAUSED,)),
+    ),
+    "resume unlabels it": (
+        promotion(paused=True),
+        snap(0, commands=(command(CommandKind.RESUME),), last_pr=7),
+        expect("Unlabel", "Record", events=(EventKind.PROMOTION_RESUMED,)),
+    ),
     "promote ends a pause": (
         promotion(step=1),
         snap(40, done, soak, commands=(command(CommandKind.PROMOTE),)),
@@ -797,6 +815,20 @@ def test_failure_records_the_evidence() -> None:
     comment = next(a for a in decision.actions if isinstance(a, Comment))
     assert "CrashLoopBackOff" in comment.body
     assert comment.marker == marker().status()  # this change's own status comment, not any promoter comment
+
+
+@pytest.mark.parametrize(
+    "apps_seen",
+    [
+        pytest.param(apps(health=Health.DEGRADED), id="fails in the gate"),
+        pytest.param(apps(health=Health.PROGRESSING), id="loses its verification in the gate"),
+    ],
+)
+def test_news_of_a_gate_edits_the_status_comment_of_the_pr_it_is_about(apps_seen: dict[str, Observed]) -> None:
+    decision = decide(PIPELINE, promotion(step=1), snap(40, done, soak, apps=apps_seen, deployed=STAGING_DEPLOYED))
+    comment = next(a for a in decision.actions if isinstance(a, Comment))
+    assert comment.number == 7
+    assert comment.marker == marker().status()  # item 0's (the PR's), not the gate's: one comment per PR
 
 
 def test_a_failure_while_argocd_is_down_names_the_outage() -> None:

@@ -246,3 +246,18 @@ def test_times_without_a_pr_come_from_the_commits() -> None:
     assert change.promotion.created_at == at(50)
     (rebuilt,) = history.rebuild(PIPELINE, Found((change_pr(1, created=None),)), NOW)
     assert rebuilt.promotion is not None and rebuilt.promotion.created_at == NOW
+
+
+@pytest.mark.parametrize(
+    ("found", "paused"),
+    [
+        pytest.param(Found((merged(1), change_pr(3, stage=1, labels=(markers.PAUSED,)))), True, id="paused"),
+        pytest.param(Found((merged(1), change_pr(3, stage=1))), False, id="running"),
+        pytest.param(
+            Found((merged(1, labels=(Outcome.SUCCEEDED.value, markers.PAUSED)),)), False, id="finished-not-paused"
+        ),
+    ],
+)
+def test_a_paused_promotion_stays_paused(found: Found, paused: bool) -> None:
+    (change,) = history.rebuild(PIPELINE, found, NOW)
+    assert change.promotion is not None and change.promotion.paused is paused

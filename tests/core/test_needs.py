@@ -45,7 +45,7 @@ CASES: dict[str, tuple[Promotion, StageRun | None, tuple[Run, ...], Needs]] = {
         promotion(),
         stage_run(),
         (),
-        Needs(commands=True, pr=BRANCH, found=(STAGING_FILE,), last_pr=True),
+        Needs(commands=True, pr=BRANCH, pr_if_pushed=True, found=(STAGING_FILE,), last_pr=True),
     ),
     "open: its PR": (
         promotion(),

@@ -8,6 +8,7 @@ file of the stage back as it was before the stage began, whatever step it failed
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 
 import pytest
@@ -365,8 +366,7 @@ stages:
           - setMirrorRoute:
               name: shadow
               percentage: 50
-              match:
-                - headers: {x-shadow: {prefix: "on"}}
+MIRROR_MATCH
           - pause: {}
           - setWeight: 20
     soak: SOAK
@@ -390,7 +390,11 @@ def test_header_and_mirror_routes_come_and_go_leaving_the_route_file_as_it_was(
             "apps/app-prod.yaml": None,
             "envs/prod/deployment.yaml": None,
         },
-        pipeline=ROUTES_PIPELINE.replace("ROUTING", routing),
+        pipeline=ROUTES_PIPELINE.replace("ROUTING", routing).replace(
+            "MIRROR_MATCH\n",
+            # Istio mirrors the requests a route of its own matches; the Gateway API a share of the rule's.
+            '              match: [{headers: {x-shadow: {prefix: "on"}}}]\n' if name == "istio" else "",
+        ),
     )
     original = world.main_file(ROUTE_FILE)
     promotion = world.start("2.0.0")
@@ -456,3 +460,156 @@ def test_without_a_mesh_the_canary_is_a_replica_ratio(make_world: Callable[..., 
         "promoter: app 2.0.0 to staging: stable 2.0.0",
         "promoter: app 2.0.0 to staging: replicas back to 4 stable, 0 canary",
     ]
+
+
+IGNORING_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app-staging
+spec:
+  source:
+    repoURL: https://example.com/config.git
+    targetRevision: main
+    path: envs/staging
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: staging
+  ignoreDifferences:
+    - group: apps
+      kind: Deployment
+      jsonPointers: [/spec/replicas]
+    - group: networking.istio.io
+      kind: VirtualService
+      jqPathExpressions: ['.spec.http[] | select(.name == "primary").route']
+    - group: networking.istio.io
+      kind: VirtualService
+      managedFieldsManagers: [rollouts-controller]
+"""
+
+
+def test_validate_refuses_a_routing_resource_whose_application_ignores_the_weights(
+    make_world: Callable[..., World],
+) -> None:
+    world = canary_world(make_world, FORMATS["istio"])
+    world.person_commit("main", "apps/app-staging.yaml", IGNORING_APP.encode(), "ignore what rollouts manage")
+
+    validated = world.cli("validate", "--config", str(world.config))
+    assert validated.returncode == 2, validated.stdout + validated.stderr
+    lines = validated.stderr.replace(str(world.config) + "/", "").splitlines()
+    # Each refusal names the stage's Application in the pipeline file, then the rule in the Application's file.
+    at = "pipelines/app.yaml:4:20: stages[0].applications[0]: staging: apps/app-staging.yaml"
+    assert lines[1:-1] == [
+        f"{at}:19: Application app-staging ignores /spec/http/0/route/0/weight of VirtualService/app in "
+        'envs/staging/route.yaml (jqPathExpressions: .spec.http[] | select(.name == "primary").route): '
+        "promoter's 'canary 10%', 'canary 30%', 'canary 60%', 'canary 0%: stable takes all traffic again' "
+        "would leave it Synced and never be applied; remove that rule, or let promoter edit another field",
+        # The canary's first change also sets its image: that sync applies the replicas too. Not its last one.
+        f"{at}:16: Application app-staging ignores /spec/replicas of Deployment/app-canary in "
+        "envs/staging/canary.yaml (jsonPointers: /spec/replicas): promoter's 'canary back to 0 replicas' "
+        "would leave it Synced and never be applied; remove that rule, or let promoter edit another field",
+    ]
+    # What Git cannot tell is a warning only.
+    assert lines[0].startswith(f"promoter: warning: {at}:22: Application app-staging may ignore what")
+    assert "(managedFieldsManagers: rollouts-controller:" in lines[0]
+    assert lines[-1] == f"promoter: 2 problems in {world.config}"
+
+    started = world.cli("start", "app", "--version", "2.0.0", "--config", str(world.config))
+    assert started.returncode == 2 and "nothing was started or pushed" in started.stderr
+    assert world.pulls() == []
+
+
+def test_a_short_argocd_outage_neither_reverts_nor_promotes(make_world: Callable[..., World]) -> None:
+    world = canary_world(make_world, FORMATS["istio"])
+    promotion = world.start("2.0.0")
+    world.drive(promotion.id, until=lambda _p, _at: fmt_weights(world) == (70, 30))
+    world.scenario(unreachable=True)  # Argo CD answers 503 from here, for a few seconds
+    opened = len(world.pulls())
+    for _ in range(20):
+        world.drive(promotion.id, until=lambda p, s: True)
+        time.sleep(0.15)
+    assert len(world.pulls()) == opened  # no next weight, no revert: there is no evidence either way
+    assert fmt_weights(world) == (70, 30)
+    assert world.promotion(promotion.id).phase is Phase.PROGRESSING
+
+    world.scenario(unreachable=False)
+    done = world.drive(promotion.id, timeout=60)
+    assert done.phase is Phase.SUCCEEDED
+    assert not any(pr.head.ref.endswith("-revert") for pr in world.pulls())
+
+
+ROLLOUT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: app
+spec:
+  replicas: 3
+  strategy:
+    canary:
+      steps: [{setWeight: 20}, {pause: {}}]
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/acme/app:1.0.0
+"""
+
+ROLLOUT_PIPELINE = """\
+name: app
+stages:
+  - name: staging
+    applications: [app-staging]
+    targets:
+      - {resource: Rollout/app, image: ghcr.io/acme/app}
+    soak: SOAK
+    deadline: DEADLINE
+    debounce: 200ms
+"""
+
+
+def rollout_world(make_world: Callable[..., World], **options: object) -> World:
+    files = {
+        "envs/staging/deployment.yaml": None,
+        "envs/staging/rollout.yaml": ROLLOUT,
+        "apps/app-prod.yaml": None,
+        "envs/prod/deployment.yaml": None,
+    }
+    return make_world(files=files, pipeline=ROLLOUT_PIPELINE, **options)
+
+
+def test_an_argo_rollouts_target_waits_while_suspended_then_passes_healthy(make_world: Callable[..., World]) -> None:
+    world = rollout_world(make_world)
+    world.scenario(suspend_images=["*:2.0.0"])  # Argo Rollouts pauses at its own step in the cluster
+    promotion = world.start("2.0.0")
+    world.drive(promotion.id, until=lambda p, s: "Suspended" in p.reason, timeout=30)
+    for _ in range(10):
+        world.drive(promotion.id, until=lambda p, s: True)
+    waiting = world.promotion(promotion.id)
+    assert waiting.phase is Phase.PROGRESSING and "Suspended" in waiting.reason
+    assert load(world, "envs/staging/rollout.yaml")["spec"]["template"]["spec"]["containers"][0]["image"] == (  # type: ignore[index]
+        "ghcr.io/acme/app:2.0.0"
+    )
+
+    world.scenario(suspend_images=[])  # someone promoted the Rollout: it finishes, Healthy
+    done = world.drive(promotion.id, timeout=30)
+    assert done.phase is Phase.SUCCEEDED
+
+
+def test_an_argo_rollouts_target_degraded_is_reverted(make_world: Callable[..., World]) -> None:
+    world = rollout_world(make_world)
+    before = world.main_file("envs/staging/rollout.yaml")
+    promotion = world.start("2.0.0-bad")
+    done = world.drive(promotion.id, timeout=60)
+    assert done.phase is Phase.FAILED
+    assert "Degraded" in done.reason
+    assert world.main_file("envs/staging/rollout.yaml") == before
+
+
+def test_an_argo_rollouts_target_suspended_past_the_deadline_fails(make_world: Callable[..., World]) -> None:
+    world = rollout_world(make_world, deadline="3s")
+    world.scenario(suspend_images=["*:2.0.0"])
+    promotion = world.start("2.0.0")
+    done = world.drive(promotion.id, timeout=60)
+    assert done.phase is Phase.FAILED
+    assert "not verified within 0:00:03: app-staging: Suspended (a paused rollout)" in done.reason

@@ -2,6 +2,11 @@
 
 Whatever the moment, the promotion completes with exactly one PR per step, one commit per step, exactly one
 status comment per PR, and each transition recorded once.
+
+The same through whole stages of the other kinds (:mod:`tests.e2e.crashes`): a canary on Istio (its weight
+changes, the pause, the stable's change, the traffic back, the scale-down), a canary failing mid-way (its one
+revert of every merged change) and a blue/green (the switch, the scale-down delay, the scale-down), each
+crashed several times on its way, at places the store is checked to stand at, and counted once it ends.
 """
 
 from __future__ import annotations
@@ -16,7 +21,30 @@ import pytest
 
 from promoter.core.model import Phase
 from tests.conftest import git
-from tests.e2e.world import World
+from tests.e2e.crashes import (
+    BLUE_GREEN_DELAY,
+    BLUE_GREEN_DONE,
+    BLUE_GREEN_TITLES,
+    CANARY_DONE,
+    CANARY_FILES,
+    CANARY_PAUSE,
+    CANARY_TITLES,
+    FAILED_HELD,
+    SUCCEEDED,
+    Crash,
+    Expect,
+    blue_green_world,
+    canary_world,
+    check_once,
+    drill,
+    finish,
+    ids,
+)
+from tests.e2e.world import At, World
+
+# The drills stop a bot at a chosen point between passes: they run one after another (on one xdist worker)
+# so that no drill's passes are slowed past that point by the others.
+pytestmark = pytest.mark.xdist_group("crash-drills")
 
 STATUS_MARKER = "<!-- promoter:status "
 
@@ -95,3 +123,114 @@ def test_killed_after_an_action_the_promotion_completes_once(
     assert last >= ({"promoter:failed", "promoter:held"} if expected is Phase.FAILED else {"promoter:succeeded"})
     stages = {"staging"} if expected is Phase.FAILED else {"staging", "prod"}
     assert {stage for kind, stage in per_stage if kind == "step_pr_opened"} == stages
+
+
+# Through a whole stage of the new kinds: each crash is placed by the item a restarted bot drives to (a pass
+# ends waiting there) and the action kind after which the daemon dies; the store must stand exactly where
+# that action leaves it (item, state; PRs on the forge, merged). Then a restarted bot finishes, counted.
+
+CANARY_OK = Expect(
+    Phase.SUCCEEDED, prs=6, reverts=0, merges=6, comments=1, outcome=SUCCEEDED, holds=0, files=CANARY_DONE
+)
+
+# (id, crashes in order, how it ends)
+CANARY_DRILLS = [
+    (
+        "weights-pause-stable-reset-outcome",
+        (
+            Crash(0, "OpenStepPR.pushed", (1, At.PLANNED), prs=1, merged=1),  # 10%: pushed, no PR yet
+            Crash(CANARY_PAUSE, "Record", (2, At.PASSED), prs=2, merged=2),  # the pause over, not moved on
+            Crash(None, "OpenStepPR", (3, At.PLANNED), prs=3, merged=2),  # 50%: its PR opened, not recorded
+            Crash(3, "MergePR", (4, At.OPEN), prs=4, merged=4),  # the stable's change merged, not recorded
+            Crash(5, "SetStatus", (5, At.MERGED), prs=5, merged=5),  # traffic back: verified on its merge
+            Crash(6, "Label", (6, At.DONE), prs=6, merged=6),  # succeeded on the last PR, not in the store
+        ),
+        CANARY_OK,
+    ),
+    (
+        "comments-records-refreshes",
+        (
+            Crash(1, "Comment", (1, At.MERGED), prs=2, merged=2),  # 10% verified and told, not recorded
+            Crash(CANARY_PAUSE, "Record:4", (3, At.MERGED), prs=3, merged=3),  # 50% merged, recorded, no refresh
+            Crash(3, "RefreshApps", (4, At.MERGED), prs=4, merged=4),  # the stable's change: refreshed
+            Crash(6, "Comment", (6, At.MERGED), prs=6, merged=6),  # the last change verified, told, not recorded
+        ),
+        CANARY_OK,
+    ),
+]
+
+
+@pytest.mark.parametrize(("crashes", "expect"), [row[1:] for row in CANARY_DRILLS], ids=ids(CANARY_DRILLS))
+def test_a_canary_crashed_after_each_kind_of_action_completes_once(
+    make_world: Callable[..., World], crashes: tuple[Crash, ...], expect: Expect
+) -> None:
+    world = canary_world(make_world)
+    promotion = drill(world, "2.0.0", crashes)
+    assert finish(world, promotion).phase is Phase.SUCCEEDED
+    check_once(world, promotion, "2.0.0", CANARY_TITLES, expect)
+
+
+# The canary's pods fail once it has 10% of the traffic (its PR merged, item 1), or during the pause (item 2):
+# one revert of both merged changes, the stage's files byte for byte as before, the version held.
+CANARY_FAILED = Expect(
+    Phase.FAILED, prs=3, reverts=1, merges=3, comments=1, outcome=FAILED_HELD, holds=1, files=CANARY_FILES
+)
+FAILING_DRILLS = [
+    ("revert-opened", (Crash(1, "OpenRevertPR", (1, At.REVERTING), prs=3, merged=2, fail=True),), CANARY_FAILED),
+    ("revert-merged", (Crash(1, "MergePR@revert", (1, At.REVERTING), prs=3, merged=3, fail=True),), CANARY_FAILED),
+    ("outcome-labelled", (Crash(1, "Label", (1, At.REVERTED), prs=3, merged=3, fail=True),), CANARY_FAILED),
+    (
+        "failure-told-revert-pushed-recorded-refreshed",
+        (
+            Crash(1, "SetStatus", (1, At.MERGED), prs=2, merged=2, fail=True),  # failure on the merge, not recorded
+            Crash(None, "Comment", (1, At.MERGED), prs=2, merged=2),  # the failure told on the PR, not recorded
+            Crash(None, "OpenRevertPR.pushed", (1, At.REVERTING), prs=2, merged=2),  # pushed, no PR yet
+            Crash(None, "Record@revert", (1, At.REVERTING), prs=3, merged=2),  # its PR recorded, not merged
+            Crash(None, "RefreshApps@revert", (1, At.REVERTED), prs=3, merged=3),  # merged, recorded, refreshed
+        ),
+        CANARY_FAILED,
+    ),
+    (
+        "failed-in-the-pause-revert-opened",
+        (Crash(CANARY_PAUSE, "OpenRevertPR", (2, At.REVERTING), prs=3, merged=2, fail=True),),
+        CANARY_FAILED,
+    ),
+]
+
+
+@pytest.mark.parametrize(("crashes", "expect"), [row[1:] for row in FAILING_DRILLS], ids=ids(FAILING_DRILLS))
+def test_a_failing_canary_crashed_while_reverting_reverts_once(
+    make_world: Callable[..., World], crashes: tuple[Crash, ...], expect: Expect
+) -> None:
+    world = canary_world(make_world)
+    promotion = drill(world, "2.0.0", crashes)
+    assert finish(world, promotion).phase is Phase.FAILED
+    check_once(world, promotion, "2.0.0", CANARY_TITLES, expect)
+    failed_at = next(crash.after for crash in crashes if crash.fail)
+    assert world.promotion(promotion).step == failed_at  # it never went further
+
+
+BLUE_GREEN_OK = Expect(
+    Phase.SUCCEEDED, prs=3, reverts=0, merges=3, comments=1, outcome=SUCCEEDED, holds=0, files=BLUE_GREEN_DONE
+)
+BLUE_GREEN_DRILLS = [
+    ("switch-merged", (Crash(0, "MergePR", (1, At.OPEN), prs=2, merged=2),), BLUE_GREEN_OK),
+    (
+        "scale-down-recorded",
+        (
+            Crash(BLUE_GREEN_DELAY, "Record", (2, At.PASSED), prs=2, merged=2),  # the delay over, not moved on
+            Crash(None, "Record:3", (3, At.MERGED), prs=3, merged=3),  # blue scaled down: merged, recorded
+        ),
+        BLUE_GREEN_OK,
+    ),
+]
+
+
+@pytest.mark.parametrize(("crashes", "expect"), [row[1:] for row in BLUE_GREEN_DRILLS], ids=ids(BLUE_GREEN_DRILLS))
+def test_a_blue_green_crashed_at_the_switch_and_the_scale_down_completes_once(
+    make_world: Callable[..., World], crashes: tuple[Crash, ...], expect: Expect
+) -> None:
+    world = blue_green_world(make_world)
+    promotion = drill(world, "2.0.0", crashes)
+    assert finish(world, promotion).phase is Phase.SUCCEEDED
+    check_once(world, promotion, "2.0.0", BLUE_GREEN_TITLES, expect)

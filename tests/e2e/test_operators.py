@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from promoter.core.model import Phase
+from promoter.engine.reconcile import reconcile_all
 from promoter.sandbox.github.accounts import Role
 from tests.e2e.world import REPO_FILES, At, World
 
@@ -100,3 +101,26 @@ def test_a_refused_merge_is_reported_on_the_pr_and_stops_until_fixed(make_world:
     assert done.phase is Phase.SUCCEEDED
     said = [c.body for c in world.repo_as().get_issue(number).get_comments() if "promoter:blocked" in c.body]
     assert len(said) == 1 and "going on again" in said[0]
+
+
+def test_a_lost_store_keeps_a_paused_promotion_paused(make_world: Callable[..., World]) -> None:
+    world = make_world(soak="1s")
+    promotion = world.start("1.9.0")
+    world.drive(promotion.id, until=lambda p, s: p.stage == 0 and s.state is At.SOAKING)
+    ask(world, "pause")
+    world.drive(promotion.id, until=lambda p, s: p.paused)
+    number = world.at(promotion.id).pr_number or world.pulls()[-1].number
+    assert "promoter:paused" in {label.name for label in world.repo_as().get_pull(number).labels}
+
+    world.lose_store()  # the pause lived in the store and on the PR: the PR is enough
+    for _ in range(10):
+        reconcile_all(world.rt)
+        time.sleep(0.1)
+    rebuilt = world.promotion(promotion.id)
+    assert rebuilt.paused and rebuilt.stage == 0
+    assert world.main_file(PROD).decode() == REPO_FILES[PROD]
+
+    ask(world, "resume")
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.SUCCEEDED
+    assert "promoter:paused" not in {label.name for label in world.repo_as().get_pull(number).labels}

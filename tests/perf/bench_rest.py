@@ -33,6 +33,7 @@ from promoter.cli import logs
 from promoter.core.model import Phase, Promotion
 from promoter.core.pullrequest import PullRequest
 from promoter.engine.reconcile import reconcile_all
+from tests.e2e import test_canary
 from tests.e2e.world import World
 
 BOT = "promoter-bot"
@@ -179,10 +180,41 @@ def _open_pr(world: World) -> int:
     return max(pr.number for pr in world.pulls() if pr.state == "open")
 
 
+CANARY_STEPS = """\
+          - setWeight: 20
+          - pause: {duration: 1s}
+          - setWeight: 40
+          - setWeight: 60
+          - setWeight: 80
+"""
+
+
+def canary_world(root: Path) -> World:
+    """A one-stage canary on Istio weights with 5 steps (4 weights and a pause), as in the end-to-end tests."""
+    fmt = test_canary.FORMATS["istio"]
+    pipeline = test_canary.PIPELINE.replace("ROUTING", fmt.routing)
+    steps = pipeline[pipeline.index("        steps:\n") + len("        steps:\n") : pipeline.index("    soak:")]
+    files: dict[str, str | None] = {
+        "envs/staging/deployment.yaml": test_canary.STABLE,
+        "envs/staging/canary.yaml": test_canary.CANARY,
+        "envs/staging/services.yaml": test_canary.SERVICES,
+        test_canary.ROUTE_FILE: fmt.file,
+        "apps/app-prod.yaml": None,
+        "envs/prod/deployment.yaml": None,
+    }
+    return World(root, files=files, pipeline=pipeline.replace(steps, CANARY_STEPS))
+
+
 def run(idle_passes: int = 100, waiting_passes: int = 20) -> dict[str, float]:
     base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     waiting: list[Spent] = []
     with tempfile.TemporaryDirectory(dir=base) as tmp:
+        world = canary_world(Path(tmp) / "canary")
+        try:
+            canary = promote(world, "2.0.0")
+            assert canary.promotion.phase is Phase.SUCCEEDED, canary.promotion
+        finally:
+            world.close()
         world = World(Path(tmp) / "rolling")
         try:
             rolling = promote(world, "2.0.0")
@@ -221,7 +253,16 @@ def run(idle_passes: int = 100, waiting_passes: int = 20) -> dict[str, float]:
     print(f"that promotion, its waiting passes not counted: {approved.total}")
     for label, cost in approved.per_step.items():
         print(f"  {label:<20} {cost}")
+    changes = len(canary.per_step)
+    print(f"a 5-step canary on Istio weights ({changes} PRs, {canary.passes} passes; target <= 40 counted):")
+    for label, cost in canary.per_step.items():
+        print(f"  {label:<20} {cost}")
+    print(f"  {'total':<20} {canary.total}")
+    print("  by route (all requests, counted or not):")
+    for route, count in sorted(canary.by_route.items(), key=lambda item: (-item[1], item[0])):
+        print(f"    {count:4d}  {route}")
     return {
+        "canary_total": canary.total.counted,
         "rolling_total": rolling.total.counted,
         "rolling_step_max": max((cost.counted for cost in rolling.per_step.values()), default=0),
         "idle": idle_total.counted,

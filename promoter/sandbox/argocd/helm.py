@@ -14,9 +14,11 @@ from typing import Any
 
 from promoter.gitops import manifests
 from promoter.gitops.manifests import ManifestError
-from promoter.sandbox.argocd.files import Files, join
+from promoter.sandbox.argocd.files import Files, join, under
 
 _UNESCAPED_DOT = re.compile(r"(?<!\\)\.")
+_CHART_DIRECTORIES = ("templates/", "charts/", "crds/")  # what a chart renders from, besides its values
+_VALUE_OPTIONS = frozenset({"valueFiles", "ignoreMissingValueFiles", "values", "valuesObject", "parameters"})
 
 
 def is_chart(files: Files, directory: str) -> bool:
@@ -30,6 +32,20 @@ def images(files: Files, directory: str, options: Mapping[str, Any], refs: Mappi
     return sorted(
         set(_images(values(files, directory, options, refs), None if app_version is None else str(app_version)))
     )
+
+
+def inputs(files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files]) -> dict[str, Any]:
+    """What ``helm template`` reads, as data: the merged values and the chart's own files (``Chart.yaml``,
+    ``templates/``, ``charts/``, ``crds/``, by path in the chart). The value files count only through the
+    merged values, so a change to another environment's values file next to them changes nothing."""
+    prefix = "" if directory == "." else directory.rstrip("/") + "/"
+    chart = {}
+    for path in under(files, directory):
+        relative = path[len(prefix) :]
+        if relative == "Chart.yaml" or relative.startswith(_CHART_DIRECTORIES):
+            chart[relative] = files.text(path)
+    settings = {key: value for key, value in options.items() if key not in _VALUE_OPTIONS}  # releaseName, ...
+    return {"values": values(files, directory, options, refs), "chart": chart, "options": settings}
 
 
 def values(files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 Modelled on Argo CD's application controller, whose two halves do not move together:
 - a *sync operation* deploys revisions: ``Running`` for ``sync_seconds``, then ``Succeeded`` (or ``Failed``),
   and the deployment enters the history;
-- a *reconcile* (comparison) sets ``sync`` (live revisions vs. the branch heads), ``health`` (each live
+- a *reconcile* (comparison) sets ``sync`` (the manifests deployed vs. those rendered at the branch heads:
+  a commit that leaves an Application's manifests as they run keeps it Synced, at the new revision, without
+  an operation; see :func:`reconcile`), ``health`` (each live
   workload's, from its images, its replicas and the time since a deployment last changed it: see
   :mod:`.health`; the app's is the worst) and ``reconciledAt``; with automated sync it starts an operation
   when the app is OutOfSync.
@@ -29,6 +31,12 @@ _MAX_EVENTS = 200  # a bound on catching up; beyond it the controller just looks
 
 ImagesOf = Callable[[tuple[str, ...]], tuple[str, ...]]  # the images deployed by some revisions
 WorkloadsOf = Callable[[tuple[str, ...]], tuple[Workload, ...]]  # the workloads deployed by some revisions
+ContentOf = Callable[[tuple[str, ...]], str]  # a digest of the manifests some revisions render (equal: same manifests)
+
+
+def by_revisions(revisions: tuple[str, ...]) -> str:
+    """The content of ``revisions`` when their manifests are not known: each revision its own content."""
+    return "revisions:" + ",".join(revisions)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +56,11 @@ class Inputs:
     scenario: Scenario
     auto: bool  # whether it syncs by itself when OutOfSync (automated sync policy)
     workloads_of: WorkloadsOf | None = None  # None: the images of some revisions are one workload of unknown kind
+    content_of: ContentOf | None = None  # None: manifests not known, revisions compared instead (:func:`by_revisions`)
+
+    def content(self, revisions: tuple[str, ...]) -> str:
+        """What ``revisions`` render, as a digest: two renderings are the same manifests when their digests agree."""
+        return by_revisions(revisions) if self.content_of is None else self.content_of(revisions)
 
     def workloads(self, revisions: tuple[str, ...]) -> tuple[Workload, ...]:
         if self.workloads_of is None:
@@ -75,6 +88,7 @@ class Deployment:
     started_at: dt.datetime
     deployed_at: dt.datetime
     initiated_by: str | None
+    content: str = ""  # the digest of the manifests it applied (:meth:`Inputs.content`, at the time)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +104,7 @@ class State:
     reconciled_at: dt.datetime | None = None
     conditions: tuple[Condition, ...] = ()
     recheck_at: dt.datetime | None = None  # the controller's next look when sooner than its interval
-    failed: tuple[str, ...] | None = None  # revisions whose sync failed: automated sync does not retry them
+    failed: str | None = None  # the content whose sync failed: automated sync does not retry the same manifests
 
     @property
     def live(self) -> Deployment | None:
@@ -101,12 +115,15 @@ class State:
         return self.operation is not None and self.operation.phase is OperationPhase.RUNNING
 
 
-def deployed(revisions: tuple[str, ...], now: dt.datetime, scenario: Scenario) -> State:
-    """An Application found running already when the simulator starts: synced long enough ago to be settled."""
+def deployed(revisions: tuple[str, ...], now: dt.datetime, scenario: Scenario, content: str | None = None) -> State:
+    """An Application found running already when the simulator starts: synced long enough ago to be settled.
+
+    ``content``: what ``revisions`` render (:meth:`Inputs.content`); left out, :func:`by_revisions`."""
     at = now - dt.timedelta(seconds=scenario.progressing_seconds + scenario.settle_seconds)
     started = at - dt.timedelta(seconds=scenario.sync_seconds)
     operation = Operation(revisions, started, None, OperationPhase.SUCCEEDED, at, "successfully synced (all tasks run)")
-    return State(operation=operation, history=(Deployment(0, revisions, started, at, None),))
+    entry = Deployment(0, revisions, started, at, None, by_revisions(revisions) if content is None else content)
+    return State(operation=operation, history=(entry,))
 
 
 def start(state: State, revisions: tuple[str, ...], now: dt.datetime, user: str | None, prune: bool = False) -> State:
@@ -131,13 +148,20 @@ def advance(state: State, inputs: Inputs, now: dt.datetime) -> State:
 
 
 def reconcile(state: State, inputs: Inputs, now: dt.datetime) -> State:
-    """The controller compares Git with the live state at ``now``; when automated, it syncs what differs."""
+    """The controller compares Git with the live state at ``now``; when automated, it syncs what differs.
+
+    As Argo CD does, it compares manifests, not revisions: the manifests rendered at the branch heads with
+    those the last deployment applied. A commit that leaves them equal (it touched other Applications' files,
+    or it put back what runs) keeps the app Synced, now at the new revision (``compared``), and starts nothing:
+    the operation and the history stay as they were, and so does health (nothing rolled out).
+    """
     desired, live = inputs.desired, state.live
-    if desired.revisions is None or desired.error is not None:
-        sync, compared = SyncStatus.UNKNOWN, desired.revisions or state.compared
+    wanted = desired.revisions
+    if wanted is None or desired.error is not None:
+        sync, compared = SyncStatus.UNKNOWN, wanted or state.compared
     else:
-        synced = live is not None and live.revisions == desired.revisions
-        sync, compared = (SyncStatus.SYNCED if synced else SyncStatus.OUT_OF_SYNC), desired.revisions
+        synced = live is not None and len(live.revisions) == len(wanted) and live.content == inputs.content(wanted)
+        sync, compared = (SyncStatus.SYNCED if synced else SyncStatus.OUT_OF_SYNC), wanted
     assessed = _health(state, inputs, now)
     status, message = (Health.MISSING, None) if live is None else health.overall(assessed)
     reconciled = dataclasses.replace(
@@ -154,8 +178,8 @@ def reconcile(state: State, inputs: Inputs, now: dt.datetime) -> State:
         conditions=(Condition("ComparisonError", desired.error),) if desired.error else (),
         recheck_at=min((a.until for a in assessed if a.until is not None), default=None),
     )
-    wanted = desired.revisions
-    if inputs.auto and sync is SyncStatus.OUT_OF_SYNC and wanted and not state.running and wanted != state.failed:
+    failed_before = wanted is not None and inputs.content(wanted) == state.failed
+    if inputs.auto and sync is SyncStatus.OUT_OF_SYNC and wanted and not state.running and not failed_before:
         return start(reconciled, wanted, now, None)
     return reconciled
 
@@ -189,7 +213,8 @@ def _finish(state: State, inputs: Inputs) -> State:
     if culprit is not None:
         message = f"one or more objects failed to apply, reason: image {culprit} was refused"
         failed = dataclasses.replace(operation, phase=OperationPhase.FAILED, finished_at=finished, message=message)
-        return dataclasses.replace(state, operation=failed, recheck_at=recheck, failed=operation.revisions)
+        content = inputs.content(operation.revisions)
+        return dataclasses.replace(state, operation=failed, recheck_at=recheck, failed=content)
     done = dataclasses.replace(
         operation, phase=OperationPhase.SUCCEEDED, finished_at=finished, message="successfully synced (all tasks run)"
     )
@@ -199,6 +224,7 @@ def _finish(state: State, inputs: Inputs) -> State:
         operation.started_at,
         finished,
         operation.initiated_by,
+        inputs.content(operation.revisions),
     )
     history = (*state.history, entry)[-_HISTORY_LIMIT:]
     return dataclasses.replace(state, operation=done, history=history, recheck_at=recheck, failed=None)

@@ -5,12 +5,19 @@ from the values, templates are not rendered: the images count as one workload of
 when it holds a kustomization, and a plain directory otherwise (``.yaml``/``.yml``/``.json`` files;
 sub-directories only with ``directory.recurse``). A source that cannot be rendered gives an error, which the
 API shows as a ``ComparisonError`` condition.
+
+Each rendering carries a ``digest`` of the manifests it stands for, which the controller compares to decide
+Synced or OutOfSync: the resources for a directory or a kustomization; for a Helm chart in Git (whose
+templates are not rendered) what ``helm template`` would read: the merged values and the chart's own files;
+for a chart from a Helm repository its name, version and options.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +37,7 @@ class Rendered:
     images: tuple[str, ...] = ()  # sorted, each once
     error: str | None = None
     workloads: tuple[health.Workload, ...] = ()  # what the Application's health is made of
+    digest: str = ""  # of what it deploys: equal digests, the same manifests (empty: nothing rendered)
 
     @classmethod
     def combine(cls, parts: Sequence[Rendered]) -> Rendered:
@@ -41,13 +49,14 @@ class Rendered:
             tuple(sorted({image for part in parts for image in part.images})),
             "; ".join(errors) or None,
             tuple(w for part in parts for w in part.workloads),
+            digest([part.digest for part in parts]),
         )
 
 
 def render(source: Source, files: Files | None, refs: Mapping[str, Files], namespace: str) -> Rendered:
     """One source at one revision; ``refs`` are the other sources' files by ``ref`` name (for ``$ref/``)."""
-    if source.chart is not None:
-        return Rendered(("Helm",))  # a chart from a Helm repository, not from Git: nothing to read here
+    if source.chart is not None:  # a chart from a Helm repository, not from Git: nothing to read here
+        return Rendered(("Helm",), digest=digest({"chart": source.spec}))
     if source.path is None or files is None:
         return Rendered()  # a multi-source ``ref`` entry only lends its files to the others
     path = source.path
@@ -57,18 +66,27 @@ def render(source: Source, files: Files | None, refs: Mapping[str, Files], names
             raise ManifestError(f"{path}: app path does not exist")
         if helm.is_chart(files, path):
             kind = "Helm"
-            values = tuple(helm.images(files, path, source.option("helm"), refs))
-            return Rendered((kind,), (), values, workloads=health.implied(values))
+            options = source.option("helm")
+            values = tuple(helm.images(files, path, options, refs))
+            read = digest({"helm": helm.inputs(files, path, options, refs), "namespace": namespace})
+            return Rendered((kind,), (), values, workloads=health.implied(values), digest=read)
         if kustomize.kustomization_in(files, path) is not None:
             kind = "Kustomize"
             resources = _kustomized(kustomize.build(files, path), source.option("kustomize"))
         else:
             resources = _directory(files, path, source.option("directory"))
     except ManifestError as exc:
-        return Rendered((kind,), error=str(exc))
+        return Rendered((kind,), error=str(exc), digest=digest({"error": str(exc)}))
     placed = tuple(_in_namespace(resource, namespace) for resource in resources)
     found = {image for resource in placed for image in manifests.images(resource)}
-    return Rendered((kind,), placed, tuple(sorted(found)), workloads=health.workloads(placed))
+    applied = sorted(json.dumps(resource, sort_keys=True, default=str) for resource in placed)  # in any order
+    return Rendered((kind,), placed, tuple(sorted(found)), workloads=health.workloads(placed), digest=digest(applied))
+
+
+def digest(value: Any) -> str:
+    """A digest of JSON-like data, the same for equal data whatever the order of its mappings' keys."""
+    text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _kustomized(resources: list[Manifest], options: Mapping[str, Any]) -> list[Manifest]:

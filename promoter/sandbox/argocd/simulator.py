@@ -153,7 +153,8 @@ class Simulator:
                 revisions = inputs[name].desired.revisions
                 self._states[name] = lifecycle.State()
                 if seed and revisions is not None:
-                    self._states[name] = lifecycle.deployed(revisions, now, self._scenario)
+                    content = inputs[name].content(revisions)
+                    self._states[name] = lifecycle.deployed(revisions, now, self._scenario, content)
                 uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"argocd-simulator/{name}"))
                 self._identities[name] = Identity(uid, 0, now)
             self._keep(name, lifecycle.advance(self._states[name], inputs[name], now))
@@ -180,7 +181,10 @@ class Simulator:
         def workloads_of(revisions: tuple[str, ...]) -> tuple[health.Workload, ...]:
             return self._render(app, revisions).workloads
 
-        return lifecycle.Inputs(desired, images_of, self._scenario, self._auto(app), workloads_of)
+        def content_of(revisions: tuple[str, ...]) -> str:
+            return self._render(app, revisions).digest
+
+        return lifecycle.Inputs(desired, images_of, self._scenario, self._auto(app), workloads_of, content_of)
 
     def _resolve_requested(
         self, app: Application, requested: tuple[str, ...], inputs: lifecycle.Inputs
