@@ -116,6 +116,11 @@ def _backends(key: str, items: str, name: str) -> Callable[[dict[str, object]], 
     return weights
 
 
+def _knative(service: dict[str, object]) -> tuple[int, int]:
+    by = {t["tag"]: t["percent"] for t in service["spec"]["traffic"]}  # type: ignore[index]
+    return by["stable"], by["canary"]
+
+
 def _nginx(ingress: dict[str, object]) -> tuple[int, int]:
     weight = int(ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/canary-weight"])  # type: ignore[index]
     return 100 - weight, weight
@@ -182,6 +187,36 @@ spec:
 """,
         SERVICES_ROUTING + "          gatewayAPI: {httpRoute: app}",
         _backends("weight", "backendRefs", "name"),
+    ),
+    "grpc-route": Format(
+        """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata:
+  name: app
+spec:
+  parentRefs: [{name: gateway}]
+  rules:
+    - backendRefs:
+        - {name: app, port: 9090, weight: 100}
+        - {name: app-canary, port: 9090, weight: 0}
+""",
+        SERVICES_ROUTING + "          gatewayAPI: {grpcRoute: app}",
+        _backends("weight", "backendRefs", "name"),
+    ),
+    "knative": Format(
+        """\
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: app-traffic
+spec:
+  traffic:
+    - {tag: stable, revisionName: app-00001, percent: 100}
+    - {tag: canary, revisionName: app-00002, percent: 0}
+""",
+        "        trafficRouting:\n          knative: {service: app-traffic, stableTag: stable, canaryTag: canary}",
+        _knative,
     ),
     "nginx": Format(
         """\
@@ -302,7 +337,7 @@ def test_a_canary_walks_its_weights_then_hands_the_version_to_the_stable(
     assert all(pr.merged for pr in world.pulls())
 
 
-@pytest.mark.parametrize("name", ["istio", "gateway-api", "nginx"])
+@pytest.mark.parametrize("name", list(FORMATS))
 def test_a_canary_failing_midway_is_reverted_by_one_pr_to_the_stage_before(
     make_world: Callable[..., World], name: str
 ) -> None:
