@@ -130,3 +130,56 @@ def test_history_keeps_the_last_ten_deployments() -> None:
         state = lifecycle.advance(state, inputs(f"r{n}", auto=False), at(10 * n + 1))
     assert [entry.id for entry in state.history] == list(range(3, 13))
     assert state.history[-1].revisions == ("r11",)
+
+
+CONTENT: dict[tuple[str, ...], str] = {
+    ("a",): "v1",
+    ("b",): "v1",
+    ("c",): "v2",
+    ("d",): "v1",
+    ("refused",): "bad",
+    ("e",): "bad",
+}
+
+
+def rendering(revision: str, auto: bool = True) -> Inputs:
+    """Inputs whose revisions render manifests: ``a``, ``b`` and ``d`` the same ones, ``c`` others."""
+    return dataclasses.replace(inputs(revision, auto=auto), content_of=lambda revisions: CONTENT[revisions])
+
+
+def running_a_rendered() -> State:
+    return lifecycle.advance(lifecycle.deployed(("a",), T0, RULES, "v1"), rendering("a"), T0)
+
+
+def test_a_new_revision_with_the_same_manifests_is_synced_there_without_an_operation() -> None:
+    before = running_a_rendered()
+    state = lifecycle.advance(before, rendering("b"), at(3))
+    assert (state.sync, state.compared, state.reconciled_at, state.running) == (SyncStatus.SYNCED, ("b",), at(3), False)
+    assert (state.operation, state.history) == (before.operation, before.history)
+    assert (state.health, state.health_changed_at) == (before.health, before.health_changed_at)
+
+
+def test_a_new_revision_with_other_manifests_is_out_of_sync_then_synced() -> None:
+    state = lifecycle.advance(running_a_rendered(), rendering("c"), at(3))
+    assert (state.sync, state.running) == (SyncStatus.OUT_OF_SYNC, True)
+    state = lifecycle.advance(state, rendering("c"), at(5))
+    assert (state.sync, state.health) == (SyncStatus.SYNCED, Health.PROGRESSING)
+    assert [(entry.revisions, entry.content) for entry in state.history] == [(("a",), "v1"), (("c",), "v2")]
+
+
+def test_putting_back_what_runs_is_synced_without_a_sync() -> None:
+    state = lifecycle.advance(running_a_rendered(), rendering("c", auto=False), at(3))
+    assert (state.sync, state.running) == (SyncStatus.OUT_OF_SYNC, False)
+    state = lifecycle.advance(state, rendering("d", auto=False), at(6))
+    assert (state.sync, state.compared, len(state.history)) == (SyncStatus.SYNCED, ("d",), 1)
+
+
+def test_manifests_whose_sync_failed_are_not_retried_at_a_new_revision() -> None:
+    state = lifecycle.advance(running_a_rendered(), rendering("refused"), at(3))
+    state = lifecycle.advance(state, rendering("refused"), at(10))
+    assert state.operation is not None
+    assert (state.operation.phase, state.failed) == (OperationPhase.FAILED, "bad")
+    state = lifecycle.advance(state, rendering("e"), at(13))  # a commit elsewhere: the same failing manifests
+    assert (state.sync, state.compared, state.running) == (SyncStatus.OUT_OF_SYNC, ("e",), False)
+    state = lifecycle.advance(state, rendering("c"), at(20))  # a fix is synced
+    assert (state.history[-1].revisions, state.failed) == (("c",), None)

@@ -304,3 +304,49 @@ def test_kustomize_replicas_scale_workloads_by_name_and_the_application_has_the_
 def test_helm_images_make_one_workload_of_unknown_kind() -> None:
     files = {"chart/Chart.yaml": "name: web\n", "chart/values.yaml": "image: {repository: web, tag: '1'}\n"}
     assert [(w.key, w.images) for w in rendered(files, "chart").workloads] == [(None, ("web:1",))]
+
+
+def test_the_digest_changes_with_the_manifests_only() -> None:
+    files = {"app/a.yaml": pod("web", "web:1"), "app/b.yaml": pod("worker", "job:2"), "app/README.md": "hi\n"}
+    digest = rendered(files, "app").digest
+    assert digest
+    assert rendered({**files, "app/README.md": "changed\n", "other/x.yaml": pod("x", "x:1")}, "app").digest == digest
+    reordered = {"app/a.yaml": pod("worker", "job:2"), "app/b.yaml": pod("web", "web:1")}  # same resources
+    assert rendered(reordered, "app").digest == digest
+    assert rendered({**files, "app/a.yaml": pod("web", "web:2")}, "app").digest != digest
+    elsewhere = render(Source({"repoURL": "https://example.com/x.git", "path": "app"}), Tree(files), {}, "other")
+    assert elsewhere.digest != digest  # another destination namespace
+    assert rendered({**files, "app/a.yaml": "key: [unclosed\n"}, "app").digest != digest
+
+
+def test_a_helm_digest_follows_what_helm_template_reads() -> None:
+    files = {
+        "chart/Chart.yaml": "name: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image: {repository: web, tag: '1'}\nreplicas: 2\n",
+        "chart/values-staging.yaml": "replicas: 1\n",
+        "chart/values-prod.yaml": "replicas: 3\n",
+        "chart/templates/deployment.yaml": "replicas: {{ .Values.replicas }}\n",
+    }
+    prod = {"helm": {"valueFiles": ["values-prod.yaml"]}}
+    digest = rendered(files, "chart", **prod).digest
+    assert rendered({**files, "chart/values-staging.yaml": "replicas: 9\n"}, "chart", **prod).digest == digest
+    assert (
+        rendered(
+            {**files, "chart/values.yaml": "# same\nimage: {repository: web, tag: '1'}\nreplicas: 2\n"}, "chart", **prod
+        ).digest
+        == digest
+    )
+    for changed in (
+        {"chart/values-prod.yaml": "replicas: 4\n"},  # not an image: the images alone would not see it
+        {"chart/templates/deployment.yaml": "replicas: 5\n"},
+        {"chart/Chart.yaml": "name: web\nversion: 0.2.0\n"},
+    ):
+        assert rendered({**files, **changed}, "chart", **prod).digest != digest, changed
+    assert rendered(files, "chart", helm={**prod["helm"], "releaseName": "other"}).digest != digest
+    remote = render(
+        Source({"repoURL": "https://charts.example.com", "chart": "web", "targetRevision": "1.0.0"}), None, {}, "x"
+    )
+    newer = render(
+        Source({"repoURL": "https://charts.example.com", "chart": "web", "targetRevision": "1.1.0"}), None, {}, "x"
+    )
+    assert remote.digest != newer.digest

@@ -3,12 +3,11 @@
 Modelled on Argo CD's application controller, whose two halves do not move together:
 - a *sync operation* deploys revisions: ``Running`` for ``sync_seconds``, then ``Succeeded`` (or ``Failed``),
   and the deployment enters the history;
-- a *reconcile* (comparison) sets ``sync`` (the manifests deployed vs. those rendered at the branch heads:
-  a commit that leaves an Application's manifests as they run keeps it Synced, at the new revision, without
-  an operation; see :func:`reconcile`), ``health`` (each live
-  workload's, from its images, its replicas and the time since a deployment last changed it: see
-  :mod:`.health`; the app's is the worst) and ``reconciledAt``; with automated sync it starts an operation
-  when the app is OutOfSync.
+- a *reconcile* (comparison) sets ``sync`` (the manifests deployed vs. those rendered at the branch heads,
+  so a commit that leaves an Application's manifests as they run keeps it Synced, at the new revision),
+  ``health`` (each live workload's, from its images, its replicas and the time since a deployment last
+  changed it: see :mod:`.health`; the app's is the worst) and ``reconciledAt``; with automated sync it
+  starts an operation when the app is OutOfSync.
 After an operation ends, the controller looks again only ``settle_seconds`` later, so for that moment the
 operation already says ``Succeeded`` at the new revision while sync and health still describe the old one:
 the race promoter's verification must not be fooled by (DESIGN.md §6). Besides, the controller looks again
@@ -88,7 +87,7 @@ class Deployment:
     started_at: dt.datetime
     deployed_at: dt.datetime
     initiated_by: str | None
-    content: str = ""  # the digest of the manifests it applied (:meth:`Inputs.content`, at the time)
+    content: str  # the digest of the manifests it applied (:meth:`Inputs.content`, at the time)
 
 
 @dataclasses.dataclass(frozen=True)
