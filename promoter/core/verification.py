@@ -58,6 +58,9 @@ class Observed:
     error: str | None = None
     permanent: bool = False
     retry_after: dt.timedelta | None = None
+    # ``revision`` is one Argo CD compared the app at (``status.sync``), not one a sync operation applied:
+    # the merge did not change this app's manifests, so nothing was synced, and Synced there is the evidence.
+    compared: bool = False
 
     @classmethod
     def unobservable(cls, error: str, permanent: bool = False, retry_after: dt.timedelta | None = None) -> Observed:
@@ -78,6 +81,8 @@ def judge_app(name: str, observed: Observed, settled: bool = False) -> tuple[Ver
     s = observed.status
     if s is None:
         return Verdict.WAITING, f"{name}: not observed: {observed.error or 'no status'}"
+    if observed.compared and observed.deployed is not Deployed.NOT_YET:
+        return _compared(name, observed, s, settled)
     at_merge = observed.deployed is not Deployed.NOT_YET and s.operation_phase is not None
     if at_merge and observed.deployed is Deployed.EDIT_UNDONE:
         revision = (observed.revision or "?")[:12]
@@ -104,6 +109,26 @@ def judge_app(name: str, observed: Observed, settled: bool = False) -> tuple[Ver
     if s.health is Health.SUSPENDED:
         return Verdict.WAITING, f"{name}: Suspended (a paused rollout)"
     return Verdict.WAITING, f"{name}: {s.health.value}"  # Progressing, Missing, Unknown (Degraded failed above)
+
+
+def _compared(name: str, observed: Observed, s: AppStatus, settled: bool) -> tuple[Verdict, str]:
+    """An app the merge left as it runs: Argo CD compared it at a revision containing the merge and found it
+    Synced, with no sync to run. What it deploys is what it deployed before; its health is still the stage's."""
+    if observed.deployed is Deployed.EDIT_UNDONE:
+        return (
+            Verdict.FAILED,
+            f"{name}: compared at {(observed.revision or '?')[:12]}, which no longer carries the edit",
+        )
+    if s.health is Health.DEGRADED and settled:
+        return Verdict.FAILED, f"{name}: Degraded: {s.health_message or 'no message'}"
+    if s.sync is not SyncStatus.SYNCED or s.operation_phase is OperationPhase.RUNNING:
+        return Verdict.WAITING, f"{name}: {'sync Running' if s.sync is SyncStatus.SYNCED else s.sync.value}"
+    errors = [c for c in s.conditions if c.type in ERROR_CONDITIONS]
+    if errors:
+        return Verdict.WAITING, f"{name}: {errors[0].type}: {errors[0].message}"
+    if s.health is Health.HEALTHY:
+        return Verdict.HEALTHY, f"{name}: Healthy (Synced at the merge: nothing of it to sync)"
+    return Verdict.WAITING, f"{name}: {s.health.value}"
 
 
 def _rechecked(s: AppStatus) -> bool:

@@ -18,13 +18,13 @@ from promoter.core.actions import (
     Action,
     Comment,
     Label,
-    Unlabel,
     MergePR,
     OpenRevertPR,
     OpenStepPR,
     Record,
     RefreshApps,
     SetStatus,
+    Unlabel,
 )
 from promoter.core.model import EventKind, Pipeline, Promotion
 from promoter.core.pullrequest import PullRequest

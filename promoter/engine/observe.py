@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from promoter.core import needs as wanted
+from promoter.core.appstatus import SyncStatus
 from promoter.core.commands import Command
 from promoter.core.model import Phase, Pipeline, Promotion
 from promoter.core.pullrequest import PullRequest
@@ -95,6 +96,12 @@ def _app(rt: Runtime, name: str, reference: str | None) -> Observed:
     revision = next(
         (r for r in status.operation_revisions if reference is not None and rt.repo.contains(r, reference)), None
     )
+    if revision is None and reference is not None and status.sync is SyncStatus.SYNCED:
+        # No sync applied the merge, yet Argo CD compared the app at a revision containing it and found it
+        # Synced: the merge left this app's manifests as they run (another app's files, say).
+        compared = next((r for r in status.sync_revisions if rt.repo.contains(r, reference)), None)
+        if compared is not None:
+            return Observed(status, compared, compared=True)
     return Observed(status, revision)
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from promoter.core.appstatus import Condition, Health, OperationPhase, SyncStatus
 from promoter.core.verification import Deployed, Observed, Verdict, judge, judge_app
 from tests.core.builders import at, observed
+
+
+def compared(deployed: Deployed = Deployed.CARRIES_EDIT, **kwargs: object) -> Observed:
+    """Synced at a revision containing the merge (``status.sync``), with no sync operation at it."""
+    return dataclasses.replace(observed(deployed, **kwargs), compared=True)
+
 
 SELF_HEAL = {"phase": OperationPhase.RUNNING, "finished": None, "health": Health.DEGRADED}
 
@@ -70,6 +78,24 @@ CASES: dict[str, tuple[Observed, Verdict, str]] = {
     "argocd refuses the token": (Observed.unobservable("401", permanent=True), Verdict.WAITING, "not observed: 401"),
     # Degraded while the sync to the merge still runs: it may still describe the previous version
     "degraded while the first sync runs waits": (observed(**SELF_HEAL), Verdict.WAITING, "sync Running"),
+    # The merge left this app's manifests as they run: Argo CD compared it at a revision containing the merge
+    # and found it Synced; no sync operation applies the merge, ever. Synced there is the evidence.
+    "compared synced healthy, nothing to sync": (compared(phase=None), Verdict.HEALTHY, "nothing of it to sync"),
+    "compared synced, an old sync's operation is no matter": (compared(finished=at(1)), Verdict.HEALTHY, "Healthy"),
+    "compared but out of sync waits": (compared(sync=SyncStatus.OUT_OF_SYNC), Verdict.WAITING, "OutOfSync"),
+    "compared while a sync runs waits": (compared(phase=OperationPhase.RUNNING), Verdict.WAITING, "sync Running"),
+    "compared with a comparison error waits": (
+        compared(conditions=(Condition("ComparisonError", "rpc error"),)),
+        Verdict.WAITING,
+        "ComparisonError",
+    ),
+    "compared progressing waits": (compared(health=Health.PROGRESSING), Verdict.WAITING, "Progressing"),
+    "compared degraded before verification waits": (compared(health=Health.DEGRADED), Verdict.WAITING, "Degraded"),
+    "compared at a revision without the edit fails": (
+        compared(deployed=Deployed.EDIT_UNDONE),
+        Verdict.FAILED,
+        "no longer carries the edit",
+    ),
 }
 
 SETTLED: dict[str, tuple[Observed, Verdict, str]] = {
@@ -88,6 +114,7 @@ SETTLED: dict[str, tuple[Observed, Verdict, str]] = {
     "re-syncing healthy waits": (observed(phase=OperationPhase.RUNNING, finished=None), Verdict.WAITING, "Running"),
     "out of sync waits": (observed(sync=SyncStatus.OUT_OF_SYNC), Verdict.WAITING, "OutOfSync"),
     "healthy": (observed(), Verdict.HEALTHY, "Healthy"),
+    "compared degraded once verified fails": (compared(health=Health.DEGRADED), Verdict.FAILED, "Degraded"),
 }
 
 

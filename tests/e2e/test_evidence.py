@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from promoter.core.model import Phase
-from tests.e2e.world import REPO_FILES, At, World
+from tests.e2e.world import PIPELINE, REPO_FILES, At, World
 
 STAGING, PROD = "envs/staging/deployment.yaml", "envs/prod/deployment.yaml"
 
@@ -116,3 +116,17 @@ def test_a_later_revert_of_the_step_fails_its_verification(make_world: Callable[
     assert done.phase is Phase.FAILED
     assert "no longer carries this step's edit" in done.reason
     assert world.main_file(PROD).decode() == REPO_FILES[PROD]
+
+
+def test_an_application_the_merge_leaves_as_it_runs_is_verified_without_a_sync(
+    make_world: Callable[..., World],
+) -> None:
+    # staging names both Applications; its change touches only app-staging's files. Argo CD compares app-prod
+    # at the merge and finds it Synced: no sync ever applies the merge there, and none is needed.
+    pipeline = PIPELINE.replace("applications: [app-staging]", "applications: [app-staging, app-prod]")
+    world = make_world(pipeline=pipeline)
+    promotion = world.start("3.2.0")
+    done = world.drive(promotion.id, until=lambda p, s: p.stage == 1)
+    assert done.stage == 1, done.reason
+    verified = [e for e in world.rt.store.events("app", promotion.id, limit=1000) if e.kind.value == "step_verified"]
+    assert "app-staging, app-prod Synced and Healthy" in verified[0].message
