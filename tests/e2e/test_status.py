@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -103,11 +105,24 @@ def test_gates_are_rechecked_when_due_not_at_the_next_interval(make_world: Calla
 
 
 def test_a_second_sigterm_while_stopping_prints_no_traceback(world: World) -> None:
-    process = run_daemon(world)
-    time.sleep(3)  # serving, between passes or in one
-    process.send_signal(signal.SIGTERM)
-    process.send_signal(signal.SIGTERM)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
+    process = run_daemon(world, PROMOTER_LOG_LEVEL="info")
+    assert process.stderr is not None
+    seen, rest = b"", b""
+    try:
+        deadline = time.monotonic() + 60  # on a loaded machine start-up alone can take seconds
+        while b"serving" not in seen and time.monotonic() < deadline and process.poll() is None:
+            ready, _, _ = select.select([process.stderr], [], [], 0.5)
+            if ready:
+                seen += os.read(process.stderr.fileno(), 65536)
+        assert b"serving" in seen, seen[-2000:]  # the handlers are installed: what follows tests them
+        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    stderr = seen + rest
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert b"Traceback" not in stderr

@@ -4,6 +4,7 @@ sandbox and the Argo CD simulator around it, and a promoter config directory poi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import os
 import shutil
@@ -175,6 +176,16 @@ class Position:
         return isinstance(self.run, GateRun) and self.run.unverified_since is not None
 
 
+@dataclasses.dataclass(frozen=True)
+class _Stopped:
+    """A clock that stands at one moment."""
+
+    moment: dt.datetime
+
+    def now(self) -> dt.datetime:
+        return self.moment
+
+
 class World:
     def __init__(
         self,
@@ -264,14 +275,23 @@ class World:
         return Position(At(run.state.value) if run is not None else At.PLANNED, run, stage)
 
     def drive(self, promotion_id: str, *, until: Any = None, timeout: float = 30.0) -> Promotion:
-        """Reconcile until the promotion finishes (or ``until(promotion, position)`` holds); bounded."""
+        """Reconcile until the promotion finishes (or ``until(promotion, position)`` holds); bounded.
+
+        With ``until``, time stands still within each pass: a pass can then never both start and end a wait
+        (a debounce, a pause), so on a slow machine it cannot run through the point a test means to stop at."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            reconcile_all(self.rt)
-            current = self.promotion(promotion_id)
-            if current.phase.finished or (until is not None and until(current, self.at(promotion_id))):
-                return current
-            time.sleep(0.1)
+        real = self.rt.clock
+        try:
+            while time.monotonic() < deadline:
+                if until is not None:
+                    self.rt.clock = _Stopped(real.now())
+                reconcile_all(self.rt)
+                current = self.promotion(promotion_id)
+                if current.phase.finished or (until is not None and until(current, self.at(promotion_id))):
+                    return current
+                time.sleep(0.1)
+        finally:
+            self.rt.clock = real
         raise AssertionError(f"{promotion_id} did not get there in {timeout}s: {self.promotion(promotion_id)}")
 
     def cli(
