@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: demo test lint typecheck contracts unit perf system clean
 
 demo: $(STAMP) ## run the whole thing end to end on the embedded default
-	./scripts/system-packages git
+	./scripts/system-packages git prometheus
 	$(BIN)/promoter demo
 
 test: system $(STAMP) lint typecheck contracts unit ## everything CI runs

@@ -17,9 +17,11 @@ from promoter.core.appstatus import AppStatus
 from promoter.core.changes import Changes
 from promoter.core.commands import Command, CommandKind
 from promoter.core.history import CommitStatus, Trail
+from promoter.core.measurements import Measurement, Result
 from promoter.core.model import Event, Hold, PipelineError, Promotion
 from promoter.core.pullrequest import PullRequest
 from promoter.core.runs import Run, StageRun
+from promoter.core.templates import Prometheus
 
 __all__ = [
     "Changes",
@@ -29,6 +31,7 @@ __all__ = [
     "Deployments",
     "FileChange",
     "Forge",
+    "Metrics",
     "PullRequest",
     "RevertResult",
     "Store",
@@ -84,6 +87,15 @@ class Store(Protocol):
 
     def commit(self, pipeline: str, *changes: Changes) -> None:
         """Write all the changes, or none of them (one transaction)."""
+        ...
+
+    def measurements(self, pipeline: str, promotion_id: str, stage: int) -> list[Measurement]:
+        """The stage's analysis measurements (every run of it), by run, metric and index."""
+        ...
+
+    def add_measurement(self, pipeline: str, promotion_id: str, measurement: Measurement, event: Event) -> bool:
+        """Store a measurement as taken, with its event, once: False when one with its key is stored already
+        (a retry after a crash keeps the first)."""
         ...
 
     def want_refresh(self, pipeline: str, applications: Sequence[str], now: dt.datetime) -> None:
@@ -143,8 +155,10 @@ class Forge(Protocol):
         """Remove the labels from the PR (one it does not have is no error)."""
         ...
 
-    def set_status(self, sha: str, state: str, description: str, target_url: str | None = None) -> None:
-        """The commit status ``promoter`` (pending | success | failure | error)."""
+    def set_status(
+        self, sha: str, state: str, description: str, target_url: str | None = None, context: str = "promoter"
+    ) -> None:
+        """A commit status (pending | success | failure | error), ``promoter`` unless another context is named."""
         ...
 
     def commit_status(self, sha: str) -> CommitStatus | None:
@@ -221,3 +235,20 @@ class Deployments(Protocol):
     def app_status(self, name: str, refresh: bool = True) -> AppStatus: ...
 
     def sync(self, name: str) -> None: ...
+
+
+class Metrics(Protocol):
+    """Prometheus, as an analysis reads it. ``query`` may hold secret ``{{args.NAME}}`` placeholders: the
+    adapter fills them in right before the request. Errors (down, timeout, a bad query) raise
+    :class:`promoter.errors.TemporaryError` or :class:`promoter.errors.PermanentError`; the shell turns them
+    into an Error measurement, never into a value."""
+
+    def query(self, provider: Prometheus, query: str, at: dt.datetime) -> Result:
+        """An instant query at ``at``: a scalar, or a vector's values (one per series, Prometheus' order)."""
+        ...
+
+    def samples(
+        self, provider: Prometheus, query: str, start: dt.datetime, end: dt.datetime, step: dt.timedelta
+    ) -> tuple[float, ...]:
+        """A range query's samples in time order (every series' values, series after series)."""
+        ...

@@ -219,8 +219,10 @@ class GitHubForge:
             lambda: next(self._listed(statuses, {}, _promoter_status), None), f"reading the status of {sha[:12]}"
         )
 
-    def set_status(self, sha: str, state: str, description: str, target_url: str | None = None) -> None:
-        payload: dict[str, Any] = {"state": state, "description": description[:140], "context": "promoter"}
+    def set_status(
+        self, sha: str, state: str, description: str, target_url: str | None = None, context: str = "promoter"
+    ) -> None:
+        payload: dict[str, Any] = {"state": state, "description": description[:140], "context": context}
         if target_url:
             payload["target_url"] = target_url
         # A direct POST: fetching the commit object first would cost a request for nothing.

@@ -29,6 +29,7 @@ from promoter.adapters.store_schema import (
     commands,
     events,
     holds,
+    measurements,
     pipeline_errors,
     promotions,
     refreshes,
@@ -36,6 +37,7 @@ from promoter.adapters.store_schema import (
     stage_runs,
 )
 from promoter.core.commands import Command, CommandKind
+from promoter.core.measurements import Measurement
 from promoter.core.model import Event, Hold, Phase, PipelineError, Promotion, promotion_id
 from promoter.core.runs import Run, StageRun
 from promoter.errors import TemporaryError
@@ -226,6 +228,28 @@ class SQLStore:
         with self._engine.connect() as conn:
             newest_first = [store_records.event_of(row) for row in conn.execute(query).mappings()]
         return newest_first[::-1]
+
+    @_operation
+    def measurements(self, pipeline: str, promotion_id: str, stage: int) -> list[Measurement]:
+        query = sa.select(measurements).where(
+            measurements.c.pipeline == pipeline,
+            measurements.c.promotion == promotion_id,
+            measurements.c.run.startswith(f"{stage}:", autoescape=True),
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(measurements.c.run, measurements.c.metric, measurements.c.idx))
+            return [store_records.measurement_of(row) for row in rows.mappings()]
+
+    @_operation
+    def add_measurement(self, pipeline: str, promotion_id: str, measurement: Measurement, event: Event) -> bool:
+        row = store_records.measurement_row(pipeline, promotion_id, measurement)
+        with self._writer.begin() as conn:
+            insert = self._insert(measurements).values(row)
+            keys = ["pipeline", "promotion", "run", "metric", "idx"]
+            added = conn.execute(insert.on_conflict_do_nothing(index_elements=keys)).rowcount == 1
+            if added:  # the event log keeps every measurement, once
+                conn.execute(events.insert(), [store_records.event_row(event)])
+        return added
 
     # writing --------------------------------------------------------------------------------------
 

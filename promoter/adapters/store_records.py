@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from promoter.core.commands import Command, CommandKind
+from promoter.core.measurements import MeasureKey, Measurement, Result
 from promoter.core.model import ErrorKind, Event, EventKind, Hold, Phase, PipelineError, Promotion, RunKey
 from promoter.core.runs import ChangeRun, ChangeState, Facts, GateRun, GateState, Run, StageRun, StageState
 
@@ -84,6 +85,8 @@ _NO_RUN = {
     "unverified_since": None,
     "passed_at": None,
     "passed_by": None,
+    "told": None,
+    "verdict": None,
 }
 
 
@@ -120,6 +123,8 @@ def run_row(pipeline: str, run: Run) -> Row:
                     "passed_at": run.passed_at,
                     "passed_by": run.passed_by,
                     "blocked": run.blocked,
+                    "told": run.told or None,
+                    "verdict": run.verdict,
                 }
             )
 
@@ -136,6 +141,8 @@ def run_of(row: sa.RowMapping) -> Run:
             passed_at=row["passed_at"],
             passed_by=row["passed_by"],
             blocked=row["blocked"],
+            told=row["told"] or 0,
+            verdict=row["verdict"],
         )
     return ChangeRun(
         key=key,
@@ -217,3 +224,44 @@ def pipeline_error_of(row: sa.RowMapping) -> PipelineError:
         since=row["since"],
         seen_at=row["seen_at"],
     )
+
+
+def measurement_row(pipeline: str, promotion: str, measurement: Measurement) -> Row:
+    key = measurement.key
+    data = {
+        "value": _result(measurement.value),
+        "baseline": _result(measurement.baseline),
+        "traffic": _result(measurement.traffic),
+        "error": measurement.error,
+    }
+    return {
+        "pipeline": pipeline,
+        "promotion": promotion,
+        "run": key.run,
+        "metric": key.metric,
+        "idx": key.index,
+        "taken_at": measurement.taken_at,
+        "data": json.dumps(data, sort_keys=True),  # NaN and Infinity as Python's json writes them (and reads)
+    }
+
+
+def measurement_of(row: sa.RowMapping) -> Measurement:
+    data: Any = json.loads(row["data"])
+    return Measurement(
+        key=MeasureKey(row["run"], row["metric"], row["idx"]),
+        taken_at=row["taken_at"],
+        value=_from_result(data.get("value")),
+        baseline=_from_result(data.get("baseline")),
+        traffic=_from_result(data.get("traffic")),
+        error=data.get("error"),
+    )
+
+
+def _result(value: Result | None) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _from_result(value: object) -> Result | None:
+    if isinstance(value, list):
+        return tuple(float(v) for v in value)
+    return float(value) if isinstance(value, int | float) else None

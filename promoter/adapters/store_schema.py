@@ -1,6 +1,6 @@
 """The state store's tables, the same on SQLite and PostgreSQL (SQLAlchemy Core).
 
-Record schema (version 3; every table is keyed by pipeline first, so pipelines never share a row). The store
+Record schema (version 4; every table is keyed by pipeline first, so pipelines never share a row). The store
 is a cache: what safety depends on is also in the forge and the config repo, and a lost store is rebuilt
 from them (:mod:`promoter.core.history`).
 
@@ -23,6 +23,14 @@ from them (:mod:`promoter.core.history`).
     (Version 3.) One row per change (``kind`` change: a :class:`~promoter.core.runs.ChangeState`) or gate
     (``kind`` gate: a :class:`~promoter.core.runs.GateState`) of a stage's plan that has begun; the columns of
     the other kind are null. An item without a row has not begun.
+    Gate runs of an analysis (version 4): ``told`` is how many measurements the PR's table shows,
+    ``verdict`` the run's verdict while it waits for a person (Inconclusive). A canary's background analysis
+    is the gate run at item -1.
+``measurements(pipeline, promotion, run, metric, idx, taken_at, data)``
+    (Version 4.) Every analysis measurement as taken, keyed so a retry after a crash never counts one twice:
+    ``run`` is ``"{stage}:{item}"`` (``"{stage}:background"``), ``idx`` the metric's n-th measurement;
+    ``data`` the JSON of the value, the baseline's, the traffic's (scalars or vectors; NaN and Infinity kept)
+    or the error.
 ``commands(id, pipeline, promotion, kind, by, at, consumed_at)``
     (Version 3.) What operators asked (``promoter promote|pause|resume|abort``); a decision consumes each once.
 ``holds(pipeline, version, reason, at)``
@@ -59,7 +67,7 @@ import sqlalchemy as sa
 from promoter.core.model import Phase
 from promoter.errors import PermanentError
 
-VERSION = 3
+VERSION = 4
 
 _FINISHED = sorted(phase.value for phase in Phase if phase.finished)  # the phases a promotion ends in
 
@@ -160,6 +168,21 @@ runs = sa.Table(
     sa.Column("unverified_since", UTCDateTime),
     sa.Column("passed_at", UTCDateTime),
     sa.Column("passed_by", sa.Text),
+    sa.Column("told", sa.Integer),  # version 4
+    sa.Column("verdict", sa.Text),  # version 4
+    sa.ForeignKeyConstraint(["pipeline", "promotion"], ["promotions.pipeline", "promotions.id"], ondelete="CASCADE"),
+)
+
+measurements = sa.Table(
+    "measurements",
+    metadata,
+    sa.Column("pipeline", sa.Text, primary_key=True),
+    sa.Column("promotion", sa.Text, primary_key=True),
+    sa.Column("run", sa.Text, primary_key=True),
+    sa.Column("metric", sa.Text, primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("taken_at", UTCDateTime, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
     sa.ForeignKeyConstraint(["pipeline", "promotion"], ["promotions.pipeline", "promotions.id"], ondelete="CASCADE"),
 )
 
@@ -252,6 +275,7 @@ _steps = sa.Table(
 _ADDED: dict[int, tuple[sa.Column[Any], ...]] = {
     2: (_steps.c.waiting_since, _steps.c.blocked),
     3: (promotions.c.paused,),
+    4: (runs.c.told, runs.c.verdict),
 }
 
 

@@ -13,12 +13,16 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from promoter.cli import bot
+from promoter.core import analysis, schedule
+from promoter.core import plan as plans
+from promoter.core.measurements import Measurement
 from promoter.core.model import Pipeline, PipelineError, Promotion
 from promoter.core.runs import ChangeRun, Run, StageRun, StageState
 from promoter.engine import rebuild
@@ -52,6 +56,7 @@ def status(pipeline: str | None, as_json: bool, config: Path | None) -> None:
                 rt.store.stage_run(p.pipeline, p.id, p.stage),
                 held=(p.pipeline, p.version) in held,
                 error=errors.get(p.pipeline) if not p.phase.finished else None,
+                measurements=rt.store.measurements(p.pipeline, p.id, p.stage) if not p.phase.finished else (),
             )
             for p in promotions
         ]
@@ -87,6 +92,7 @@ def row(
     *,
     held: bool,
     error: PipelineError | None,
+    measurements: Sequence[Measurement] = (),
 ) -> dict[str, Any]:
     """One promotion as ``--json`` shows it."""
     current = next((r for r in runs if (r.key.stage, r.key.item) == (promotion.stage, promotion.step)), None)
@@ -118,7 +124,48 @@ def row(
         "updated_at": promotion.updated_at.isoformat(),
         "error": None if error is None else _error_json(error),
         "runs": [_run_json(r) for r in runs],
+        "analysis": _analysis(pipeline, promotion, runs, stage_run, measurements),
     }
+
+
+def _analysis(
+    pipeline: Pipeline | None,
+    promotion: Promotion,
+    runs: list[Run],
+    stage_run: StageRun | None,
+    measurements: Sequence[Measurement],
+) -> list[dict[str, Any]]:
+    """The analysis runs measuring now: each metric's phase and measurements (as the core judges them)."""
+    if pipeline is None or stage_run is None or stage_run.facts is None or promotion.phase.finished:
+        return []
+    try:
+        walked = plans.build(pipeline.stage(promotion.stage), promotion.version, stage_run.facts)
+        current = {r.key.item: r for r in runs if r.key.stage == promotion.stage}
+        found = []
+        for running in schedule.active(walked, current, promotion.step):
+            state = running.state(promotion.stage, measurements)
+            found.append(
+                {
+                    "run": schedule.run_id(promotion.stage, running.item),
+                    "analysis": running.analysis.label,
+                    "phase": state.phase.value if state.phase else None,
+                    "summary": state.summary,
+                    "next_at": state.wake_at.isoformat() if state.wake_at else None,
+                    "metrics": [
+                        {
+                            "name": m.name,
+                            "phase": m.phase.value if m.phase else None,
+                            "condition": m.condition,
+                            "dry_run": m.dry_run,
+                            "measurements": [{"phase": j.phase.value, "why": j.why} for j in m.judged],
+                        }
+                        for m in state.metrics
+                    ],
+                }
+            )
+    except (plans.PlanError, analysis.AnalysisError) as exc:
+        return [{"error": str(exc)}]
+    return found
 
 
 def _run_json(run: Run) -> dict[str, Any]:
@@ -147,6 +194,8 @@ def _table(rows: list[dict[str, Any]], now: dt.datetime) -> None:
         reason = r["reason"] + ("" if r["finished"] else f" (for {duration(now - updated)})")
         if r["error"] is not None:
             reason = f"stopped: {r['error']['message']} · {reason}"
+        for run in r.get("analysis", []):
+            reason += f" · {run.get('summary', run.get('error', ''))}"
         table.append(
             (
                 r["pipeline"],

@@ -4,13 +4,16 @@ Besides the files, when the config repo can be reached, it asks it (``git ls-rem
 pipeline's base branch exists, then runs the checks the bot runs before its first push against the base
 head (in the state directory's clone): every stage's files, resources and plan, no Application ignoring
 a field a change writes, Argo CD knowing the Applications. ``--offline`` checks the files only.
+
+Warnings (valid, but likely not meant: an analysis condition that passes on an empty result) go to stderr as
+``promoter: warning: FILE:LINE: MESSAGE``, with the problems or without; they never change the exit code.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,6 +24,7 @@ import requests
 from promoter.adapters import gitrepo
 from promoter.cli import bot, wiring
 from promoter.config import loading
+from promoter.config.analysis import ConfigWarning
 from promoter.config.problems import ConfigError, Problem
 from promoter.engine import preflight
 from promoter.errors import PromoterError
@@ -48,7 +52,9 @@ def validate(directory: Path, offline: bool) -> None:
     try:
         config = loading.load(directory)
     except ConfigError as exc:
+        _warn(exc.warnings if isinstance(exc, loading.RefusedConfig) else ())
         _refuse(exc.problems, directory)
+    _warn(config.warnings)
     if not offline:
         problems = _base_branches(config)
         if problems:
@@ -65,6 +71,11 @@ def validate(directory: Path, offline: bool) -> None:
     for pipeline in config.pipelines:
         path = " -> ".join(f"{stage.name} ({', '.join(stage.applications)})" for stage in pipeline.stages)
         click.echo(f"  {pipeline.name}: {path}")
+
+
+def _warn(warnings: Iterable[ConfigWarning]) -> None:
+    for warning in warnings:
+        click.echo(f"promoter: warning: {warning}", err=True)
 
 
 def _refuse(problems: Sequence[Problem], directory: Path) -> NoReturn:

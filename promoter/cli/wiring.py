@@ -8,8 +8,10 @@ when set they override the config: ``PROMOTER_GITHUB_URL``, ``PROMOTER_REPOSITOR
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import github
@@ -18,11 +20,15 @@ from promoter.adapters import github as github_adapter
 from promoter.adapters.argocd import ArgoCD
 from promoter.adapters.github import GitHubForge
 from promoter.adapters.gitrepo import GitRepo
+from promoter.adapters.prometheus import PrometheusMetrics
 from promoter.adapters.store import SQLStore
 from promoter.config import loading, secrets
 from promoter.config.settings import ForgeSettings, Settings
+from promoter.core import strategies
+from promoter.core.model import Pipeline
 from promoter.engine.faults import Faults
 from promoter.engine.runtime import Runtime
+from promoter.errors import PermanentError
 
 
 def config_dir(option: Path | None, environ: Mapping[str, str]) -> Path:
@@ -76,7 +82,41 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
             secrets.resolve(settings.argocd.token, environ).reveal(),
             settings.argocd.timeout.total_seconds(),
         ),
-        pipelines={p.name: p for p in config.pipelines},
+        pipelines={p.name: with_scrape_interval(p, settings.analysis_scrape_interval) for p in config.pipelines},
         faults=Faults.parse(environ.get("PROMOTER_FAULT_AFTER")),
         interval=settings.reconcile_interval,
+        metrics=PrometheusMetrics(analysis_secrets(config.pipelines, environ)),
     )
+
+
+def with_scrape_interval(pipeline: Pipeline, interval: dt.timedelta) -> Pipeline:
+    stages = tuple(
+        dataclasses.replace(s, strategy=strategies.with_scrape_interval(s.strategy, interval)) for s in pipeline.stages
+    )
+    return dataclasses.replace(pipeline, stages=stages)
+
+
+def analysis_secrets(pipelines: Sequence[Pipeline], environ: Mapping[str, str]) -> Callable[[str], str]:
+    """A secret argument's value (``valueFrom.secretKeyRef: {name, key}`` in a template) from the environment:
+    ``PROMOTER_SECRET_<NAME>_<KEY>`` (upper case, other characters as ``_``), read when a query needs it."""
+    refs = {
+        arg.name: arg.secret
+        for pipeline in pipelines
+        for stage in pipeline.stages
+        for used in strategies.analyses(stage.strategy)
+        for template in used.templates
+        for arg in template.args
+        if arg.secret is not None
+    }
+
+    def secret(name: str) -> str:
+        ref = refs.get(name)
+        if ref is None:
+            raise PermanentError(f"argument {name} is not a secret argument of any template")
+        variable = "PROMOTER_SECRET_" + re.sub(r"[^A-Z0-9]", "_", ref.upper())
+        value = environ.get(variable)
+        if not value:
+            raise PermanentError(f"the secret argument {name} ({ref}) needs ${variable}")
+        return value
+
+    return secret

@@ -1,21 +1,25 @@
-"""Load a config directory: ``DIR/promoter.yaml`` and ``DIR/pipelines/*.yaml`` (or ``*.yml``).
+"""Load a config directory: ``DIR/promoter.yaml``, ``DIR/pipelines/*.yaml`` (or ``*.yml``) and the analysis
+templates under ``DIR/analysis/`` (optional).
 
-A pipeline file holds one pipeline (a mapping with ``name``) or several (``pipelines: [...]``). Every
-problem in every file is collected before :class:`ConfigError` is raised, each with its file, line,
-column and field; then come the checks across files (pipeline names are unique).
+A pipeline file holds one pipeline (a mapping with ``name``) or several (``pipelines: [...]``). The templates
+are loaded first: the pipelines refer to them, and are validated with them at hand. Every problem in every
+file is collected before :class:`ConfigError` is raised, each with its file, line, column and field; then
+come the checks across files (pipeline names are unique). Warnings (valid, but likely not meant) are kept
+on the :class:`Config`, or on the error when there are problems too.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 import pydantic
 from ruamel.yaml.comments import CommentedMap
 
-from promoter.config import documents, messages, models, settings
+from promoter.config import analysis, documents, messages, models, settings
+from promoter.config.analysis import ConfigWarning
 from promoter.config.problems import ConfigError, Problem
 from promoter.core import model
 
@@ -32,6 +36,7 @@ class Config:
     pipelines: tuple[model.Pipeline, ...]
     # where each pipeline is written: its file, and the path to its mapping in that file
     sources: Mapping[str, tuple[documents.Document, tuple[int | str, ...]]] = dataclasses.field(default_factory=dict)
+    warnings: tuple[ConfigWarning, ...] = ()  # in file and line order
 
     def pipeline(self, name: str) -> model.Pipeline:
         """The pipeline called ``name``; KeyError when there is none."""
@@ -49,21 +54,37 @@ class Config:
         return document.problem((*at, *loc), message)
 
 
+class RefusedConfig(ConfigError):
+    """A :class:`ConfigError` that also carries the warnings found on the way, to show them with the problems."""
+
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[ConfigWarning] = ()) -> None:
+        super().__init__(problems)
+        self.warnings = _ordered(warnings)
+
+
 def load(directory: Path) -> Config:
-    """The config in ``directory``; raise :class:`ConfigError` listing every problem found."""
+    """The config in ``directory``; raise :class:`RefusedConfig` (a :class:`ConfigError`) listing every problem
+    found."""
     if not directory.is_dir():
-        raise ConfigError([Problem(directory, None, None, "", f"not a directory (expected {SETTINGS_FILE} in it)")])
+        raise RefusedConfig([Problem(directory, None, None, "", f"not a directory (expected {SETTINGS_FILE} in it)")])
     problems: list[Problem] = []
+    warnings: list[ConfigWarning] = []
     loaded = _settings(directory, problems)
-    found = _pipelines(directory, problems)
+    catalog = analysis.load(directory / analysis.FOLDER, problems, warnings)
+    found = _pipelines(directory, problems, analysis.context(catalog))
     if problems:
-        raise ConfigError(problems)
+        raise RefusedConfig(problems, warnings)
     assert loaded is not None
     return Config(
         settings=loaded,
         pipelines=tuple(f.pipeline for f in found),
         sources={f.pipeline.name: (f.document, f.loc) for f in found},
+        warnings=_ordered(warnings),
     )
+
+
+def _ordered(warnings: Iterable[ConfigWarning]) -> tuple[ConfigWarning, ...]:
+    return tuple(sorted(warnings, key=lambda w: (str(w.file), w.line or 0)))
 
 
 def _settings(directory: Path, problems: list[Problem]) -> settings.Settings | None:
@@ -86,7 +107,7 @@ class _Found:
     loc: tuple[int | str, ...]  # where the pipeline's mapping is in its file
 
 
-def _pipelines(directory: Path, problems: list[Problem]) -> list[_Found]:
+def _pipelines(directory: Path, problems: list[Problem], context: dict[str, object]) -> list[_Found]:
     folder = directory / PIPELINES_DIR
     if not folder.is_dir():
         problems.append(Problem(folder, None, None, "", "missing: a directory with one file per pipeline"))
@@ -101,18 +122,18 @@ def _pipelines(directory: Path, problems: list[Problem]) -> list[_Found]:
         if isinstance(document, Problem):
             problems.append(document)
             continue
-        found.extend(_pipelines_in(document, problems))
+        found.extend(_pipelines_in(document, problems, context))
     problems.extend(_duplicates(found))
     return found
 
 
-def _pipelines_in(document: documents.Document, problems: list[Problem]) -> list[_Found]:
+def _pipelines_in(document: documents.Document, problems: list[Problem], context: dict[str, object]) -> list[_Found]:
     if isinstance(document.root, CommentedMap) and models.PipelinesFile.model_fields.keys() & document.root.keys():
-        several = _validate(document, models.PipelinesFile, problems)
+        several = _validate(document, models.PipelinesFile, problems, context)
         if several is None:
             return []
         return _checked(document, [(("pipelines", i), p) for i, p in enumerate(several.pipelines)], problems)
-    one = _validate(document, models.PipelineModel, problems)
+    one = _validate(document, models.PipelineModel, problems, context)
     return [] if one is None else _checked(document, [((), one)], problems)
 
 
@@ -151,9 +172,11 @@ def _duplicates(found: list[_Found]) -> list[Problem]:
     return problems
 
 
-def _validate(document: documents.Document, schema: type[_M], problems: list[Problem]) -> _M | None:
+def _validate(
+    document: documents.Document, schema: type[_M], problems: list[Problem], context: dict[str, object] | None = None
+) -> _M | None:
     try:
-        return schema.model_validate(document.data())
+        return schema.model_validate(document.data(), context=context)
     except pydantic.ValidationError as exc:
         for error in exc.errors():
             at_key = error["type"] in ("extra_forbidden", "invalid_key")  # about the key, not its value

@@ -136,6 +136,13 @@ class GitModel(_Model):
         return settings.GitSettings(author_name=self.author_name, author_email=self.author_email)
 
 
+class AnalysisSettingsModel(_Model):
+    """``analysis:`` in promoter.yaml: how analysis reads Prometheus."""
+
+    # Prometheus' scrape interval: a first measurement waits one more, so its newest sample is from after the change
+    scrape_interval: fields.PositiveDuration = dt.timedelta(seconds=30)
+
+
 class SettingsFile(_Model):
     """``DIR/promoter.yaml``."""
 
@@ -145,6 +152,7 @@ class SettingsFile(_Model):
     state_dir: fields.Text | None = None  # default: .promoter next to the config directory
     reconcile_interval: fields.PositiveDuration = dt.timedelta(seconds=30)
     git: GitModel = GitModel()
+    analysis: AnalysisSettingsModel = AnalysisSettingsModel()
 
     def to_settings(self, directory: Path) -> settings.Settings:
         """Relative paths (``state_dir``, ``{file: PATH}``) are taken from ``directory``."""
@@ -157,6 +165,7 @@ class SettingsFile(_Model):
             state_dir=state_dir,
             reconcile_interval=self.reconcile_interval,
             git=self.git.to_settings(),
+            analysis_scrape_interval=self.analysis.scrape_interval,
         )
 
 
@@ -188,7 +197,7 @@ class MergeModel(_Model):
 
 class StageModel(_Model):
     name: fields.Name
-    strategy: strategy_models.StrategyModel = strategy_models.StrategyModel(rolling={})
+    strategy: strategy_models.StrategyModel = strategy_models.StrategyModel(rolling=strategy_models.RollingModel())
     applications: Annotated[list[fields.Text], Field(min_length=1)]
     targets: list[strategy_models.TargetModel] = Field(default_factory=list)
     soak: fields.Duration = dt.timedelta(0)

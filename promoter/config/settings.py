@@ -72,3 +72,4 @@ class Settings:
     state_dir: Path  # absolute; the clones live here
     reconcile_interval: dt.timedelta = dt.timedelta(seconds=30)
     git: GitSettings = GitSettings()
+    analysis_scrape_interval: dt.timedelta = dt.timedelta(seconds=30)  # Prometheus' (``analysis.scrape_interval``)

@@ -1,27 +1,38 @@
 """A stage's ``strategy`` as written in a pipeline file, shaped like Argo Rollouts' so a Rollout carries over.
 
-``strategy: rolling`` (the short form) or ``{rolling: {}}``; ``{canary: {targets, steps, trafficRouting,
-canaryService, stableService, scaleDown}}``; ``{blueGreen: {activeService, previewService, selector, colors,
-autoPromotionEnabled, prePromotionPause, scaleDownDelay}}``. Argo Rollouts' field names are used where one
+``strategy: rolling`` (the short form) or ``{rolling: {analysis?}}``; ``{canary: {targets, steps, trafficRouting,
+canaryService, stableService, scaleDown, analysis?}}``; ``{blueGreen: {activeService, previewService, selector,
+colors, autoPromotionEnabled, prePromotionPause, scaleDownDelay, prePromotionAnalysis?,
+postPromotionAnalysis?}}``. Argo Rollouts' field names are used where one
 exists (``setWeight``, ``pause: {duration}``, ``setCanaryScale``, ``setHeaderRoute``, ``setMirrorRoute``,
 ``trafficRouting.istio.virtualService``, ``destinationRule.canarySubsetName``, ``nginx.stableIngress``,
 ``smi.trafficSplitName``, ``autoPromotionSeconds``, ``scaleDownDelaySeconds``); what Git needs beyond them
 (the canary's own workload, the two colours' workloads, the selector key) has its own plain names.
 Combinations that cannot work are refused here, with the field that is wrong.
+
+An analysis is used as in a Rollout: ``{templates: [{templateName, clusterScope?}], args: [{name, value}]}``
+(a canary step ``- analysis: {...}``, the canary's background ``analysis: {..., startingStep}``, rolling's
+post-deploy ``analysis``, blue/green's ``prePromotionAnalysis`` / ``postPromotionAnalysis``). The templates
+are the ones loaded from ``DIR/analysis/`` (:mod:`promoter.config.analysis`), handed in through pydantic's
+validation context, so a reference is resolved, or refused at its line, while the pipeline is validated.
+An argument given here overrides the template's; a value may hold the promotion's own values, filled in when
+the plan is built: ``{{version}}``, ``{{stage}}``, ``{{canary}}`` and ``{{stable}}`` (the workloads' names).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from typing import Annotated, Any, Self
 
 import pydantic
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import InitErrorDetails, ValidationError
 
-from promoter.config import fields
+from promoter.config import analysis, fields
 from promoter.core import strategies
+from promoter.core.templates import Analysis, Template
 
 _STEP_KINDS = ("setWeight", "pause", "setCanaryScale", "setHeaderRoute", "setMirrorRoute", "set", "analysis")
 
@@ -102,6 +113,155 @@ class ImageTargetModel(TargetModel):
         target = self.to_target()
         assert isinstance(target, strategies.ImageTarget)
         return target
+
+
+# analysis -----------------------------------------------------------------------------------------
+
+PROMOTION_VALUES = ("version", "stage", "canary", "stable")
+_BRACES = re.compile(r"\{\{(.*?)\}\}")
+
+
+class _TemplateRef(_Model):
+    template_name: fields.Text = Field(alias="templateName")
+    cluster_scope: bool = Field(default=False, alias="clusterScope")
+
+
+class _UsedArg(_Model):
+    name: fields.Text
+    value: str | None = None
+    value_from: Any = Field(default=None, alias="valueFrom")
+
+    @field_validator("value")
+    @classmethod
+    def _promotion_values(cls, value: str | None) -> str | None:
+        # Exactly these are filled in later (no spaces inside the braces): anything else would stay as written.
+        for found in _BRACES.finditer(value or ""):
+            if found.group(1) not in PROMOTION_VALUES:
+                known = ", ".join("{{" + name + "}}" for name in PROMOTION_VALUES)
+                raise fields.refuse("value", f"a value may hold {known}; found {found.group(0)}")
+        return value
+
+    @model_validator(mode="after")
+    def _a_value(self) -> Self:
+        if self.value_from is not None:
+            _refuse_at(type(self), [(("valueFrom",), "value_from", analysis.OUTSIDE)])
+        elif self.value is None:
+            _refuse_at(type(self), [(("value",), "missing", "missing (required)")])
+        return self
+
+
+class AnalysisModel(_Model):
+    """Where templates are used: resolved against the loaded templates while the pipeline is validated."""
+
+    templates: Annotated[list[_TemplateRef], Field(min_length=1)]
+    args: list[_UsedArg] = Field(default_factory=list)
+    dry_run: Any = Field(default=None, alias="dryRun")
+    measurement_retention: Any = Field(default=None, alias="measurementRetention")
+    _analysis: Analysis | None = PrivateAttr(default=None)  # set by _resolve
+
+    @field_validator("dry_run", "measurement_retention")
+    @classmethod
+    def _in_the_template(cls, value: object, info: pydantic.ValidationInfo) -> object:
+        if value is not None:
+            key = "dryRun" if info.field_name == "dry_run" else "measurementRetention"
+            raise fields.refuse("analysis", f"promoter reads {key} from the templates: write it in their spec.{key}")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve(self, info: pydantic.ValidationInfo) -> Self:
+        catalog = analysis.catalog_of(info.context)
+        errors: list[tuple[tuple[int | str, ...], str, str]] = []
+        found: list[tuple[int, Template]] = []
+        for i, ref in enumerate(self.templates):
+            name, cluster = ref.template_name, ref.cluster_scope
+            template = catalog.find(name, cluster=cluster)
+            if template is not None:
+                found.append((i, template))
+            elif not catalog.is_refused(name, cluster=cluster):  # a refused template's problems are reported
+                errors.append((("templates", i, "templateName"), "template", _unknown(catalog, name, cluster)))
+        given: dict[str, int] = {}
+        for i, entry in enumerate(self.args):
+            if entry.name in given:
+                errors.append((("args", i, "name"), "arg", f"argument {entry.name!r} is given twice"))
+            given.setdefault(entry.name, i)
+        declared = {a.name: (t, a) for _, t in found for a in t.args}
+        complete = len(found) == len(self.templates)  # else an argument may be for the template not found
+        for name, i in given.items():
+            if name not in declared and complete:
+                names = ", ".join(t.name for _, t in found)
+                errors.append((("args", i, "name"), "arg", f"no template here declares argument {name!r} ({names})"))
+            elif name in declared and declared[name][1].secret is not None:
+                reason = f"argument {name!r} is a secret (secretKeyRef) in template {declared[name][0].name!r}"
+                errors.append((("args", i, "name"), "arg", f"{reason}: it cannot be given here"))
+        for i, template in found:
+            for arg in template.args:
+                if arg.value is None and arg.secret is None and arg.name not in given:
+                    reason = f"template {template.name!r} needs argument {arg.name!r}: give it in args"
+                    errors.append((("templates", i), "arg", f"{reason} (args: [{{name: {arg.name}, value: ...}}])"))
+        errors += _merged_metrics(found)
+        _refuse_at(type(self), errors)
+        used = tuple((entry.name, entry.value) for entry in self.args if entry.value is not None)
+        self._analysis = Analysis(tuple(t for _, t in found), used)
+        return self
+
+    def to_analysis(self) -> Analysis:
+        assert self._analysis is not None, "validated with the templates"
+        return self._analysis
+
+
+def _unknown(catalog: analysis.Catalog, name: str, cluster: bool) -> str:
+    kind, other = (
+        ("ClusterAnalysisTemplate", "AnalysisTemplate") if cluster else ("AnalysisTemplate", "ClusterAnalysisTemplate")
+    )
+    available = catalog.names(cluster=cluster)
+    listed = f"available: {', '.join(available)}" if available else f"there is none in {analysis.FOLDER}/"
+    hint = ""
+    if catalog.find(name, cluster=not cluster) is not None:
+        article = "an" if other.startswith("A") else "a"
+        hint = f"; there is {article} {other} {name!r}: " + (
+            "remove clusterScope" if cluster else "add clusterScope: true"
+        )
+    return f"no {kind} {name!r} ({listed}){hint}"
+
+
+def _merged_metrics(found: list[tuple[int, Template]]) -> list[tuple[tuple[int | str, ...], str, str]]:
+    """As in Argo Rollouts, the templates of one analysis are merged: their metric names must differ."""
+    errors: list[tuple[tuple[int | str, ...], str, str]] = []
+    first: dict[str, tuple[int, str]] = {}
+    named: set[tuple[bool, str]] = set()
+    for i, template in found:
+        if (template.cluster, template.name) in named:
+            errors.append((("templates", i), "template", f"template {template.name!r} is named twice"))
+            continue
+        named.add((template.cluster, template.name))
+        for metric in template.metrics:
+            _, earlier = first.setdefault(metric.name, (i, template.name))
+            if first[metric.name][0] != i:
+                reason = (
+                    f"metric {metric.name!r} is in templates {earlier!r} and {template.name!r}: "
+                    "one analysis merges its templates, so their metric names must differ"
+                )
+                errors.append((("templates", i), "metric", reason))
+    return errors
+
+
+class BackgroundModel(AnalysisModel):
+    starting_step: Annotated[int, Field(ge=0)] = Field(default=0, alias="startingStep")
+
+    def to_background(self) -> strategies.Background:
+        return strategies.Background(self.to_analysis(), self.starting_step)
+
+
+class RollingModel(_Model):
+    analysis: AnalysisModel | None = None
+
+    @field_validator("analysis", mode="before")
+    @classmethod
+    def _given(cls, value: object) -> object:
+        return _not_null(value, "a mapping")
+
+    def to_rolling(self) -> strategies.Rolling:
+        return strategies.Rolling(self.analysis.to_analysis() if self.analysis is not None else None)
 
 
 # canary -------------------------------------------------------------------------------------------
@@ -320,7 +480,7 @@ class StepModel(_Model):
     set_header_route: _HeaderRoute | None = Field(default=None, alias="setHeaderRoute")
     set_mirror_route: _MirrorRoute | None = Field(default=None, alias="setMirrorRoute")
     set_fields: TargetModel | None = Field(default=None, alias="set")
-    analysis: dict[str, Any] | None = None
+    analysis: AnalysisModel | None = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -334,8 +494,6 @@ class StepModel(_Model):
         given = [n for n in type(self).model_fields if getattr(self, n) is not None]
         if len(given) != 1:
             raise fields.refuse("step", f"a step has exactly one of {', '.join(_STEP_KINDS)}")
-        if self.analysis is not None:
-            raise fields.refuse("step", "analysis steps are not supported yet (metric analysis comes next)")
         if self.set_fields is not None and self.set_fields.values is None:
             raise fields.refuse("step", "a set step gives set: {PATH: VALUE} (and the resource or file)")
         return self
@@ -359,6 +517,8 @@ class StepModel(_Model):
                 for header, value in entry.headers.items()
             )
             return strategies.SetMirrorRoute(m.name, m.percentage, matches)
+        if self.analysis is not None:
+            return strategies.AnalysisStep(self.analysis.to_analysis())
         assert self.set_fields is not None
         target = self.set_fields.to_target()
         assert isinstance(target, strategies.SetTarget)
@@ -386,6 +546,7 @@ class CanaryModel(_Model):
     canary_service: fields.Text | None = Field(default=None, alias="canaryService")
     stable_service: fields.Text | None = Field(default=None, alias="stableService")
     scale_down: bool = Field(default=True, alias="scaleDown")
+    analysis: BackgroundModel | None = None  # Argo Rollouts' background analysis
 
     @model_validator(mode="after")
     def _routable(self) -> Self:
@@ -409,6 +570,14 @@ class CanaryModel(_Model):
         if needs_services and (self.canary_service is None or self.stable_service is None):
             reason = "this trafficRouting names its destinations by service: give canaryService and stableService"
             errors.append(((), "routing", reason))
+        if self.analysis is not None and "starting_step" in self.analysis.model_fields_set:
+            last = len(self.steps) - 1
+            if self.analysis.starting_step > last:
+                within = f"0 to {last}" if last >= 0 else "there are no steps"
+                reason = (
+                    f"startingStep {self.analysis.starting_step} is not a step (steps are counted from 0: {within})"
+                )
+                errors.append((("analysis", "startingStep"), "step", reason))
         _refuse_at(type(self), errors)
         return self
 
@@ -417,7 +586,11 @@ class CanaryModel(_Model):
             self.traffic_routing.to_routing(self.stable_service, self.canary_service) if self.traffic_routing else None
         )
         return strategies.Canary(
-            tuple(t.to_image() for t in self.targets), tuple(s.to_step() for s in self.steps), routing, self.scale_down
+            tuple(t.to_image() for t in self.targets),
+            tuple(s.to_step() for s in self.steps),
+            routing,
+            self.scale_down,
+            self.analysis.to_background() if self.analysis is not None else None,
         )
 
 
@@ -452,6 +625,8 @@ class BlueGreenModel(_Model):
     scale_down_delay: fields.Duration | None = Field(default=None, alias="scaleDownDelay")
     scale_down_delay_seconds: Annotated[int, Field(ge=0)] | None = Field(default=None, alias="scaleDownDelaySeconds")
     scale_down: bool = Field(default=True, alias="scaleDown")
+    pre_promotion_analysis: AnalysisModel | None = Field(default=None, alias="prePromotionAnalysis")
+    post_promotion_analysis: AnalysisModel | None = Field(default=None, alias="postPromotionAnalysis")
 
     @field_validator("colors")
     @classmethod
@@ -488,11 +663,17 @@ class BlueGreenModel(_Model):
             pre_promotion_pause=pause,
             scale_down_delay=delay,
             scale_down=self.scale_down,
+            pre_promotion_analysis=_analysis(self.pre_promotion_analysis),
+            post_promotion_analysis=_analysis(self.post_promotion_analysis),
         )
 
 
+def _analysis(model: AnalysisModel | None) -> Analysis | None:
+    return model.to_analysis() if model is not None else None
+
+
 class StrategyModel(_Model):
-    rolling: dict[str, Any] | None = None
+    rolling: RollingModel | None = None
     canary: CanaryModel | None = None
     blue_green: BlueGreenModel | None = Field(default=None, alias="blueGreen")
 
@@ -520,13 +701,6 @@ class StrategyModel(_Model):
         hint = ": write rolling: {} (or strategy: rolling)" if info.field_name == "rolling" else ""
         return _not_null(value, "a mapping", hint)
 
-    @field_validator("rolling")
-    @classmethod
-    def _no_settings(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value:
-            raise fields.refuse("strategy", "rolling takes no settings: write rolling: {} (or strategy: rolling)")
-        return value
-
     @model_validator(mode="after")
     def _one(self) -> Self:
         if sum(v is not None for v in (self.rolling, self.canary, self.blue_green)) != 1:
@@ -538,4 +712,5 @@ class StrategyModel(_Model):
             return self.canary.to_canary()
         if self.blue_green is not None:
             return self.blue_green.to_blue_green()
-        return strategies.Rolling()
+        assert self.rolling is not None
+        return self.rolling.to_rolling()

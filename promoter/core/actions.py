@@ -118,6 +118,7 @@ class SetStatus:
     sha: str
     state: StatusState
     description: str
+    context: str = "promoter"  # ``promoter/analysis`` carries an analysis' verdict (rebuilding reads ``promoter``)
 
 
 Action = Record | OpenStepPR | MergePR | OpenRevertPR | RefreshApps | Comment | Label | Unlabel | SetStatus

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from typing import assert_never
 
-from promoter.core import change, failure, gate, operators, records, versions
+from promoter.core import change, evaluation, failure, gate, operators, records, versions
 from promoter.core import plan as plans
 from promoter.core.actions import Decision
 from promoter.core.model import EventKind, Phase, Pipeline, Promotion
@@ -33,7 +33,7 @@ from promoter.core.resources import Found
 from promoter.core.runs import ChangeRun, GateRun, StageRun, StageState
 from promoter.core.snapshot import Snapshot
 from promoter.core.strategies import ResourceRef
-from promoter.core.walk import Walk
+from promoter.core.walk import Walk, earliest
 
 
 def decide(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Decision:
@@ -105,12 +105,20 @@ def _progress(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> D
             pass
         case unreachable:
             assert_never(unreachable)
+    background, blocks = evaluation.background(w)
+    if blocks:
+        return background
     if w.index >= len(walked.items):
         return w.stage_done()
     item, run = walked.items[w.index], snapshot.runs.get(w.index)
     if isinstance(item, plans.Change):
-        return change.walk(w, item, run if isinstance(run, ChangeRun) else None)
-    return gate.walk(w, item, run if isinstance(run, GateRun) else None)
+        decided = change.walk(w, item, run if isinstance(run, ChangeRun) else None)
+    else:
+        decided = gate.walk(w, item, run if isinstance(run, GateRun) else None)
+    if not background.actions and background.wake_at is None:
+        return decided
+    # the background run's table and its next measurement, with the item's own decision
+    return Decision((*background.actions, *decided.actions), earliest(background.wake_at, decided.wake_at))
 
 
 def _stage_start(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, record: StageRun) -> Decision:

@@ -51,8 +51,9 @@ def foreign(w: Walk, pr: PullRequest, kind: Kind) -> str | None:
     )
 
 
-def fail(w: Walk, reason: str, aborted_by: str | None = None) -> Decision:
-    """The stage failed (or is aborted): revert every merged change of it, with the evidence on its latest PR."""
+def fail(w: Walk, reason: str, aborted_by: str | None = None, details: str = "") -> Decision:
+    """The stage failed (or is aborted): revert every merged change of it, with the evidence on its latest PR
+    (``details``: more of it, such as an analysis' table)."""
     merged = w.merged()
     if not merged:
         return before_merge(w, reason, aborted_by)
@@ -79,7 +80,7 @@ def fail(w: Walk, reason: str, aborted_by: str | None = None) -> Decision:
     return Decision(
         (
             SetStatus(latest.merge_sha, StatusState.FAILURE, reason[:140]),
-            Comment(latest.pr_number, marker.status(), texts.status_comment(marker, "failed", lines)),
+            Comment(latest.pr_number, marker.status(), texts.status_comment(marker, "failed", lines, details)),
             records.record(moved, events=(event,), stage=reverting),
         )
     )

@@ -1,4 +1,4 @@
-"""One gate of a stage's plan: a pause, a soak, a scale-down delay. Pure.
+"""One gate of a stage's plan: a pause, a soak, a scale-down delay, an analysis (:mod:`.evaluation`). Pure.
 
     Waiting -> Passed
 
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from promoter.core import failure, records, texts
+from promoter.core import evaluation, failure, records, texts
 from promoter.core.actions import Comment, Decision, SetStatus, StatusState
 from promoter.core.change import judged, waiting
 from promoter.core.model import EventKind
-from promoter.core.plan import Gate
+from promoter.core.plan import Gate, GateKind
 from promoter.core.runs import ChangeRun, GateRun, GateState
 from promoter.core.verification import Judgement, Verdict
 from promoter.core.walk import Walk, backoff, earliest
@@ -41,6 +41,8 @@ def walk(w: Walk, gate: Gate, run: GateRun | None) -> Decision:
                 return _unverified(w, gate, run, reference, judgement)
             case Verdict.HEALTHY if run.unverified_since is not None:
                 return _reverified(w, gate, run, reference)
+    if gate.kind is GateKind.ANALYSIS:
+        return evaluation.gate(w, gate, run)
     return _timer(w, gate, run)
 
 

@@ -168,6 +168,8 @@ class EventKind(enum.Enum):
     GATE_PASSED = "gate_passed"
     GATE_UNVERIFIED = "gate_unverified"  # the stage lost its verification during a gate
     GATE_REVERIFIED = "gate_reverified"
+    GATE_INCONCLUSIVE = "gate_inconclusive"  # an analysis ended Inconclusive: a person decides
+    MEASURED = "measured"  # one analysis measurement, as taken
     REVERT_PR_OPENED = "revert_pr_opened"
     REVERT_MERGED = "revert_merged"
     REVERT_STUCK = "revert_stuck"

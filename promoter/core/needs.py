@@ -7,11 +7,12 @@ dispatch: a new step kind or gate adds its needs here, next to the decision that
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import assert_never
 
-from promoter.core import edits
+from promoter.core import analysis, edits, schedule
 from promoter.core import plan as plans
+from promoter.core.measurements import Measurement
 from promoter.core.model import Phase, Pipeline, Promotion, RunKey, branch_name, revert_branch_name
 from promoter.core.runs import ChangeRun, ChangeState, GateRun, GateState, Run, StageRun, StageState
 from promoter.core.strategies import ResourceRef
@@ -33,10 +34,36 @@ class Needs:
     deployed: tuple[ResourceRef, ...] = ()  # read at each synced revision that contains ``reference``
     revert_pr: str | None = None  # the PR whose head is this (stage revert) branch
     last_pr: bool = False  # the promotion's latest PR (to label its outcome)
+    # analysis: the next measurement of each metric still measuring (taken at or after its due time); the
+    # stage's measurements so far are in the snapshot whenever any run measures
+    measure: tuple[analysis.Request, ...] = ()
 
 
-def needs(pipeline: Pipeline, promotion: Promotion, stage: StageRun | None, runs: Mapping[int, Run]) -> Needs:
-    """What to observe before deciding about ``promotion`` (its current stage's records given)."""
+def needs(
+    pipeline: Pipeline,
+    promotion: Promotion,
+    stage: StageRun | None,
+    runs: Mapping[int, Run],
+    measured: Sequence[Measurement] = (),
+) -> Needs:
+    """What to observe before deciding about ``promotion`` (its current stage's records and measurements
+    given)."""
+    found = _needs(pipeline, promotion, stage, runs)
+    if stage is None or stage.facts is None or stage.state is not StageState.RUNNING:
+        return found
+    try:
+        walked = plans.build(pipeline.stage(promotion.stage), promotion.version, stage.facts)
+        requests = tuple(
+            request
+            for running in schedule.active(walked, runs, promotion.step)
+            for request in running.state(promotion.stage, measured).due
+        )
+    except (plans.PlanError, analysis.AnalysisError):
+        return found  # the decision fails the stage with the reason
+    return dataclasses.replace(found, measure=requests) if requests else found
+
+
+def _needs(pipeline: Pipeline, promotion: Promotion, stage: StageRun | None, runs: Mapping[int, Run]) -> Needs:
     if promotion.phase is Phase.PENDING:
         return Needs(held=True, preflight=True)
     if promotion.phase is not Phase.PROGRESSING:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 from typing import assert_never
 
-from promoter.core import failure, markers
+from promoter.core import failure, markers, schedule
 from promoter.core.actions import Action, Decision, Label, Record, Unlabel
 from promoter.core.changes import Changes
 from promoter.core.commands import Command, CommandKind
 from promoter.core.model import Event, EventKind, Promotion
 from promoter.core.plan import Gate
 from promoter.core.runs import ChangeRun, ChangeState, GateRun, GateState, Run, StageState
+from promoter.core.templates import Phase
 from promoter.core.walk import Walk
 
 
@@ -88,6 +89,14 @@ def _latest(ours: Promotion | None, theirs: Promotion | None) -> Promotion | Non
 
 def _promote(w: Walk, command: Command) -> tuple[Run | None, str]:
     """The run that ``promote`` changes now, and what it means; (None, why not) when it means nothing."""
+    background = w.snapshot.runs.get(schedule.BACKGROUND)
+    if (
+        isinstance(background, GateRun)
+        and background.state is GateState.WAITING
+        and background.verdict == Phase.INCONCLUSIVE.value
+    ):
+        accepted = dataclasses.replace(background, state=GateState.PASSED, passed_at=w.now, passed_by=command.by)
+        return accepted, f"{w.stage.name}: inconclusive background analysis accepted by {command.by}"
     if w.index >= len(w.plan.items):
         return None, "nothing to promote: the stage is done"
     item, run = w.plan.items[w.index], w.snapshot.runs.get(w.index)

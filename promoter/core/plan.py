@@ -27,6 +27,7 @@ from promoter.core.model import Stage
 from promoter.core.resources import Found
 from promoter.core.runs import Facts
 from promoter.core.strategies import (
+    AnalysisStep,
     BlueGreen,
     Canary,
     CanaryStep,
@@ -43,6 +44,7 @@ from promoter.core.strategies import (
     Target,
     TrafficRouting,
 )
+from promoter.core.templates import Analysis
 
 
 class ChangeKind(enum.Enum):
@@ -64,6 +66,7 @@ class GateKind(enum.Enum):
     PAUSE = "pause"
     SOAK = "soak"
     SCALE_DOWN_DELAY = "scaleDownDelay"
+    ANALYSIS = "analysis"  # waits for an analysis run to end (a rolling stage's, a canary step, blue/green's)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,15 +80,29 @@ class Change:
 class Gate:
     kind: GateKind
     label: str
-    duration: dt.timedelta | None  # None: until promoted
+    duration: dt.timedelta | None  # None: until promoted (an analysis gate: until its run ends)
+    analysis: Analysis | None = None
+    values: tuple[tuple[str, str], ...] = ()  # the promotion values its arguments may name
 
 
 Item = Change | Gate
 
 
 @dataclasses.dataclass(frozen=True)
+class BackgroundRun:
+    """A canary's background analysis: measured from item ``start`` on, until the walk reaches item ``end``
+    (the stable workload gets the version); a failure in between fails the stage."""
+
+    analysis: Analysis
+    values: tuple[tuple[str, str], ...]
+    start: int
+    end: int
+
+
+@dataclasses.dataclass(frozen=True)
 class StagePlan:
     items: tuple[Item, ...]
+    background: BackgroundRun | None = None
 
     def change(self, index: int) -> Change:
         item = self.items[index]
@@ -139,16 +156,38 @@ def read_facts(stage: Stage, found: Mapping[ResourceRef, Found]) -> Facts:
 def build(stage: Stage, version: str, facts: Facts) -> StagePlan:
     """The stage's plan for ``version``; PlanError when the facts do not allow one."""
     match stage.strategy:
-        case Rolling():
+        case Rolling(analysis=analysis):
             items: list[Item] = [Change(ChangeKind.VERSION, f"version {version}", _versions(stage.targets, version))]
+            if analysis is not None:
+                name = _workload(_images(stage.targets))
+                items.append(_analysis_gate(analysis, _values(version, stage, name, name)))
             items += _soak(stage)
         case Canary():
-            items = list(_canary(stage, stage.strategy, version, facts))
+            return _canary_plan(stage, stage.strategy, version, facts)
         case BlueGreen():
             items = list(_blue_green(stage, stage.strategy, version, facts))
         case unreachable:
             assert_never(unreachable)
-    return StagePlan(tuple(item for item in items if not isinstance(item, Change) or item.edits))
+    return StagePlan(_kept(items))
+
+
+def _kept(items: list[Item]) -> tuple[Item, ...]:
+    """Changes with nothing to edit are left out of the plan."""
+    return tuple(item for item in items if not isinstance(item, Change) or item.edits)
+
+
+def _analysis_gate(analysis: Analysis, values: tuple[tuple[str, str], ...]) -> Gate:
+    return Gate(GateKind.ANALYSIS, analysis.label, None, analysis, values)
+
+
+def _values(version: str, stage: Stage, canary: str, stable: str) -> tuple[tuple[str, str], ...]:
+    return (("version", version), ("stage", stage.name), ("canary", canary), ("stable", stable))
+
+
+def _workload(targets: tuple[ImageTarget, ...]) -> str:
+    """A workload's name for an analysis' ``{{canary}}`` / ``{{stable}}``: the resource's name, or its file."""
+    ref = targets[0].ref if targets else None
+    return (ref.name or ref.file or "") if ref is not None else ""
 
 
 def _versions(targets: tuple[Target, ...], version: str) -> tuple[edits.Edit, ...]:
@@ -184,14 +223,27 @@ def _scale(targets: tuple[ImageTarget, ...], count: int) -> tuple[edits.Edit, ..
     return tuple(edits.SetReplicas(t.ref, count) for t in targets)
 
 
-def _canary(stage: Stage, canary: Canary, version: str, facts: Facts) -> Iterator[Item]:
+def _canary_plan(stage: Stage, canary: Canary, version: str, facts: Facts) -> StagePlan:
     walk = _CanaryPlan(stage, canary, version, facts)
-    yield walk.first()
+    items: list[Item] = [walk.first()]
+    starts: list[int] = []  # the item index each step starts at (before empty changes are left out)
     for step in canary.steps:
+        starts.append(len(items))
         item = walk.step(step)
         if item is not None:
-            yield item
-    yield from walk.finish()
+            items.append(item)
+    stable = len(items)
+    items += walk.finish()
+    kept = _kept(items)
+    background = None
+    if canary.background is not None:
+        # Indexes in the kept plan: an item left out shifts the ones after it.
+        def index(raw: int) -> int:
+            return sum(1 for item in items[:raw] if not isinstance(item, Change) or item.edits)
+
+        first = starts[canary.background.starting_step] if canary.background.starting_step < len(starts) else stable
+        background = BackgroundRun(canary.background.analysis, walk.values, index(first), index(stable))
+    return StagePlan(kept, background)
 
 
 @dataclasses.dataclass
@@ -208,6 +260,7 @@ class _CanaryPlan:
     def __post_init__(self) -> None:
         self.stable = _images(self.stage.targets)
         self.routing = _managing(self.canary)
+        self.values = _values(self.version, self.stage, _workload(self.canary.canary), _workload(self.stable))
         self.before = self.facts.replica(str(self.canary.canary[0].ref)) if self.canary.canary else None
         self.scaled = self.before
 
@@ -261,6 +314,8 @@ class _CanaryPlan:
             case SetFields(target):
                 (request,) = _versions((target,), self.version)
                 return Change(ChangeKind.SET, f"set {', '.join(p for p, _ in target.values)}", (request,))
+            case AnalysisStep(analysis):
+                return _analysis_gate(analysis, self.values)
             case unreachable:
                 assert_never(unreachable)
 
@@ -314,6 +369,9 @@ def _blue_green(stage: Stage, strategy: BlueGreen, version: str, facts: Facts) -
     if strategy.preview_service is not None:
         preview.append(edits.SetSelector(strategy.preview_service, strategy.selector, idle))
     yield Change(ChangeKind.PREVIEW, f"{idle} gets {version}", tuple(preview))
+    values = _values(version, stage, _workload((target,)), _workload((live,)))
+    if strategy.pre_promotion_analysis is not None:
+        yield _analysis_gate(strategy.pre_promotion_analysis, values)
     if strategy.pre_promotion_pause:
         yield Gate(GateKind.PAUSE, f"pre-promotion pause {strategy.pre_promotion_pause}", strategy.pre_promotion_pause)
     if not strategy.auto_promotion:
@@ -322,6 +380,8 @@ def _blue_green(stage: Stage, strategy: BlueGreen, version: str, facts: Facts) -
     yield Change(
         ChangeKind.SWITCH, f"switch {strategy.active_service.name or strategy.active_service} to {idle}", (switch,)
     )
+    if strategy.post_promotion_analysis is not None:
+        yield _analysis_gate(strategy.post_promotion_analysis, values)
     yield from _soak(stage)
     if strategy.scale_down:
         if strategy.scale_down_delay:

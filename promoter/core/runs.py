@@ -65,6 +65,8 @@ class GateRun:
     passed_at: dt.datetime | None = None
     passed_by: str | None = None  # who promoted past it (an indefinite pause), or None for its timer
     blocked: str | None = None
+    told: int = 0  # an analysis: the measurements its PR's table shows (told once each, not every pass)
+    verdict: str | None = None  # an analysis waiting for a person: its run's verdict (Inconclusive)
 
     def deadline(self, deadline: dt.timedelta) -> dt.datetime | None:
         return None if self.unverified_since is None else self.unverified_since + deadline

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from promoter.core.commands import Command
+from promoter.core.measurements import Measurement
 from promoter.core.pullrequest import PullRequest
 from promoter.core.resources import Located
 from promoter.core.runs import Run, StageRun
@@ -54,3 +55,4 @@ class Snapshot:
     failure: str | None = None  # an action the shell could not carry out, for good (e.g. a merge conflict)
     commands: tuple[Command, ...] = ()
     last_pr: int | None = None  # the promotion's latest PR before this item (its outcome is labelled there)
+    measurements: tuple[Measurement, ...] = ()  # the current stage's analysis measurements, as taken

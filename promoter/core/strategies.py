@@ -11,6 +11,8 @@ import dataclasses
 import datetime as dt
 import enum
 
+from promoter.core.templates import Analysis
+
 
 @dataclasses.dataclass(frozen=True)
 class ResourceRef:
@@ -130,12 +132,31 @@ class SetFields:
     target: SetTarget
 
 
-CanaryStep = SetWeight | Pause | SetCanaryScale | SetHeaderRoute | SetMirrorRoute | SetFields
+@dataclasses.dataclass(frozen=True)
+class AnalysisStep:
+    """A canary step that waits for an analysis run to end (Argo Rollouts' inline ``analysis`` step)."""
+
+    analysis: Analysis
+
+
+CanaryStep = SetWeight | Pause | SetCanaryScale | SetHeaderRoute | SetMirrorRoute | SetFields | AnalysisStep
+
+
+@dataclasses.dataclass(frozen=True)
+class Background:
+    """Argo Rollouts' background analysis: runs from step ``starting_step`` (0-based in ``steps``) while the
+    canary takes traffic, until the stable workload gets the version; a failed run fails the stage."""
+
+    analysis: Analysis
+    starting_step: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
 class Rolling:
-    """Set the version in the stage's targets, verify, soak (also what Recreate is, in Git)."""
+    """Set the version in the stage's targets, verify, analyse (when configured), soak (also what Recreate
+    is, in Git)."""
+
+    analysis: Analysis | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +170,7 @@ class Canary:
     steps: tuple[CanaryStep, ...]
     routing: TrafficRouting | None = None
     scale_down: bool = True  # at the end, the canary back to the replicas it had before the stage
+    background: Background | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +185,8 @@ class BlueGreen:
     pre_promotion_pause: dt.timedelta = dt.timedelta(0)
     scale_down_delay: dt.timedelta = dt.timedelta(seconds=30)
     scale_down: bool = True
+    pre_promotion_analysis: Analysis | None = None  # on the idle colour, before the switch
+    post_promotion_analysis: Analysis | None = None  # after the switch; failure flips back
 
 
 Strategy = Rolling | Canary | BlueGreen
@@ -178,4 +202,38 @@ def name(strategy: Strategy) -> str:
             return f"canary ({routing.format.value})"
         case BlueGreen():
             return "blueGreen"
+    raise AssertionError(strategy)  # pragma: no cover - the union is closed
+
+
+def analyses(strategy: Strategy) -> tuple[Analysis, ...]:
+    """Every analysis the strategy runs (its gates' and its background run)."""
+    match strategy:
+        case Rolling(analysis=analysis):
+            return (analysis,) if analysis is not None else ()
+        case Canary(steps=steps, background=background):
+            inline = tuple(s.analysis for s in steps if isinstance(s, AnalysisStep))
+            return inline + ((background.analysis,) if background is not None else ())
+        case BlueGreen(pre_promotion_analysis=pre, post_promotion_analysis=post):
+            return tuple(a for a in (pre, post) if a is not None)
+    raise AssertionError(strategy)  # pragma: no cover - the union is closed
+
+
+def with_scrape_interval(strategy: Strategy, interval: dt.timedelta) -> Strategy:
+    """The strategy with every analysis reading Prometheus at this scrape interval (promoter.yaml's)."""
+
+    def at(analysis: Analysis) -> Analysis:
+        return dataclasses.replace(analysis, scrape_interval=interval)
+
+    def of(analysis: Analysis | None) -> Analysis | None:
+        return at(analysis) if analysis is not None else None
+
+    match strategy:
+        case Rolling(analysis=analysis):
+            return Rolling(of(analysis))
+        case Canary(steps=steps, background=background):
+            changed = tuple(AnalysisStep(at(s.analysis)) if isinstance(s, AnalysisStep) else s for s in steps)
+            moved = dataclasses.replace(background, analysis=at(background.analysis)) if background else None
+            return dataclasses.replace(strategy, steps=changed, background=moved)
+        case BlueGreen(pre_promotion_analysis=pre, post_promotion_analysis=post):
+            return dataclasses.replace(strategy, pre_promotion_analysis=of(pre), post_promotion_analysis=of(post))
     raise AssertionError(strategy)  # pragma: no cover - the union is closed

@@ -99,9 +99,10 @@ def revert_body(
     )
 
 
-def status_comment(marker: Marker, title: str, lines: list[str]) -> str:
+def status_comment(marker: Marker, title: str, lines: list[str], details: str = "") -> str:
     body = "\n".join(f"- {line}" for line in lines)
-    return f"**promoter** · {title}\n\n{body}\n\n{marker.status()}"
+    more = f"{details}\n\n" if details else ""
+    return f"**promoter** · {title}\n\n{body}\n\n{more}{marker.status()}"
 
 
 def commit_message(title: str, body: str) -> str:

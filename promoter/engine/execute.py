@@ -122,8 +122,8 @@ def _apply(
         case Unlabel(number, names):
             _report(pipeline, action, lambda: rt.forge.remove_labels(number, names))
             return snapshot, False
-        case SetStatus(sha, state, description):
-            _report(pipeline, action, lambda: rt.forge.set_status(sha, state.value, description))
+        case SetStatus(sha, state, description, context):
+            _report(pipeline, action, lambda: rt.forge.set_status(sha, state.value, description, context=context))
             return snapshot, False
 
 

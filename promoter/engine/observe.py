@@ -18,7 +18,7 @@ from promoter.core.pullrequest import PullRequest
 from promoter.core.runs import ChangeRun
 from promoter.core.snapshot import Snapshot, Unobserved
 from promoter.core.verification import Observed
-from promoter.engine import locate, preflight
+from promoter.engine import locate, measuring, preflight
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 
@@ -29,7 +29,10 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion, known: PullR
     now = rt.clock.now()
     stage = rt.store.stage_run(pipeline.name, promotion.id, promotion.stage)
     runs = {run.key.item: run for run in rt.store.runs(pipeline.name, promotion.id, promotion.stage)}
-    need = wanted.needs(pipeline, promotion, stage, runs)
+    measured = tuple(rt.store.measurements(pipeline.name, promotion.id, promotion.stage))
+    need = wanted.needs(pipeline, promotion, stage, runs, measured)
+    if need.measure:
+        measured = measuring.take(rt, pipeline, promotion, need.measure, measured, now)
     held = need.held and any(hold.version == promotion.version for hold in rt.store.holds(pipeline.name))
     checked = None
     if need.preflight and not held and promotion.phase is Phase.PENDING:
@@ -66,6 +69,7 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion, known: PullR
         revert_pr=revert_pr,
         commands=commands,
         last_pr=last,
+        measurements=measured,
     )
 
 

@@ -2,17 +2,19 @@
 
 For each stage: the base branch exists, the stage's resources are found (by file, or by kind and name), its
 plan can be built from them, every change of the plan applies (each on top of the ones before it, as they
-will be merged), no Application of the stage ignores (``ignoreDifferences``) a field the plan changes, and
-Argo CD knows each named Application. ``promoter start``, ``promoter plan`` and the bot
-(before a promotion leaves Pending) all run these, so a wrong Application name in prod or a missing prod file
-is found before staging is touched. ``promoter plan`` prints the very diffs computed here.
+will be merged), no Application of the stage ignores (``ignoreDifferences``) a field the plan changes, Argo CD
+knows each named Application, and each analysis' queries can be made ready (every argument has a value).
+``promoter start``, ``promoter plan`` and the bot (before a promotion leaves Pending) all run these, so a wrong
+Application name in prod or a missing prod file is found before staging is touched. ``promoter plan`` prints
+the very diffs computed here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
-from promoter.core import edits
+from promoter.core import analysis, edits
 from promoter.core import plan as plans
 from promoter.core.actions import FileChange
 from promoter.core.model import Pipeline, Stage
@@ -106,6 +108,7 @@ def _stage(rt: Runtime, stage: Stage, index: int, version: str, base: str) -> tu
     problems = [
         Finding(stage.name, _loc(stage, index, ref), where) for ref, where in found.items() if isinstance(where, str)
     ]
+    problems += _analyses(stage, index, walked)
     if problems:
         return Preview(walked), problems
     current = {ref: where for ref, where in found.items() if isinstance(where, Found)}
@@ -126,6 +129,24 @@ def _stage(rt: Runtime, stage: Stage, index: int, version: str, base: str) -> tu
         )
         current = {ref: Found(w.path, written.get(w.path, w.text), w.doc) for ref, w in current.items()}
     return Preview(walked, tuple(diffs)), []
+
+
+def _analyses(stage: Stage, index: int, walked: plans.StagePlan) -> list[Finding]:
+    """Each analysis' queries can be made ready: every argument has a value, every range can be read."""
+    runs = [(i.analysis, i.values) for i in walked.items if isinstance(i, plans.Gate) and i.analysis is not None]
+    if walked.background is not None:
+        runs.append((walked.background.analysis, walked.background.values))
+    problems = []
+    for used, values in runs:
+        try:
+            analysis.lookback(used, dict(values))
+            analysis.state(used, "preflight", dict(values), (), started=_EPOCH, ready=_EPOCH)
+        except analysis.AnalysisError as exc:
+            problems.append(Finding(stage.name, ("stages", index, "strategy"), f"{used.label}: {exc}"))
+    return problems
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def changes(preview: Preview, item: plans.Change) -> tuple[FileChange, ...]:

@@ -8,7 +8,7 @@ import datetime as dt
 from promoter.core.model import Pipeline, PipelineError
 from promoter.core.pullrequest import PullRequest
 from promoter.engine.faults import Faults
-from promoter.ports import Clock, ConfigRepo, Deployments, Forge, Store
+from promoter.ports import Clock, ConfigRepo, Deployments, Forge, Metrics, Store
 
 
 class SystemClock:
@@ -24,6 +24,7 @@ class Runtime:
     deployments: Deployments
     pipelines: dict[str, Pipeline]
     clock: Clock = dataclasses.field(default_factory=SystemClock)
+    metrics: Metrics | None = None  # Prometheus, for analysis (None: every measurement is an Error)
     faults: Faults = dataclasses.field(default_factory=Faults)
     interval: dt.timedelta = dt.timedelta(seconds=30)  # the reconcile interval (gates due sooner wake the bot)
     known: set[str] = dataclasses.field(default_factory=set)  # pipelines whose store was checked (not lost)
@@ -44,7 +45,7 @@ class Runtime:
 
     def close(self) -> None:
         """Release connections (the store's pool, HTTP clients) that support it."""
-        for part in (self.store, self.deployments, self.forge):
+        for part in (self.store, self.deployments, self.forge, self.metrics):
             close = getattr(part, "close", None)
             if callable(close):
                 close()

@@ -576,9 +576,9 @@ REFUSED = {
     ),
     "rolling-with-settings": Refused(
         HEAD + "      rolling: {maxSurge: 1}\n",
-        "7:16",
-        f"{S}.rolling",
-        "rolling takes no settings: write rolling: {} (or strategy: rolling)",
+        "7:17",
+        f"{S}.rolling.maxSurge",
+        "unknown key (expected one of: analysis)",
     ),
     "rolling-with-nothing": Refused(
         HEAD + "      rolling:\n", "7:7", f"{S}.rolling", f"{NULL}: write rolling: {{}} (or strategy: rolling)"
@@ -631,7 +631,7 @@ REFUSED = {
         "9:9",
         f"{C}.trafficRoute",
         "unknown key (did you mean trafficRouting? expected one of: "
-        "targets, steps, trafficRouting, canaryService, stableService, scaleDown)",
+        "targets, steps, trafficRouting, canaryService, stableService, scaleDown, analysis)",
     ),
     "canary-scale-down-not-a-boolean": Refused(
         HEAD + CANARY + "        scaleDown: 'no'\n", "9:20", f"{C}.scaleDown", "expected a boolean, found a string"
@@ -660,11 +660,11 @@ REFUSED = {
         f"{C}.steps[0].setweight",
         f"unknown key (did you mean setWeight? expected one of: {STEP_KINDS})",
     ),
-    "analysis-step": Refused(
+    "analysis-step-without-templates": Refused(  # the templates themselves: tests/config/test_analysis.py
         steps("analysis: {templates: [{templateName: success-rate}]}"),
-        "10:13",
-        f"{C}.steps[0]",
-        "analysis steps are not supported yet (metric analysis comes next)",
+        "10:51",
+        f"{C}.steps[0].analysis.templates[0].templateName",
+        "no AnalysisTemplate 'success-rate' (there is none in analysis/)",
     ),
     "weight-above-100": Refused(
         steps("setWeight: 20", "setWeight: 101"),
@@ -1100,7 +1100,7 @@ REFUSED = {
         f"{BG}.previewServce",
         "unknown key (did you mean previewService? expected one of: activeService, previewService, selector, "
         "colors, autoPromotionEnabled, prePromotionPause, autoPromotionSeconds, scaleDownDelay, "
-        "scaleDownDelaySeconds, scaleDown)",
+        "scaleDownDelaySeconds, scaleDown, prePromotionAnalysis, postPromotionAnalysis)",
     ),
 }
 

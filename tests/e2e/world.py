@@ -24,6 +24,7 @@ from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
 from promoter.sandbox import stack
 from promoter.sandbox.argocd import Scenario
+from promoter.sandbox.traffic import Options
 from tests.conftest import git
 
 REPO_FILES = {
@@ -198,9 +199,14 @@ class World:
         scenario: Scenario = FAST,
         files: dict[str, str | None] | None = None,
         pipeline: str = PIPELINE,
+        analysis: dict[str, str] | None = None,
+        traffic: Options | None = None,
+        settings: str = "",
     ) -> None:
         """``files`` adds to (or, with None, removes from) the config repo's files; ``pipeline`` is the pipeline
-        file, with APPROVALS, DEADLINE and SOAK filled in."""
+        file, with APPROVALS, DEADLINE and SOAK filled in. ``analysis``: template files for the config
+        directory's ``analysis/`` (PROMETHEUS in them is the real Prometheus' URL, started for them, scraping
+        the traffic simulator); ``settings`` is added to promoter.yaml."""
         self.root = root
         source = root / "source"
         repo_files = {**REPO_FILES, **(files or {})}
@@ -211,14 +217,21 @@ class World:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text.encode())
         self.bare = stack.seed(source, root)
-        self.stack = stack.Stack(self.bare, scenario=scenario).start()
+        self.stack = stack.Stack(
+            self.bare, scenario=scenario, traffic=traffic, prometheus=analysis is not None, workdir=root / "prometheus"
+        ).start()
         self.config = root / "config"
         (self.config / "pipelines").mkdir(parents=True)
         self.state = root / "state"
-        settings = SETTINGS.replace("STATE", str(self.state)).replace(
+        config_settings = SETTINGS.replace("STATE", str(self.state)).replace(
             "reconcile_interval: 500ms", f"reconcile_interval: {interval}"
         )
-        (self.config / "promoter.yaml").write_text(settings)
+        (self.config / "promoter.yaml").write_text(config_settings + settings)
+        if analysis is not None:
+            assert self.stack.prometheus is not None
+            (self.config / "analysis").mkdir()
+            for name, text in analysis.items():
+                (self.config / "analysis" / name).write_text(text.replace("PROMETHEUS", self.stack.prometheus.url))
         filled = pipeline.replace("APPROVALS", str(approvals)).replace("DEADLINE", deadline).replace("SOAK", soak)
         (self.config / "pipelines" / "app.yaml").write_text(filled)
         self.env = {**os.environ, **self.stack.environment(), "PROMOTER_LOG_LEVEL": "warning"}

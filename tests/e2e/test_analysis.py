@@ -1,0 +1,158 @@
+"""Analysis end to end on a real Prometheus scraping the traffic simulator: a canary whose analysis step fails
+at 10% is rolled back in one revert, a good one goes through; a rolling stage whose post-deploy analysis fails
+is reverted; a blue/green whose post-promotion analysis fails flips back. The bad version here is healthy on
+Argo CD (its pods run): only its 5xx in Prometheus give it away."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from promoter.core.model import Phase
+from promoter.sandbox import prometheus
+from promoter.sandbox.argocd import Scenario
+from promoter.sandbox.traffic import Options
+from tests.e2e.crashes import (
+    BLUE,
+    BLUE_GREEN_FILES,
+    BLUE_GREEN_PIPELINE,
+    CANARY_FILES,
+    CANARY_PIPELINE,
+    GREEN,
+    ONLY_STAGING,
+)
+from tests.e2e.world import World
+
+pytestmark = pytest.mark.skipif(
+    not prometheus.installed() and not __import__("os").environ.get("CI"),
+    reason="Prometheus is not installed (scripts/system-packages installs the Debian package)",
+)
+
+# Argo Rollouts' Istio success-rate template, with a short window and interval for a test.
+SUCCESS_RATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata:
+  name: success-rate
+spec:
+  args:
+    - name: workload
+  metrics:
+    - name: success-rate
+      interval: 2s
+      count: 2
+      successCondition: result[0] >= 0.95
+      provider:
+        prometheus:
+          address: PROMETHEUS
+          query: |
+            sum(rate(istio_requests_total{reporter="destination",destination_workload="{{args.workload}}",response_code!~"5.*"}[4s]))
+            /
+            sum(rate(istio_requests_total{reporter="destination",destination_workload="{{args.workload}}"}[4s]))
+"""
+TEMPLATES = {"success-rate.yaml": SUCCESS_RATE}
+SETTINGS = "analysis:\n  scrape_interval: 1s\n"
+# Pods of *-err versions run (Argo CD says Healthy) but answer 503s; nothing else is scripted to fail.
+TRAFFIC = Options(error_images=("*:*-err*",), follow_scenario=False, rate=200.0)
+HEALTHY = Scenario(progressing_seconds=0.3, sync_seconds=0.1, settle_seconds=0.1, sync_interval_seconds=1)
+
+CANARY_ANALYSED = CANARY_PIPELINE.replace(
+    "          - setWeight: 10\n          - pause: {duration: 1s}\n",
+    "          - setWeight: 10\n          - analysis:\n"
+    "              templates: [{templateName: success-rate}]\n"
+    '              args: [{name: workload, value: "{{canary}}"}]\n',
+)
+
+
+def analysed_world(make_world: Callable[..., World], files: dict[str, str | None], pipeline: str) -> World:
+    return make_world(
+        files={**ONLY_STAGING, **files},
+        pipeline=pipeline,
+        analysis=TEMPLATES,
+        traffic=TRAFFIC,
+        settings=SETTINGS,
+        scenario=HEALTHY,
+        deadline="60s",
+    )
+
+
+def titles(world: World) -> list[str]:
+    return [pr.title for pr in world.pulls()]
+
+
+def test_a_canary_that_passes_its_analysis_goes_through(make_world: Callable[..., World]) -> None:
+    world = analysed_world(make_world, CANARY_FILES, CANARY_ANALYSED)
+    promotion = world.start("2.0.0")
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.SUCCEEDED, done.reason
+    assert "promoter: app 2.0.0 to staging: canary 50%" in titles(world)
+    weight_pr = next(pr for pr in world.pulls() if pr.title.endswith("canary 10%"))
+    bodies = [c.body for c in weight_pr.get_issue_comments()]
+    table = next(b for b in bodies if "| success-rate |" in b)
+    assert "result[0] >= 0.95" in table and "Successful" in table
+    statuses = {s.context: s.state for s in world.repo_as().get_commit(weight_pr.merge_commit_sha).get_statuses()}
+    assert statuses.get("promoter/analysis") == "success"
+    measured = [e for e in world.rt.store.events("app", promotion.id) if e.kind.value == "measured"]
+    assert len(measured) == 2  # the event log keeps every measurement, once
+
+
+def test_a_canary_failing_its_analysis_at_10_percent_is_rolled_back_in_one_revert(
+    make_world: Callable[..., World],
+) -> None:
+    world = analysed_world(make_world, CANARY_FILES, CANARY_ANALYSED)
+    before = {path: world.main_file(path) for path in CANARY_FILES}
+    promotion = world.start("2.0.0-err")
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.FAILED, done.reason
+    assert "analysis success-rate failed" in (world.rt.store.stage_run("app", promotion.id, 0).failure or "")
+    assert not any(t.endswith("canary 50%") for t in titles(world))  # it never went past 10%
+    reverts = [pr for pr in world.pulls() if pr.head.ref.endswith("-revert")]
+    assert len(reverts) == 1 and reverts[0].merged
+    assert {path: world.main_file(path) for path in before} == before  # byte for byte
+    assert world.rt.store.holds("app")[0].version == "2.0.0-err"
+
+
+ROLLING_ANALYSED = """\
+name: app
+stages:
+  - name: staging
+    applications: [app-staging]
+    targets:
+      - {resource: Deployment/app, image: ghcr.io/acme/app}
+    strategy:
+      rolling:
+        analysis:
+          templates: [{templateName: success-rate}]
+          args: [{name: workload, value: "{{stable}}"}]
+    deadline: DEADLINE
+    debounce: 200ms
+"""
+
+
+def test_a_rolling_stage_whose_post_deploy_analysis_fails_is_reverted(make_world: Callable[..., World]) -> None:
+    world = analysed_world(make_world, CANARY_FILES, ROLLING_ANALYSED)
+    before = world.main_file("envs/staging/deployment.yaml")
+    promotion = world.start("2.0.0-err")
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.FAILED, done.reason
+    assert world.main_file("envs/staging/deployment.yaml") == before
+
+
+BLUE_GREEN_ANALYSED = BLUE_GREEN_PIPELINE.replace(
+    "        scaleDownDelay: 1s\n",
+    "        scaleDownDelay: 1s\n"
+    "        postPromotionAnalysis:\n"
+    "          templates: [{templateName: success-rate}]\n"
+    '          args: [{name: workload, value: "{{canary}}"}]\n',
+)
+
+
+def test_a_blue_green_whose_post_promotion_analysis_fails_flips_back(make_world: Callable[..., World]) -> None:
+    world = analysed_world(make_world, BLUE_GREEN_FILES, BLUE_GREEN_ANALYSED)
+    before = {path: world.main_file(path) for path in (BLUE, GREEN, "envs/staging/services.yaml")}
+    promotion = world.start("2.0.0-err")
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.FAILED, done.reason
+    assert any(t.endswith("switch app to green") for t in titles(world))  # it switched, then flipped back
+    assert {path: world.main_file(path) for path in before} == before
