@@ -31,6 +31,7 @@ perf: system $(STAMP) ## benchmarks: print figures, assert nothing
 	$(BIN)/python -m tests.perf.bench_git
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_reaction
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_rest
+	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_analysis
 
 system:
 	./scripts/system-packages

@@ -246,7 +246,9 @@ class SQLStore:
         with self._writer.begin() as conn:
             insert = self._insert(measurements).values(row)
             keys = ["pipeline", "promotion", "run", "metric", "idx"]
-            added = conn.execute(insert.on_conflict_do_nothing(index_elements=keys)).rowcount == 1
+            # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
+            inserted = insert.on_conflict_do_nothing(index_elements=keys).returning(measurements.c.idx)
+            added = conn.execute(inserted).first() is not None
             if added:  # the event log keeps every measurement, once
                 conn.execute(events.insert(), [store_records.event_row(event)])
         return added

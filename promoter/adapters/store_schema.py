@@ -302,7 +302,10 @@ def create(conn: sa.Connection) -> None:
 
 
 def _add_column(conn: sa.Connection, column: sa.Column[Any]) -> None:
-    """``ALTER TABLE ... ADD COLUMN`` for a nullable column, in the dialect's own type."""
+    """``ALTER TABLE ... ADD COLUMN`` for a nullable column, in the dialect's own type; nothing when the table
+    has it already (a table a later version created whole, in this same upgrade)."""
+    if column.name in {c["name"] for c in sa.inspect(conn).get_columns(column.table.name)}:
+        return
     kind = column.type.compile(dialect=conn.dialect)
     table = conn.dialect.identifier_preparer.quote(column.table.name)
     name = conn.dialect.identifier_preparer.quote(column.name)

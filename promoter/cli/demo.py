@@ -5,14 +5,17 @@ loads the pipelines of ``config/pipelines`` and ``config/demo-pipelines``, and r
 side, each promoting a good version and then a bad one:
 
 - ``guestbook`` (rolling, staging then prod): the bad version's pods fail at once; staging is reverted;
-- ``checkout`` (a canary on Istio weights 10 -> 30 -> 60 -> 100): the bad version starts well and fails
-  once it takes traffic at 10%; one revert PR puts weights, images and replicas back;
+- ``checkout`` (a canary on Istio weights 10 -> 30 -> 60 -> 100, its success rate analysed on a real
+  Prometheus at 10%): the bad version's pods run (Argo CD says Healthy) but answer 503s, so its analysis
+  fails at 10%; one revert PR puts weights, images and replicas back;
 - ``payments`` (blue/green): the bad version is healthy behind the preview Service and fails once the
   active Service switches to it; one revert PR flips the traffic back.
 
 A failure that comes only under traffic is scripted: when the step named by :attr:`Attempt.breaks_at` is
-merged, the simulator starts failing that version's image. The timeline shows every event with its
-step's label (``canary 30%``, ``switch payments to blue``). It exits 0 only if every outcome happened.
+merged, the simulator starts failing that version's image. The traffic simulator answers 503s for the
+canary's bad version (:data:`TRAFFIC`), which only the analysis sees; Prometheus scrapes it every second.
+The timeline shows every event with its step's label (``canary 30%``, ``switch payments to blue``). It
+exits 0 only if every outcome happened.
 """
 
 from __future__ import annotations
@@ -40,11 +43,14 @@ from promoter.core import strategies
 from promoter.core.model import Event, EventKind, Phase, Promotion
 from promoter.engine.reconcile import reconcile_all
 from promoter.engine.runtime import Runtime
-from promoter.sandbox import stack
+from promoter.sandbox import prometheus, stack
 from promoter.sandbox.argocd import Scenario
 from promoter.sandbox.argocd.gitrepo import BareRepo
+from promoter.sandbox.traffic import Options
 
 DEMO_PIPELINES = "demo-pipelines"  # beside config/pipelines: the demo's own, kept out of the example
+DEMO_ANALYSIS = "demo-analysis"  # the demo's analysis templates (the sandbox Prometheus' address filled in)
+TRAFFIC = Options(error_images=("ghcr.io/acme/checkout:2.2.0",))  # healthy pods that answer 503s
 TIMEOUT = 150.0  # seconds for the whole demo; bounded so it always ends
 POLL = 0.3  # seconds between reconcile passes
 SCENARIO = Scenario(
@@ -111,6 +117,9 @@ def demo() -> None:
     if not (config_dir / "demo-repo").is_dir():
         click.echo(f"promoter demo: needs the config/ directory of a source checkout ({config_dir})", err=True)
         sys.exit(2)
+    if not prometheus.installed():
+        click.echo("promoter demo: needs Prometheus (Debian's package 'prometheus': `make demo` installs it)", err=True)
+        sys.exit(2)
     outcomes = run(config_dir)
     click.echo()
     for o in outcomes:
@@ -128,14 +137,19 @@ def run(config_dir: Path, scenario: Scenario = SCENARIO, timeout: float = TIMEOU
     with tempfile.TemporaryDirectory(prefix="promoter-demo-", dir=base) as tmp:
         work = Path(tmp)
         bare = stack.seed(config_dir / "demo-repo", work)
-        with stack.Stack(bare, scenario=scenario) as running:
-            config = loading.load(_config_dir(config_dir, work / "config"))
+        with stack.Stack(bare, scenario=scenario, traffic=TRAFFIC, prometheus=True, workdir=work) as running:
+            assert running.prometheus is not None
+            config = loading.load(_config_dir(config_dir, work / "config", running.prometheus.url))
             settings = dataclasses.replace(
                 config.settings, state_dir=work / "state", store=StoreSettings(f"sqlite:///{work}/promoter.db")
             )
             rt = wiring.runtime(dataclasses.replace(config, settings=settings), {**os.environ, **running.environment()})
             try:
-                click.secho(f"GitHub sandbox {running.github.url} · Argo CD simulator {running.argocd_url}", dim=True)
+                click.secho(
+                    f"GitHub sandbox {running.github.url} · Argo CD simulator {running.argocd_url} · "
+                    f"Prometheus {running.prometheus.url} (scraping the traffic simulator)",
+                    dim=True,
+                )
                 for lane in LANES:
                     pipeline = rt.pipelines[lane.pipeline]
                     shown = ", ".join(f"{s.name}: {strategies.name(s.strategy)}" for s in pipeline.stages)
@@ -148,10 +162,15 @@ def run(config_dir: Path, scenario: Scenario = SCENARIO, timeout: float = TIMEOU
                 rt.close()
 
 
-def _config_dir(source: Path, into: Path) -> Path:
-    """A config directory with the settings of ``source`` and the pipelines of both its pipeline folders."""
+def _config_dir(source: Path, into: Path, prometheus_url: str) -> Path:
+    """A config directory with the settings of ``source`` (Prometheus scraping every second), the pipelines of
+    both its pipeline folders and the demo's analysis templates reading the sandbox Prometheus."""
     (into / loading.PIPELINES_DIR).mkdir(parents=True)
-    (into / loading.SETTINGS_FILE).symlink_to(source / loading.SETTINGS_FILE)
+    settings = (source / loading.SETTINGS_FILE).read_text()
+    (into / loading.SETTINGS_FILE).write_text(f"{settings}\nanalysis:\n  scrape_interval: 1s\n")
+    (into / "analysis").mkdir()
+    for file in sorted((source / DEMO_ANALYSIS).glob("*.y*ml")):
+        (into / "analysis" / file.name).write_text(file.read_text().replace("PROMETHEUS", prometheus_url))
     for folder in (loading.PIPELINES_DIR, DEMO_PIPELINES):
         for file in sorted((source / folder).glob("*.y*ml")):
             (into / loading.PIPELINES_DIR / file.name).symlink_to(file)
@@ -418,7 +437,7 @@ LANES = (
         ("envs/prod/checkout/",),
         (
             Attempt("2.1.0", Phase.SUCCEEDED, story="canary 10% -> 30% -> 60% -> 100%"),
-            Attempt("2.2.0", Phase.FAILED, breaks_at="canary 10%", story="fails once it takes traffic"),
+            Attempt("2.2.0", Phase.FAILED, story="healthy pods that answer 503s: its analysis fails at 10%"),
         ),
         _canary,
     ),

@@ -16,6 +16,7 @@ from promoter.cli import logs
 
 COMMANDS = {
     "edit": "promoter.cli.edit:edit",
+    "apps": "promoter.cli.apps:apps",
     "validate": "promoter.cli.validate:validate",
     "plan": "promoter.cli.bot:plan",
     "run": "promoter.cli.bot:run",

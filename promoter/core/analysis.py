@@ -72,6 +72,7 @@ class MetricState:
     count: int | None  # measurements planned (None: until the run ends)
     dry_run: bool = False
     condition: str = ""  # for the table: the condition, or the judge
+    shown: int = 10  # the latest measurements the table shows (``measurementRetention``); all are judged
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,14 +168,14 @@ def _metric(metric: Metric, taken: Sequence[Measurement], *, ending: bool) -> Me
         judged.append(judge_measurement(metric, measurement))
         phase = _limits(metric, judged)
         if phase is not None:
-            return MetricState(metric.name, phase, tuple(judged), count, metric.dry_run, shown)
+            return MetricState(metric.name, phase, tuple(judged), count, metric.dry_run, shown, metric.retention or 10)
     complete = count is not None and len(judged) >= count
     if not complete and not ending:
-        return MetricState(metric.name, None, tuple(judged), count, metric.dry_run, shown)
+        return MetricState(metric.name, None, tuple(judged), count, metric.dry_run, shown, metric.retention or 10)
     succeeded = any(j.phase is Phase.SUCCESSFUL for j in judged)
     # no success: the worst it measured (an Error only with errors), Inconclusive when it measured nothing
     phase = Phase.SUCCESSFUL if succeeded else _worst([j.phase for j in judged])
-    return MetricState(metric.name, phase, tuple(judged), count, metric.dry_run, shown)
+    return MetricState(metric.name, phase, tuple(judged), count, metric.dry_run, shown, metric.retention or 10)
 
 
 def _limits(metric: Metric, judged: Sequence[Judged]) -> Phase | None:

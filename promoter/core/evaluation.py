@@ -156,8 +156,8 @@ def render_table(state: runs_of.RunState) -> str:
     """The run as a Markdown table: metric, each measurement's value, condition, result."""
     rows = ["| metric | measurements | condition | result |", "| --- | --- | --- | --- |"]
     for metric in state.metrics:
-        taken = ", ".join(_cell(j) for j in metric.judged[-10:]) or "—"
-        if len(metric.judged) > 10:
+        taken = ", ".join(_cell(j) for j in metric.judged[-metric.shown :]) or "—"
+        if len(metric.judged) > metric.shown:
             taken = f"… {taken}"
         planned = f"{len(metric.judged)}/{metric.count}" if metric.count is not None else f"{len(metric.judged)}"
         result = metric.phase.value if metric.phase is not None else f"running ({planned})"

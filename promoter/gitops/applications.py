@@ -34,6 +34,10 @@ class Source:
         return None if path is None else posixpath.normpath(str(path).strip("/") or ".")
 
     @property
+    def repo_url(self) -> str | None:
+        return _text(self.spec.get("repoURL"))
+
+    @property
     def chart(self) -> str | None:
         return _text(self.spec.get("chart"))
 
@@ -45,6 +49,15 @@ class Source:
         """``helm``, ``kustomize`` or ``directory`` options of the source ({} when absent)."""
         value = self.spec.get(tool)
         return value if isinstance(value, dict) else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Hydrator:
+    """``spec.sourceHydrator``: Argo CD renders ``dry`` and commits the manifests to a branch; the app syncs
+    ``sync`` (the dry source's repoURL, ``syncSource.targetBranch`` as its revision, ``syncSource.path``)."""
+
+    dry: Source
+    sync: Source
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +79,21 @@ class Application:
     @property
     def labels(self) -> Mapping[str, str]:
         return {str(k): str(v) for k, v in _mapping(self.metadata.get("labels")).items()}
+
+    @property
+    def annotations(self) -> Mapping[str, str]:
+        return {str(k): str(v) for k, v in _mapping(self.metadata.get("annotations")).items()}
+
+    @property
+    def hydrator(self) -> Hydrator | None:
+        """The source hydrator, when the app has one (it then has no ``spec.source``)."""
+        hydrator = _mapping(self.spec.get("sourceHydrator"))
+        dry = _mapping(hydrator.get("drySource"))
+        if not dry:
+            return None
+        sync = _mapping(hydrator.get("syncSource"))
+        synced = {"repoURL": dry.get("repoURL"), "targetRevision": sync.get("targetBranch"), "path": sync.get("path")}
+        return Hydrator(Source(dry), Source({k: v for k, v in synced.items() if v is not None}))
 
     @property
     def project(self) -> str:

@@ -17,7 +17,7 @@ from promoter.core.measurements import MeasureKey, Measurement
 from promoter.core.model import EventKind, Pipeline
 from promoter.core.runs import ChangeRun, ChangeState, GateRun, GateState, StageState
 from promoter.core.strategies import AnalysisStep, Background, Rolling, SetWeight
-from promoter.core.templates import Analysis, Arg, Metric, Prometheus, Template
+from promoter.core.templates import Analysis, Arg, Metric, Phase, Prometheus, Template
 from promoter.core.walk import Walk
 from tests.core.builders import (
     BG_FACTS,
@@ -450,3 +450,13 @@ def test_the_status_table_marks_dry_runs_and_long_runs() -> None:
     assert row.startswith("| dry | … [0.988]: ")  # the last ten of twelve
     assert row.count("✓") == 10
     assert row.endswith("| `result[0] >= 0.95` | running (12) (dry run) |")
+
+
+def test_the_table_keeps_the_latest_measurements_the_template_retains() -> None:
+    kept = dataclasses.replace(METRIC, provider=Prometheus("http://p", "up"), count=5, retention=2)
+    state = schedule.Active(1, Analysis((Template("t", (kept,)),)), {}, at(30), READY).state(
+        0, tuple(Measurement(MeasureKey(RUN, "success-rate", n), READY, value=(0.99,)) for n in range(5))
+    )
+    row = evaluation.render_table(state).splitlines()[2]
+    assert row.count("✓") == 2 and "… " in row  # all five judged, the latest two shown
+    assert state.phase is Phase.SUCCESSFUL

@@ -5,6 +5,7 @@ Argo CD (its pods run): only its 5xx in Prometheus give it away."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -84,6 +85,15 @@ def titles(world: World) -> list[str]:
 def test_a_canary_that_passes_its_analysis_goes_through(make_world: Callable[..., World]) -> None:
     world = analysed_world(make_world, CANARY_FILES, CANARY_ANALYSED)
     promotion = world.start("2.0.0")
+
+    def measuring(_promotion: object, _position: object) -> bool:
+        return bool(world.rt.store.measurements("app", promotion.id, 0))
+
+    world.drive(promotion.id, until=measuring, timeout=120)
+    shown = json.loads(world.cli("status", "--json", "--config", str(world.config)).stdout)
+    (running,) = shown[0]["analysis"]  # promoter status shows the running analysis, metric by metric
+    assert running["analysis"] == "analysis success-rate"
+    assert running["metrics"][0]["measurements"][0]["phase"] == "Successful"
     done = world.drive(promotion.id, timeout=120)
     assert done.phase is Phase.SUCCEEDED, done.reason
     assert "promoter: app 2.0.0 to staging: canary 50%" in titles(world)

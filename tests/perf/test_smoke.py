@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.perf import bench_edit, bench_git, bench_reaction, bench_rest
+import os
+
+import pytest
+
+from promoter.sandbox import prometheus
+from tests.perf import bench_analysis, bench_edit, bench_git, bench_reaction, bench_rest
 
 
 def test_edit_benchmark_runs() -> None:
@@ -23,3 +28,14 @@ def test_reaction_benchmark_runs() -> None:
 def test_rest_benchmark_runs() -> None:
     results = bench_rest.run(idle_passes=2, waiting_passes=2)
     assert results["passes"] > 0
+
+
+@pytest.mark.skipif(
+    not prometheus.installed() and not os.environ.get("CI"),
+    reason="Prometheus is not installed (scripts/system-packages installs the Debian package)",
+)
+def test_analysis_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    # one world, one round: the revert figure (the round-cost figure takes a second world: `make perf`)
+    reaction = bench_analysis.revert_reaction(1, None)
+    assert "failing measurement answered -> revert PR open" in capsys.readouterr().out
+    assert reaction["from_answer"] and reaction["from_answer"][0] > 0

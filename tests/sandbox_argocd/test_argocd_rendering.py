@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from promoter.gitops import kustomize, patches
 from promoter.gitops.applications import Source
 from promoter.gitops.manifests import ManifestError, load_documents
-from promoter.sandbox.argocd import kustomize, patches
 from promoter.sandbox.argocd.rendering import Rendered, render
 
 

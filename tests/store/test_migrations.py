@@ -25,7 +25,7 @@ MINUTE = dt.timedelta(minutes=1)
 P = "1.0-lvmyx3k0a7"  # the promotion every old step belongs to
 SHA = {name: name * 40 for name in "abcd"}
 ROLLING = Facts()  # what a migrated stage's facts are: a rolling stage's plan needs none
-NEW_TABLES = {"stage_runs", "runs", "commands"}
+NEW_TABLES = {"stage_runs", "runs", "commands", "measurements"}
 
 PROMOTION = {
     "pipeline": "web",
@@ -130,7 +130,7 @@ def test_a_version_1_database_is_upgraded_on_first_use(url: str, store: SQLStore
     tables = table_names(database)
     assert "steps" not in tables
     assert tables >= NEW_TABLES | {"refreshes", "pipeline_errors"}
-    assert schema_version(database) == [3]
+    assert schema_version(database) == [4]
     # what version 2 added works too: the deferred refreshes, the pipelines' errors
     store.want_refresh("web", ["web-prod"], T0)
     error = PipelineError("web", ErrorKind.TEMPORARY, "Argo CD is down", T0, T0)
@@ -179,7 +179,7 @@ def test_a_version_2_database_is_upgraded_on_first_use(url: str, store: SQLStore
     tables = table_names(database)
     assert "steps" not in tables and tables >= NEW_TABLES
     assert "paused" in {column["name"] for column in sa.inspect(database).get_columns("promotions")}
-    assert schema_version(database) == [3]
+    assert schema_version(database) == [4]
 
 
 def test_an_upgraded_database_takes_the_new_records(url: str, store: SQLStore) -> None:
@@ -337,7 +337,7 @@ def test_concurrent_first_uses_upgrade_once(url: str, open_store: Callable[..., 
         thread.join(timeout=30)
 
     assert failures == []
-    assert schema_version(database) == [3]
+    assert schema_version(database) == [4]
     for each in stores:
         assert each.runs("web", P) == MIGRATED_RUNS
     assert stage_runs(open_store()) == MIGRATED_STAGES  # and a later start leaves it as it is

@@ -34,6 +34,7 @@ TABLES = {
     "leases",
     "refreshes",
     "pipeline_errors",
+    "measurements",
 }
 
 
@@ -45,8 +46,8 @@ def schema_version(database: sa.Engine) -> list[int]:
 def test_first_use_creates_the_tables_and_records_the_version(store: SQLStore, database: sa.Engine) -> None:
     store.holds("web")
 
-    assert set(sa.inspect(database).get_table_names()) == TABLES  # no steps: version 3 has none
-    assert schema_version(database) == [3]
+    assert set(sa.inspect(database).get_table_names()) == TABLES  # no steps: versions 3 and 4 have none
+    assert schema_version(database) == [4]
 
 
 def test_concurrent_first_uses_create_the_schema_once(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
@@ -68,7 +69,7 @@ def test_concurrent_first_uses_create_the_schema_once(open_store: Callable[..., 
         thread.join(timeout=30)
 
     assert failures == []
-    assert schema_version(database) == [3]
+    assert schema_version(database) == [4]
 
 
 def test_records_outlive_the_store(open_store: Callable[..., SQLStore]) -> None:
@@ -94,11 +95,11 @@ def test_records_outlive_the_store(open_store: Callable[..., SQLStore]) -> None:
 def test_a_newer_schema_is_refused(open_store: Callable[..., SQLStore], database: sa.Engine) -> None:
     open_store().prepare()
     with database.begin() as conn:
-        conn.execute(sa.text("UPDATE schema_version SET version = 4"))
+        conn.execute(sa.text("UPDATE schema_version SET version = 5"))
 
-    with pytest.raises(PermanentError, match="schema version 4; this promoter knows up to 3"):
+    with pytest.raises(PermanentError, match="schema version 5; this promoter knows up to 4"):
         open_store().promotions()
-    assert schema_version(database) == [4]  # left as the newer promoter wrote it
+    assert schema_version(database) == [5]  # left as the newer promoter wrote it
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -7,8 +7,9 @@ Health is judged per resource the way Argo CD's health checks do (:mod:`.health`
 promoter talks to it exactly as to Argo CD; tests step an injected clock (:mod:`.clock`).
 
 Modules: :mod:`.api` (HTTP) over :mod:`.simulator` (state, locking, git) over :mod:`.lifecycle` (the pure
-controller model, judging health with :mod:`.health`); :mod:`.rendering` with :mod:`.kustomize`, :mod:`.helm`
-and :mod:`.patches` stands in for the repo-server; :mod:`.documents` and :mod:`.resources` shape the JSON.
+controller model, judging health with :mod:`.health`); :mod:`.rendering` stands in for the repo-server, reading
+sources with the product's own model of Argo CD (:mod:`promoter.gitops.render`, :mod:`~promoter.gitops.kustomize`,
+:mod:`~promoter.gitops.helm`); :mod:`.documents` and :mod:`.resources` shape the JSON.
 """
 
 from promoter.sandbox.argocd.api import create_app

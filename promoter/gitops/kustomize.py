@@ -4,20 +4,26 @@ Covered: ``resources``/``bases`` (files and directories, recursively), ``compone
 patches (``patchesStrategicMerge``, ``patches`` with a patch file or inline text, with or without a
 ``target``), JSON 6902 patches (``add``, ``replace``, ``remove``), ``namespace``, ``namePrefix``/``nameSuffix``,
 ``replicas`` (``name``, ``count``) and ``images`` (``newName``, ``newTag``, ``digest``). Remote bases are
-skipped: the simulator is offline. Anything else in a kustomization is ignored rather than refused; it cannot
+skipped: rendering is offline. Anything else in a kustomization is ignored rather than refused; it cannot
 change which images run nor how many replicas run them.
+
+:func:`inputs` answers the other question, which files of the repository a build reads (every field that
+names a file, followed across directories), for deciding which Applications a changed file concerns.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import fnmatch
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
-from promoter.gitops import manifests
+from promoter.gitops import manifests, patches
+from promoter.gitops.files import Files, is_directory, join, under
 from promoter.gitops.manifests import Manifest, ManifestError
-from promoter.sandbox.argocd import patches
-from promoter.sandbox.argocd.files import Files, is_directory, join
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _SCALED_KINDS = frozenset({"Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"})  # by ``replicas:``
@@ -25,7 +31,8 @@ _SCALED_KINDS = frozenset({"Deployment", "ReplicaSet", "ReplicationController", 
 
 def kustomization_in(files: Files, directory: str) -> str | None:
     """The kustomization file of ``directory``, if it has one."""
-    present = set(files.paths())
+    listed = files.paths()
+    present = listed if isinstance(listed, AbstractSet) else set(listed)  # a dict's keys view is a set already
     return next((path for name in NAMES if (path := join(directory, name)) in present), None)
 
 
@@ -118,9 +125,14 @@ def split_image(image: str) -> tuple[str, str | None, str | None]:
     return rest, None, digest or None
 
 
+def is_remote(entry: str) -> bool:
+    """A resource kustomize fetches (a URL, ``github.com/...``, ``git@...``): not a file of this repository."""
+    return "://" in entry or entry.startswith(("github.com/", "git@"))
+
+
 def _entry(files: Files, directory: str, entry: str, where: str, seen: tuple[str, ...]) -> list[Manifest]:
-    if "://" in entry or entry.startswith(("github.com/", "git@")):
-        return []  # a remote base: cannot be fetched here
+    if is_remote(entry):
+        return []  # cannot be fetched here
     target = _at(directory, entry, where)
     text = files.text(target)
     if text is not None:
@@ -154,9 +166,14 @@ def _patch_entry(resources: list[Manifest], files: Files, directory: str, entry:
     return [patches.strategic_merge(r, document) if _selected(r, selector) else r for r in resources]
 
 
+def _is_inline(text: str) -> bool:
+    """A ``patchesStrategicMerge`` entry that is the patch itself rather than a file name."""
+    return "\n" in text or text.lstrip().startswith(("{", "apiVersion"))
+
+
 def _patch_documents(files: Files, directory: str, entry: Any, where: str) -> list[Manifest]:
     text = str(entry)
-    if "\n" not in text and not text.lstrip().startswith(("{", "apiVersion")):
+    if not _is_inline(text):
         found = files.text(_at(directory, text, where))
         if found is None:
             raise ManifestError(f"{where}: patch file {text!r} not found")
@@ -229,3 +246,134 @@ def override(text: str) -> dict[str, str]:
     if digest:
         entry["digest"] = digest
     return entry
+
+
+@dataclasses.dataclass(frozen=True)
+class Input:
+    """Why a build reads a file: its ``role`` there, and the entries followed from the root to reach it."""
+
+    role: str  # "kustomization", "resource", "component", "patch", "generator input", "CRD", ...
+    via: tuple[str, ...] = ()  # e.g. ("../base",): the directories entered, as their kustomizations name them
+
+
+# Fields naming files (relative to their kustomization), and the role each gives them.
+_FILE_LISTS = {
+    "crds": "CRD",
+    "configurations": "transformer configuration",
+}
+_PATH_ENTRIES = {  # lists of mappings whose ``path`` names a file
+    "patches": "patch",
+    "patchesJson6902": "patch",
+    "replacements": "replacement",
+}
+_PLUGIN_LISTS = {  # files, or directories with a kustomization, or inline YAML
+    "generators": "generator",
+    "transformers": "transformer",
+    "validators": "validator",
+}
+
+
+def inputs(files: Files, directory: str) -> dict[str, Input]:
+    """Every repository path ``kustomize build directory`` reads, each with the first reason found.
+
+    Breadth-first from ``directory``: ``resources``/``bases`` (files, and directories holding a kustomization,
+    followed), ``components``, path entries of ``patches``/``patchesStrategicMerge``/``patchesJson6902``,
+    ``configMapGenerator``/``secretGenerator`` ``files``/``envs``/``env``, ``crds``, ``configurations``,
+    ``replacements``, ``openapi.path``, ``generators``/``transformers``/``validators``, and ``helmCharts``
+    (their values files and a chart kept under ``helmGlobals.chartHome``). Remote resources are skipped;
+    each directory is read once, so a cycle ends; a kustomization that does not parse contributes only
+    itself; a named file that is missing still counts (the build reads it, and fails without it).
+    Empty when ``directory`` holds no kustomization."""
+    listed = files.paths()
+    present = listed if isinstance(listed, AbstractSet) else set(listed)
+    found: dict[str, Input] = {}
+    queue: list[tuple[str, str, tuple[str, ...]]] = [(directory, "kustomization", ())]
+    entered: set[str] = set()
+    while queue:
+        folder, role, via = queue.pop(0)
+        path = kustomization_in(files, folder)
+        if path is None or folder in entered:
+            continue
+        entered.add(folder)
+        found.setdefault(path, Input(role, via))
+        try:
+            kustomization = _load_one(files, path)
+        except ManifestError:
+            continue
+
+        def file(entry: Any, role: str, folder: str = folder, via: tuple[str, ...] = via) -> None:
+            if isinstance(entry, str) and entry and not is_remote(entry):
+                with contextlib.suppress(ValueError):  # outside the repository: kustomize refuses it
+                    found.setdefault(join(folder, entry), Input(role, via))
+
+        def nested(entry: Any, role: str, folder: str = folder, via: tuple[str, ...] = via) -> None:
+            """A file, or a directory whose kustomization is followed (entered as ``role``)."""
+            if not isinstance(entry, str) or not entry or is_remote(entry) or "\n" in entry:
+                return
+            try:
+                target = join(folder, entry)
+            except ValueError:
+                return
+            if target in present:
+                found.setdefault(target, Input(role, via))
+            elif kustomization_in(files, target) is not None:
+                queue.append((target, "kustomization" if role == "resource" else role, (*via, entry)))
+            elif not is_directory(files, target):  # missing: the build reads it, and fails without it
+                found.setdefault(target, Input(role, via))
+
+        for key in ("resources", "bases"):
+            for entry in _list(kustomization.get(key)):
+                nested(entry, "resource")
+        for entry in _list(kustomization.get("components")):
+            nested(entry, "component")
+        for key, plugin_role in _PLUGIN_LISTS.items():
+            for entry in _list(kustomization.get(key)):
+                nested(entry, plugin_role)
+        for entry in _list(kustomization.get("patchesStrategicMerge")):
+            if isinstance(entry, str) and not _is_inline(entry):
+                file(entry, "patch")
+        for key, path_role in _PATH_ENTRIES.items():
+            for entry in _list(kustomization.get(key)):
+                if isinstance(entry, dict):
+                    file(entry.get("path"), path_role)
+        for key, list_role in _FILE_LISTS.items():
+            for entry in _list(kustomization.get(key)):
+                file(entry, list_role)
+        for key in ("configMapGenerator", "secretGenerator"):
+            for generator in _list(kustomization.get(key)):
+                if not isinstance(generator, dict):
+                    continue
+                for entry in _list(generator.get("files")):
+                    file(str(entry).rpartition("=")[2], "generator input")  # ``key=path`` or ``path``
+                for entry in [*_list(generator.get("envs")), generator.get("env")]:
+                    file(entry, "generator input")
+        openapi = kustomization.get("openapi")
+        if isinstance(openapi, dict):
+            file(openapi.get("path"), "OpenAPI schema")
+        _helm_charts(kustomization, files, folder, via, found)
+    return found
+
+
+def _helm_charts(
+    kustomization: Manifest, files: Files, folder: str, via: tuple[str, ...], found: dict[str, Input]
+) -> None:
+    charts = _list(kustomization.get("helmCharts"))
+    if not charts:
+        return
+    helm_globals = kustomization.get("helmGlobals")
+    home = str((helm_globals if isinstance(helm_globals, dict) else {}).get("chartHome") or "charts")
+    for chart in charts:
+        if not isinstance(chart, dict):
+            continue
+        for entry in [chart.get("valuesFile"), *_list(chart.get("additionalValuesFiles"))]:
+            if isinstance(entry, str) and entry and "://" not in entry:
+                with contextlib.suppress(ValueError):
+                    found.setdefault(join(folder, entry), Input("Helm values", via))
+        if chart.get("name"):
+            with contextlib.suppress(ValueError):
+                for path in under(files, join(folder, posixpath.join(home, str(chart["name"])))):
+                    found.setdefault(path, Input("Helm chart", via))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

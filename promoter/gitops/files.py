@@ -1,9 +1,14 @@
-"""The read-only view of one commit's files that rendering needs (a git snapshot, or a dict in tests)."""
+"""The files of one commit as the repo-reading code sees them: a read-only view, and repository paths.
+
+A :class:`Files` is anything with ``paths()`` and ``text(path)``: the simulator's lazy git snapshot, or a
+:class:`Tree` over a plain mapping (path -> text) for the bot and for tests. Paths are POSIX, relative to
+the repository root, without a leading ``/``.
+"""
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 
@@ -13,12 +18,30 @@ class Files(Protocol):
     def text(self, path: str) -> str | None: ...
 
 
+class Tree:
+    """A :class:`Files` over a mapping of path -> text (the whole checkout at one revision)."""
+
+    def __init__(self, files: Mapping[str, str]) -> None:
+        self._files = files
+
+    def paths(self) -> Iterable[str]:
+        return self._files.keys()  # a set view: membership tests stay O(1)
+
+    def text(self, path: str) -> str | None:
+        return self._files.get(path)
+
+
 def join(directory: str, relative: str) -> str:
     """A repository path for ``relative`` seen from ``directory``; ``ValueError`` if it leaves the repository."""
     joined = posixpath.normpath(posixpath.join("" if directory == "." else directory, relative))
     if joined == ".." or joined.startswith(("../", "/")):
         raise ValueError(f"{relative!r} points outside the repository")
     return joined
+
+
+def inside(path: str, directory: str) -> bool:
+    """Whether ``path`` is ``directory`` itself or lies beneath it (``.`` holds everything)."""
+    return directory in (".", path) or path.startswith(directory.rstrip("/") + "/")
 
 
 def under(files: Files, directory: str, recurse: bool = True) -> list[str]:

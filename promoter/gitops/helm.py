@@ -4,20 +4,37 @@ Values are merged as ``helm template`` would: the chart's ``values.yaml``, then 
 (``$ref/...`` names a file in another source of a multi-source Application), then inline ``values`` /
 ``valuesObject``, then ``parameters``. Images are every ``image:`` of the merged values, either a string or
 a mapping ``{registry, repository, tag, digest}`` (an empty tag falls back to the chart's ``appVersion``).
+
+Which files of the repository a chart in Git reads (for deciding which Applications a changed file concerns)
+is :func:`chart_reads` and :func:`value_file`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from promoter.gitops import manifests
+from promoter.gitops.files import Files, inside, join, under
 from promoter.gitops.manifests import ManifestError
-from promoter.sandbox.argocd.files import Files, join, under
 
 _UNESCAPED_DOT = re.compile(r"(?<!\\)\.")
 _CHART_DIRECTORIES = ("templates/", "charts/", "crds/")  # what a chart renders from, besides its values
+# What helm reads of a chart whatever its templates do (besides _CHART_DIRECTORIES).
+_CHART_FILES = frozenset(
+    {
+        "Chart.yaml",
+        "Chart.lock",
+        "requirements.yaml",
+        "requirements.lock",
+        "values.yaml",
+        "values.schema.json",
+        ".helmignore",  # it decides which of the chart's files helm loads at all
+    }
+)
 _VALUE_OPTIONS = frozenset({"valueFiles", "ignoreMissingValueFiles", "values", "valuesObject", "parameters"})
 
 
@@ -136,3 +153,63 @@ def _document(files: Files, path: str) -> dict[str, Any]:
 def _parse(text: str, where: str) -> dict[str, Any]:
     documents = manifests.load_documents(text, where)
     return documents[0] if documents else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class ChartReads:
+    """The files of the repository ``helm template`` reads for a chart in Git, as path rules (so a file the
+    commit deletes still matches): ``Chart.yaml``, ``Chart.lock``, ``requirements.*``, ``values.yaml``,
+    ``values.schema.json``, ``.helmignore``, ``templates/``, ``charts/``, ``crds/``; any other file of the
+    chart only when a template reads files (``.Files``); the same for each local (``file://``) dependency,
+    transitively. Other environments' value files beside the chart are not read unless an Application
+    names them."""
+
+    charts: tuple[tuple[str, bool], ...]  # (directory, any file may be read), the chart first
+
+    def why(self, path: str) -> str | None:
+        for index, (directory, any_file) in enumerate(self.charts):
+            if path == directory or not inside(path, directory):
+                continue
+            relative = path if directory == "." else path[len(directory) + 1 :]
+            if any_file or relative in _CHART_FILES or relative.startswith(_CHART_DIRECTORIES):
+                return f"in the Helm chart at {directory}" if index == 0 else f"in its local dependency {directory}"
+        return None
+
+
+def chart_reads(files: Files, directory: str) -> ChartReads:
+    charts: list[tuple[str, bool]] = []
+    pending, seen = [directory], set()
+    while pending:
+        chart = pending.pop(0)
+        if chart in seen:
+            continue
+        seen.add(chart)
+        templates = under(files, join(chart, "templates"))
+        charts.append((chart, any(".Files" in (files.text(path) or "") for path in templates)))
+        for name in ("Chart.yaml", "requirements.yaml"):
+            try:
+                dependencies = _document(files, join(chart, name)).get("dependencies")
+            except ManifestError:
+                continue
+            for dependency in dependencies if isinstance(dependencies, list) else []:
+                repository = str(dependency.get("repository") or "") if isinstance(dependency, dict) else ""
+                if repository.startswith("file://"):
+                    with contextlib.suppress(ValueError):
+                        pending.append(join(chart, repository.removeprefix("file://")))
+    return ChartReads(tuple(charts))
+
+
+def value_file(entry: str, directory: str | None) -> tuple[str | None, str] | None:
+    """Where a ``valueFiles`` entry points, as Argo CD resolves it: ``(ref, path)`` for ``$ref/path`` (a path
+    from the root of the source with that ``ref``), ``(None, path)`` for a path relative to the chart's
+    ``directory``; None for a URL, for a path outside the repository, and for a relative entry of a chart
+    from a Helm repository (``directory`` None: the file is in the chart's package, not in Git)."""
+    try:
+        if entry.startswith("$"):
+            name, _, rest = entry[1:].partition("/")
+            return name, join(".", rest)
+        if "://" in entry or directory is None:
+            return None
+        return None, join(directory, entry)
+    except ValueError:
+        return None

@@ -1,0 +1,448 @@
+"""``promoter apps DIR [--json] [--tree] [--file PATH ...]``: the Argo CD Applications of a config repo checkout.
+
+Reads DIR (``.git`` skipped; every file is listed, for the git directory generator, and only ``.yaml``,
+``.yml`` and ``.json`` files are looked into, plus what a kustomization or chart reads), finds the
+Applications as :mod:`promoter.gitops.discovery` says (plain manifests, app-of-apps trees, Helm chart roots,
+ApplicationSets) and prints one line each, columns cut to the terminal's width (``--json`` has it all).
+``--tree`` draws who deploys whom. ``--file`` says which Applications deploy the given files, and why.
+
+Argo CD is asked only when ``PROMOTER_ARGOCD_URL`` (or ``--argocd-url``) and ``PROMOTER_ARGOCD_TOKEN`` are
+set and ``--offline`` is not given: ``GET /api/v1/applications`` for the children only it knows (those its
+tracking label, annotation or ApplicationSet owner reference puts under an Application or ApplicationSet of
+the checkout), and ``GET /api/v1/clusters`` when an ApplicationSet needs the cluster list. Read-only.
+
+``--json`` prints one object; its schema is stable (fields may be added, none removed or renamed)::
+
+    {
+      "applications": [{
+        "name": str, "namespace": str, "project": str,
+        "origin": "manifest" | "app-of-apps" | "applicationset" | "argocd-api",
+        "sources": [{"repoURL": str|null, "path": str|null, "chart": str|null, "targetRevision": str,
+                     "ref": str|null, "helm": {"valueFiles": [str], ...the helm options}|null,
+                     "kustomize": {...}|null, "directory": {...}|null}],
+        "multiSource": bool,
+        "hydrator": {"drySource": {...}, "syncSource": {...}, "hydrateTo": {...}|null}|null,
+        "destination": {"server"|"name": str, "namespace": str},
+        "definedIn": {"file": str, "line": int}|null,   # its manifest, or its ApplicationSet's
+        "generatedBy": {"applicationSet": str, "params": {...}}|null,
+        "parent": str|null                               # the Application that deploys it
+      }],
+      "applicationSets": [{"name": str, "namespace": str, "definedIn": {...}|null, "parent": str|null,
+                           "generators": [str], "applications": [str], "unresolved": str|null,
+                           "notes": [str]}],
+      "tree": {"<parent>": ["<child>", ...]},       # Applications by name, ApplicationSets as ApplicationSet/<name>
+      "pending": [{"parent": str, "reason": str}],  # children only Argo CD knows
+      "problems": [{"file": str|null, "line": int|null, "message": str}],
+      "files": {"<path>": [{"application": str, "source": int, "why": str}]}   # with --file only
+    }
+
+A hydrator app lists its dry source in ``sources``. Exit codes: 0 listed (a file that does not parse is a
+problem, listed, and the others are still read), 1 Argo CD could not be asked (what the checkout says is still
+printed), 2 refused: DIR is not a directory, or Applications deploy each other in a cycle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+from promoter.gitops import appsets, discovery, mapping
+from promoter.gitops.applications import Application, Source
+from promoter.gitops.discovery import Discovery, Found
+
+FAILED, REFUSED = 1, 2
+_HEADERS = ("NAME", "NAMESPACE/PROJECT", "ORIGIN", "REPO", "PATH/CHART", "REVISION", "DEFINED IN")
+_CAPS = (48, 32, 14, 44, 44, 24, 80)  # no column wider, whatever the content
+_FLOORS = (16, 10, 14, 10, 12, 6, 16)  # none narrower, whatever the terminal
+_GIVE_WAY = (3, 6, 4, 1, 5, 0)  # the columns that shrink for a narrow terminal, in turn: REPO first, NAME last
+_REMOTE = re.compile(r"^\s*url\s*=\s*(\S+)", re.MULTILINE)
+
+
+@click.command()
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, every field (schema in the module docs).")
+@click.option("--tree", is_flag=True, help="Who deploys whom: the app-of-apps trees and ApplicationSets.")
+@click.option("--file", "paths", multiple=True, metavar="PATH", help="Which Applications deploy PATH (repeatable).")
+@click.option(
+    "--repo-url",
+    "repo_urls",
+    multiple=True,
+    metavar="URL",
+    help="The checkout's repository (default: DIR/.git's remotes; none known: every repoURL is this checkout).",
+)
+@click.option("--argocd-url", envvar="PROMOTER_ARGOCD_URL", help="Ask this Argo CD (token: $PROMOTER_ARGOCD_TOKEN).")
+@click.option("--offline", is_flag=True, help="Never ask Argo CD.")
+@click.option("--new-file-globbing", is_flag=True, help="Git file generators glob as with Argo CD's new globbing.")
+def apps(
+    directory: Path,
+    as_json: bool,
+    tree: bool,
+    paths: tuple[str, ...],
+    repo_urls: tuple[str, ...],
+    argocd_url: str | None,
+    offline: bool,
+    new_file_globbing: bool,
+) -> None:
+    """The Argo CD Applications found in a config repo checkout, with their sources and where each is defined.
+
+    \b
+    Origins: manifest (a file:line no other Application deploys), app-of-apps (deployed by its parent's
+    source), applicationset (generated; with its parameters), argocd-api (only Argo CD knows it).
+    --json prints {"applications", "applicationSets", "tree", "pending", "problems"} (and "files" with
+    --file); each application has name, namespace, project, origin, sources[{repoURL, path, chart,
+    targetRevision, ref, helm{valueFiles}, kustomize, directory}], multiSource, hydrator, destination,
+    definedIn{file, line}, generatedBy{applicationSet, params} and parent.
+    Exit: 0 listed (unreadable files listed as problems), 1 Argo CD could not be asked, 2 DIR is not a
+    directory or Applications deploy each other in a cycle.
+    """
+    if not directory.is_dir():
+        click.echo(f"promoter: {directory}: not a directory", err=True)
+        sys.exit(REFUSED)
+    checkout = appsets.Checkout(_Files(directory), tuple(repo_urls) or _remotes(directory))
+    found = discovery.discover(checkout, new_file_globbing=new_file_globbing)
+    failure = None
+    token = os.environ.get("PROMOTER_ARGOCD_TOKEN")
+    if argocd_url and token and not offline:
+        try:
+            found = _ask_argocd(checkout, found, argocd_url, token, new_file_globbing)
+        except ArgoCDError as exc:
+            failure = str(exc)
+    deployed = _deployers(checkout, found, directory, paths) if paths else None
+    if as_json:
+        click.echo(json.dumps(document(found, deployed), indent=2))
+    elif deployed is not None:
+        _print_files(deployed)
+    elif tree:
+        _print_tree(found)
+    else:
+        _print_table(found)
+    if not as_json:
+        _print_notes(found, asked=bool(argocd_url and token and not offline))
+    if failure:
+        click.echo(f"promoter: error: {failure}", err=True)
+    if found.cycles:
+        for cycle in found.cycles:
+            click.echo(f"promoter: error: refused: Applications deploy each other: {' -> '.join(cycle)}", err=True)
+        sys.exit(REFUSED)
+    if failure:
+        sys.exit(FAILED)
+
+
+# --- reading the checkout -------------------------------------------------------------------------------
+
+
+class _Files(Mapping[str, str]):
+    """Every file of the checkout by repository path; a text is read when first asked for (most never are)."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._texts: dict[str, str] = {}
+        found = []
+        for folder, subfolders, names in os.walk(root):
+            subfolders[:] = sorted(d for d in subfolders if d != ".git")
+            relative = Path(folder).relative_to(root).as_posix()
+            found += [name if relative == "." else f"{relative}/{name}" for name in names]
+        self._paths = dict.fromkeys(sorted(found))
+
+    def __getitem__(self, path: str) -> str:
+        if path not in self._paths:
+            raise KeyError(path)
+        if path not in self._texts:
+            try:
+                self._texts[path] = (self._root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                self._texts[path] = ""  # a dangling link, or a file gone since the walk: nothing to read
+        return self._texts[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def keys(self) -> Any:
+        return self._paths.keys()  # a set view: the repo-reading code tests membership often
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._paths
+
+
+def _remotes(directory: Path) -> tuple[str, ...]:
+    """The remote URLs of DIR's own git config, if it is a repository's top (a worktree's ``.git`` is a file)."""
+    config = directory / ".git" / "config"
+    try:
+        return tuple(dict.fromkeys(_REMOTE.findall(config.read_text(encoding="utf-8", errors="replace"))))
+    except OSError:
+        return ()
+
+
+def _deployers(
+    checkout: appsets.Checkout, found: Discovery, directory: Path, paths: Sequence[str]
+) -> dict[str, tuple[mapping.Reason, ...]]:
+    changed = [_repository_path(directory, path) for path in paths]
+    apps = [f.application for f in found.applications]
+    return mapping.deployers(checkout.files, apps, changed, checkout.repo_urls[0] if checkout.repo_urls else None)
+
+
+def _repository_path(directory: Path, path: str) -> str:
+    """A ``--file`` as a repository path: an existing file inside DIR (absolute, or from here), else as given."""
+    candidate = Path(path)
+    if candidate.is_absolute() or candidate.exists():
+        try:
+            return candidate.resolve().relative_to(directory.resolve()).as_posix()
+        except ValueError:
+            pass
+    return candidate.as_posix().removeprefix("./")
+
+
+# --- Argo CD ----------------------------------------------------------------------------------------------
+
+
+class ArgoCDError(Exception):
+    """Argo CD could not be asked; the message names the URL and the reason, never the token."""
+
+
+def _ask_argocd(checkout: appsets.Checkout, found: Discovery, url: str, token: str, globbing: bool) -> Discovery:
+    """The discovery again, with the live Applications (and clusters, when an ApplicationSet wants them)."""
+    with httpx.Client(
+        base_url=url.rstrip("/"),
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        timeout=httpx.Timeout(10.0),
+    ) as http:
+        live = _items(http, "/api/v1/applications")
+        clusters = _items(http, "/api/v1/clusters") if any(s.unresolved for s in found.application_sets) else None
+    return discovery.discover(checkout, clusters=clusters, live=live, new_file_globbing=globbing)
+
+
+def _items(http: httpx.Client, path: str) -> list[dict[str, Any]]:
+    where = f"GET {http.base_url}{path}"
+    try:
+        response = http.get(path)
+    except httpx.HTTPError as exc:
+        raise ArgoCDError(f"Argo CD: {where} failed: {type(exc).__name__}: {exc}") from None
+    if response.status_code >= 400:
+        hint = " (check PROMOTER_ARGOCD_TOKEN and its RBAC)" if response.status_code in (401, 403) else ""
+        raise ArgoCDError(f"Argo CD: {where} answered {response.status_code}{hint}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise ArgoCDError(f"Argo CD: {where} answered with a body that is not JSON") from None
+    items = body.get("items") if isinstance(body, dict) else None
+    return [item for item in items or [] if isinstance(item, dict)]
+
+
+# --- JSON -------------------------------------------------------------------------------------------------
+
+
+def document(found: Discovery, deployed: Mapping[str, Sequence[mapping.Reason]] | None = None) -> dict[str, Any]:
+    """The ``--json`` object (schema in the module docstring)."""
+    out: dict[str, Any] = {
+        "applications": [_application(f) for f in found.applications],
+        "applicationSets": [
+            {
+                "name": s.name,
+                "namespace": s.namespace,
+                "definedIn": _location(s.defined_in),
+                "parent": s.parent,
+                "generators": list(s.generators),
+                "applications": list(s.applications),
+                "unresolved": s.unresolved,
+                "notes": list(s.notes),
+            }
+            for s in found.application_sets
+        ],
+        "tree": {parent: list(children) for parent, children in found.tree.items()},
+        "pending": [{"parent": p.parent, "reason": p.reason} for p in found.pending],
+        "problems": [{"file": p.file, "line": p.line, "message": p.message} for p in found.problems],
+    }
+    if deployed is not None:
+        out["files"] = {path: [dataclasses.asdict(reason) for reason in reasons] for path, reasons in deployed.items()}
+    return out
+
+
+def _application(found: Found) -> dict[str, Any]:
+    app = found.application
+    hydrator = _hydrator(app)
+    destination = app.spec.get("destination")
+    return {
+        "name": app.name,
+        "namespace": app.namespace,
+        "project": app.project,
+        "origin": found.origin.value,
+        "sources": [_source(source) for source in _sources(app)],
+        "multiSource": app.multi_source,
+        "hydrator": hydrator,
+        "destination": destination if isinstance(destination, dict) else {},
+        "definedIn": _location(found.defined_in),
+        "generatedBy": None
+        if found.application_set is None
+        else {"applicationSet": found.application_set, "params": dict(found.params or {})},
+        "parent": found.parent,
+    }
+
+
+def _sources(app: Application) -> tuple[Source, ...]:
+    hydrator = app.hydrator
+    if hydrator is not None and not app.spec.get("source") and not app.spec.get("sources"):
+        return (hydrator.dry,)
+    return app.sources
+
+
+def _hydrator(app: Application) -> dict[str, Any] | None:
+    if app.hydrator is None:
+        return None
+    spec = app.spec.get("sourceHydrator")
+    assert isinstance(spec, dict)
+    return {key: spec.get(key) for key in ("drySource", "syncSource", "hydrateTo")}
+
+
+def _source(source: Source) -> dict[str, Any]:
+    helm = source.spec.get("helm")
+    return {
+        "repoURL": source.repo_url,
+        "path": source.path,
+        "chart": source.chart,
+        "targetRevision": source.target_revision,
+        "ref": source.ref,
+        "helm": {"valueFiles": [], **helm} if isinstance(helm, dict) else None,
+        "kustomize": source.spec.get("kustomize") if isinstance(source.spec.get("kustomize"), dict) else None,
+        "directory": source.spec.get("directory") if isinstance(source.spec.get("directory"), dict) else None,
+    }
+
+
+def _location(location: discovery.Location | None) -> dict[str, Any] | None:
+    return None if location is None else {"file": location.file, "line": location.line}
+
+
+# --- for people ---------------------------------------------------------------------------------------------
+
+
+def _print_table(found: Discovery) -> None:
+    if not found.applications:
+        click.echo("no Argo CD Applications found")
+        return
+    rows = [_HEADERS, *(_row(f) for f in found.applications)]
+    widths = _fit([max(len(row[i]) for row in rows) for i in range(len(_HEADERS))], _width())
+    for row in rows:
+        click.echo("  ".join(_cut(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _row(found: Found) -> tuple[str, ...]:
+    app = found.application
+    sources = _sources(app)
+    first = sources[0] if sources else Source({})
+    more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
+    what = first.chart or first.path or "-"
+    return (
+        app.name,
+        f"{app.namespace}/{app.project}",
+        found.origin.value,
+        (_short(first.repo_url) if first.repo_url else "-") + more,
+        what + more,
+        first.target_revision if (first.path or first.chart) else "-",
+        _where(found),
+    )
+
+
+def _where(found: Found) -> str:
+    at = str(found.defined_in) if found.defined_in else ""
+    if found.application_set:
+        return f"ApplicationSet {found.application_set}" + (f" ({at})" if at else "")
+    if found.origin is discovery.Origin.ARGOCD_API:
+        return f"Argo CD (under {found.parent})" if found.parent else "Argo CD"
+    return at + (f" (under {found.parent})" if found.parent else "")
+
+
+def _short(url: str) -> str:
+    return re.sub(r"^[a-z+]+://", "", url).removesuffix(".git")
+
+
+def _fit(natural: list[int], width: int) -> list[int]:
+    """Column widths: each at most its cap, and together (two spaces between) within ``width`` as far as the
+    floors allow, the columns giving way in :data:`_GIVE_WAY` order."""
+    widths = [min(n, cap) for n, cap in zip(natural, _CAPS, strict=True)]
+    excess = sum(widths) + 2 * (len(widths) - 1) - width
+    for column in _GIVE_WAY:
+        if excess <= 0:
+            break
+        cut = min(excess, max(widths[column] - _FLOORS[column], 0))
+        widths[column] -= cut
+        excess -= cut
+    return widths
+
+
+def _cut(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(room - 1, 0)] + "…"
+
+
+def _width() -> int:
+    """The terminal's width; COLUMNS or 160 when output goes to a file or pipe."""
+    if "COLUMNS" in os.environ or not sys.stdout.isatty():
+        try:
+            return int(os.environ.get("COLUMNS", "160"))
+        except ValueError:
+            return 160
+    return shutil.get_terminal_size((160, 24)).columns
+
+
+def _print_tree(found: Discovery) -> None:
+    where = {f.name: f for f in found.applications}
+    sets = {discovery.set_node(s.name): s for s in found.application_sets}
+    pending: dict[str, list[str]] = {}
+    for item in found.pending:
+        pending.setdefault(item.parent, []).append(item.reason)
+    children = {child for listed in found.tree.values() for child in listed}
+    roots = [f.name for f in found.applications if f.name not in children]
+    roots += [node for node in sets if node not in children]
+    if not roots:
+        click.echo("no Argo CD Applications found")
+
+    def label(node: str) -> str:
+        if node in sets:
+            s = sets[node]
+            return f"{node}  ({s.defined_in})" if s.defined_in else node
+        f = where.get(node)
+        return (
+            f"{node}  ({f.defined_in})"
+            if f and f.defined_in and f.origin is not discovery.Origin.APPLICATION_SET
+            else node
+        )
+
+    def draw(node: str, prefix: str, last: bool, top: bool) -> None:
+        click.echo(label(node) if top else f"{prefix}{'└── ' if last else '├── '}{label(node)}")
+        inner = prefix if top else prefix + ("    " if last else "│   ")
+        listed = [*found.tree.get(node, ()), *(f"… only Argo CD knows: {r}" for r in pending.get(node, ()))]
+        for index, child in enumerate(listed):
+            if child.startswith("… "):
+                click.echo(f"{inner}{'└── ' if index == len(listed) - 1 else '├── '}{child}")
+            else:
+                draw(child, inner, index == len(listed) - 1, top=False)
+
+    for root in roots:
+        draw(root, "", True, top=True)
+
+
+def _print_files(deployed: Mapping[str, Sequence[mapping.Reason]]) -> None:
+    for path, reasons in deployed.items():
+        if not reasons:
+            click.echo(f"{path}: no Application deploys it")
+        for reason in reasons:
+            click.echo(f"{path}: {reason.application} (source {reason.source}): {reason.why}")
+
+
+def _print_notes(found: Discovery, asked: bool) -> None:
+    for problem in found.problems:
+        click.echo(f"promoter: warning: {problem}", err=True)
+    for item in found.pending:
+        how = "" if asked else " (set PROMOTER_ARGOCD_URL and PROMOTER_ARGOCD_TOKEN to ask it)"
+        click.echo(f"promoter: note: {item.parent}: children only Argo CD knows: {item.reason}{how}", err=True)

@@ -1,0 +1,856 @@
+"""Every container image reference and every Argo CD Application of a config repo, in one pass.
+
+Pure: ``(path, bytes)`` pairs in, a frozen :class:`Scan` out; the caller reads the files.
+
+What counts as an image reference is what ``promoter edit image`` edits (:mod:`promoter.yamledit.imageedit`),
+found by the same rules over the same parse: ``image:`` strings at any depth (containers, init and ephemeral
+containers, Helm values ``image: repo:tag``), Helm values mappings ``image: {registry, repository, tag,
+digest}``, JSON6902 ``add``/``replace`` operations on a ``.../image`` path, kustomization ``images:`` entries
+and the YAML inside its inline patches, and in Argo CD Applications ``kustomize.images``, inline
+``helm.values``, ``helm.valuesObject`` and ``helm.parameters`` (a ``*repository`` with its ``*tag``).
+
+A file is read whole, as the editor reads it: one that does not parse is one :class:`Problem` and gives
+nothing else. Only ``.yaml``, ``.yml`` and ``.json`` files are read (what Argo CD reads from a directory).
+
+The fast path (``fast=True``) gives exactly what parsing every file does (``fast=False``), cheaper:
+
+1. a file whose bytes hold neither ``image`` nor ``Application`` cannot matter and is not parsed (so a
+   broken file that names neither is not reported: it is no business of this scan);
+2. the others are read by a line reader for the block YAML that config repos are written in (keys,
+   ``- `` items, one-line plain, quoted and flow scalars, ``|`` blocks), which checks the structure as it
+   goes and gives up at the first thing outside that subset: anchors, tags, multi-line scalars, folded
+   blocks, TABs, directives, anything it would have to guess;
+3. a file it gave up on is parsed like every file of the slow path, by ruamel's C parser (the editor's),
+   and by its pure-Python parser where that one refuses or where the editor would use it (TABs, a BOM).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from promoter.gitops import manifests
+from promoter.yamledit import images, paths
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_PATCH_KEYS = ("patchesStrategicMerge", "patches", "patchesJson6902")
+_MARKERS = (b"image", b"Application")
+
+
+class Form(enum.Enum):
+    """Where a reference is written, which says which fields spell it."""
+
+    CONTAINER = "container"  # image: of an item of containers / initContainers / ephemeralContainers
+    VALUE = "value"  # any other image: string (Helm values, CRDs of workloads)
+    HELM = "helm"  # image: {registry, repository, tag, digest}
+    JSON_PATCH = "json-patch"  # {op: replace, path: .../image, value: ...}
+    KUSTOMIZE = "kustomize"  # a kustomization's images: entry {name, newName, newTag, digest}
+    ARGOCD_KUSTOMIZE = "argocd-kustomize"  # an Application's kustomize.images: 'name=new:tag' or 'name:tag'
+    HELM_PARAMETERS = "helm-parameters"  # an Application's helm.parameters *repository and *tag
+
+
+class Kind(enum.Enum):
+    APPLICATION = "Application"
+    APPLICATION_SET = "ApplicationSet"
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageRef:
+    """One reference. ``line`` is 1-based, of the value (of the mapping, for a Helm mapping or a kustomize
+    entry); ``path`` is the editor's path to it (``|`` steps into a block scalar); ``written`` is the text,
+    or what the fields spell together; ``overrides`` is the image a kustomize override replaces."""
+
+    file: str
+    doc: int
+    line: int
+    path: str
+    written: str
+    name: str
+    tag: str | None
+    digest: str | None
+    form: Form
+    overrides: str | None = None
+
+    @property
+    def repository(self) -> str:
+        """The normalised repository name (``docker.io/library/nginx``), for comparisons."""
+        return images.ImageRef(self.name).repository
+
+
+@dataclasses.dataclass(frozen=True)
+class FoundDoc:
+    """An Application or ApplicationSet: its document (0-based, as ``--doc``), line, and plain data."""
+
+    file: str
+    doc: int
+    line: int
+    kind: Kind
+    document: manifests.Manifest
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int | None
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Scan:
+    images: tuple[ImageRef, ...]
+    applications: tuple[FoundDoc, ...]
+    problems: tuple[Problem, ...]
+
+
+def scan(files: Iterable[tuple[str, bytes | str]], *, fast: bool = True) -> Scan:
+    """Every reference and Application of the files, in their order; ``fast=False`` parses every file."""
+    found = _Found()
+    for file, data in files:
+        if file.lower().endswith(_SUFFIXES):
+            _file(found, file, data, fast)
+    return Scan(tuple(found.images), tuple(found.applications), tuple(found.problems))
+
+
+# ---------------------------------------------------------------------------------------------------
+# one file
+
+
+@dataclasses.dataclass
+class _Found:
+    images: list[ImageRef] = dataclasses.field(default_factory=list)
+    applications: list[FoundDoc] = dataclasses.field(default_factory=list)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+
+
+def _file(found: _Found, file: str, data: bytes | str, fast: bool) -> None:
+    if isinstance(data, bytes):
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+        if fast and not utf16 and not (_MARKERS[0] in data or _MARKERS[1] in data):
+            return
+        try:
+            text = data.decode("utf-16" if utf16 else "utf-8")
+        except UnicodeDecodeError as exc:
+            if _matters(data.decode("latin-1")):
+                found.problems.append(Problem(file, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}"))
+            return
+    else:
+        text = data
+    matters = _matters(text)
+    if fast and not matters:
+        return
+    local = _Found()
+    roots = None
+    if fast:
+        try:
+            roots = _outline(text)
+        except _Unsupported:
+            roots = None
+    walker = _Walker(local, file, fast)
+    try:
+        if roots is None:
+            walker.nodes(_compose(text), 0)
+        else:
+            walker.documents(roots)
+    except _Unsupported:  # the plain data of an Application asks more than the line reader knows
+        local = _Found()
+        walker = _Walker(local, file, fast=False)
+        try:
+            walker.nodes(_compose(text), 0)
+        except _Broken as exc:
+            local = _Found(problems=[Problem(file, exc.line, exc.reason)])
+    except _Broken as exc:
+        local = _Found(problems=[Problem(file, exc.line, exc.reason)] if matters else [])
+    found.images.extend(local.images)
+    found.applications.extend(local.applications)
+    found.problems.extend(local.problems)
+
+
+def _matters(text: str) -> bool:
+    """Whether a file can hold a reference or an Application: every one names ``image`` or ``Application``."""
+    return "image" in text or "Application" in text
+
+
+class _Unsupported(Exception):
+    """The line reader met something outside its subset: the parser reads the file instead."""
+
+
+class _Broken(Exception):
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------------------------------
+# the tree both readers give: mappings by key (the first of duplicates; the rest in ``dups``), lists, and
+# scalars as (text as read, style, line) where style is '' plain, "'" or '"' quoted, '|' or '>' block
+
+
+class _Map(dict[str, "_Tree"]):
+    __slots__ = ("dups", "line")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.dups: list[tuple[str, _Tree]] = []
+
+
+class _Seq(list["_Tree"]):
+    __slots__ = ("line",)
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+
+
+_Scalar = tuple[str, str, int]
+_Tree = _Map | _Seq | _Scalar
+
+
+def _text(mapping: _Map, name: str) -> str | None:
+    node = mapping.get(name)
+    return node[0] if type(node) is tuple else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# the parser (the slow path, and the fast path's fallback): as the editor composes a file
+
+
+def _c_yaml() -> YAML:
+    return YAML(typ="safe", pure=False)
+
+
+@functools.cache
+def _constructing() -> YAML:
+    """One loader whose resolver and constructor give plain data (they keep no state between documents)."""
+    return _c_yaml()
+
+
+def _strict_yaml() -> YAML:
+    return YAML(typ="rt", pure=True)
+
+
+def _compose(text: str) -> list[Node | None]:
+    """Every document's root, composed as the editor does: libyaml's parser unless the text holds a TAB or a
+    BOM (the pure parser judges those), and the pure parser where libyaml refuses; _Broken if neither takes it."""
+    if "\t" not in text and "\ufeff" not in text:
+        try:
+            return list(_c_yaml().compose_all(text))
+        except YAMLError:
+            pass
+    try:
+        return list(_strict_yaml().compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        reason = f"not valid YAML: {problem}"
+        if "{{" in text:
+            reason = f"looks like a Go/Helm template, not YAML until rendered ({problem})"
+        raise _Broken(None if mark is None else mark.line + 1, reason) from None
+    except YAMLError as exc:
+        raise _Broken(None, f"not valid YAML: {exc}") from None
+
+
+def _tree(node: Node, offset: int, seen: frozenset[int] = frozenset()) -> _Tree:
+    """A composed node as the walker's tree; ``offset`` is added to the lines."""
+    line = node.start_mark.line + 1 + offset
+    if isinstance(node, ScalarNode):
+        return (node.value, node.style or "", line)
+    if id(node) in seen:
+        raise _Broken(line, "an alias refers to a node that contains it (a recursive structure)")
+    inner = seen | {id(node)}
+    if isinstance(node, MappingNode):
+        mapping = _Map(line)
+        for k, v in node.value:
+            if isinstance(k, ScalarNode):
+                value = _tree(v, offset, inner)
+                if k.value in mapping:
+                    mapping.dups.append((k.value, value))
+                else:
+                    mapping[k.value] = value
+        return mapping
+    assert isinstance(node, SequenceNode)
+    seq = _Seq(line)
+    seq.extend(_tree(item, offset, inner) for item in node.value)
+    return seq
+
+
+def _construct(node: Node) -> Any:
+    """The plain data of a composed document, as :func:`manifests.load_documents` gives it."""
+    try:
+        return manifests.plain(_constructing().constructor.construct_document(node))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise _Broken(None if mark is None else mark.line + 1, f"invalid YAML: {manifests.describe(exc)}") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# the walk: the editor's rules (imageedit._Finder) over every reference, not only one image's
+
+
+@dataclasses.dataclass
+class _Doc:
+    index: int
+    root: _Tree | None
+    node: Node | None  # the composed root, when the parser read it (for its plain data)
+
+
+_Steps = tuple[str | int, ...]
+
+
+class _Walker:
+    def __init__(self, found: _Found, file: str, fast: bool) -> None:
+        self.found = found
+        self.file = file
+        self.basename = file.rsplit("/", 1)[-1]
+        self.fast = fast
+        self.doc = 0
+
+    def nodes(self, roots: list[Node | None], offset: int) -> None:
+        self.documents([_Doc(i, None if root is None else _tree(root, offset), root) for i, root in enumerate(roots)])
+
+    def documents(self, docs: list[_Doc]) -> None:
+        for doc in docs:
+            root = doc.root
+            if type(root) is not _Map:
+                continue
+            self.doc = doc.index
+            kind = _text(root, "kind")
+            api = _text(root, "apiVersion") or ""
+            if (
+                kind == "Kustomization"
+                or api.startswith("kustomize.config.k8s.io")
+                or (kind is None and self.basename in _KUSTOMIZATION_NAMES)
+            ):
+                self.kustomization(root)
+            elif kind == "Application" and api.startswith("argoproj.io/"):
+                self.application(root)
+            else:
+                self.walk(root, (), "", 0)
+            if kind in ("Application", "ApplicationSet") and api.startswith("argoproj.io/"):
+                data = _construct(doc.node) if doc.node is not None else _plain(root)
+                self.found.applications.append(FoundDoc(self.file, doc.index, root.line, Kind(kind), data))
+
+    def record(
+        self,
+        line: int,
+        steps: _Steps,
+        prefix: str,
+        written: str,
+        ref: images.ImageRef,
+        form: Form,
+        overrides: str | None = None,
+    ) -> None:
+        path = prefix + _render(steps)
+        self.found.images.append(
+            ImageRef(self.file, self.doc, line, path, written, ref.name, ref.tag, ref.digest, form, overrides)
+        )
+
+    # generic walk: containers, Helm values, JSON6902 operations
+
+    def walk(self, node: _Map | _Seq, steps: _Steps, prefix: str, offset: int) -> None:
+        if type(node) is _Seq:
+            for i, item in enumerate(node):
+                if not isinstance(item, tuple):
+                    self.walk(item, (*steps, i), prefix, offset)
+            return
+        assert type(node) is _Map
+        image = node.get("image")
+        if image is not None:
+            if type(image) is tuple:
+                ref = images.parse(image[0])
+                if ref is not None:
+                    in_list = len(steps) >= 2 and type(steps[-1]) is int and steps[-2] in _CONTAINER_LISTS
+                    form = Form.CONTAINER if in_list else Form.VALUE
+                    self.record(image[2] + offset, (*steps, "image"), prefix, image[0], ref, form)
+            elif type(image) is _Map:
+                self.helm_image(image, (*steps, "image"), prefix, offset)
+        if "op" in node and _text(node, "op") in ("add", "replace") and (_text(node, "path") or "").endswith("/image"):
+            value = node.get("value")
+            if type(value) is tuple:
+                ref = images.parse(value[0])
+                if ref is not None:
+                    self.record(value[2] + offset, (*steps, "value"), prefix, value[0], ref, Form.JSON_PATCH)
+        for k, v in node.items():
+            if not isinstance(v, tuple) and k != "image":
+                self.walk(v, (*steps, k), prefix, offset)
+        for k, v in node.dups:
+            if not isinstance(v, tuple) and k != "image":
+                self.walk(v, (*steps, k), prefix, offset)
+
+    def helm_image(self, image: _Map, steps: _Steps, prefix: str, offset: int) -> None:
+        repository = _text(image, "repository")
+        if repository is None:
+            return
+        registry = _text(image, "registry")
+        ref = images.parse(f"{registry}/{repository}" if registry else repository)
+        if ref is None:
+            return
+        ref = images.ImageRef(ref.name, _text(image, "tag") or ref.tag, _text(image, "digest") or ref.digest)
+        self.record(image.line + offset, steps, prefix, str(ref), ref, Form.HELM)
+
+    # kustomize
+
+    def kustomization(self, root: _Map) -> None:
+        entries = root.get("images")
+        if type(entries) is _Seq:
+            for i, entry in enumerate(entries):
+                if type(entry) is _Map:
+                    self.kustomize_entry(entry, ("images", i))
+        for key in _PATCH_KEYS:
+            patches = root.get(key)
+            if type(patches) is not _Seq:
+                continue
+            for i, patch in enumerate(patches):
+                if type(patch) is tuple and patch[1] == "|":
+                    self.inside_block(patch, (key, i))
+                elif type(patch) is _Map:
+                    inline = patch.get("patch")
+                    if type(inline) is tuple and inline[1] == "|":
+                        self.inside_block(inline, (key, i, "patch"))
+
+    def kustomize_entry(self, entry: _Map, steps: _Steps) -> None:
+        name, new_name = _text(entry, "name"), _text(entry, "newName")
+        named = images.parse(name) if name else None
+        renamed = images.parse(new_name) if new_name else None
+        ref = renamed or named
+        if ref is None:
+            return  # the editor matches an entry by its name or newName
+        tag, digest = _text(entry, "newTag"), _text(entry, "digest")
+        ref = images.ImageRef(ref.name, tag or ref.tag, digest or ref.digest)
+        overrides = name if renamed is not None and name else None
+        self.record(entry.line, steps, "", str(ref), ref, Form.KUSTOMIZE, overrides)
+
+    def inside_block(self, block: _Scalar, steps: _Steps) -> None:
+        """The YAML inside a ``|`` block scalar (an inline patch, inline Helm values), as the editor walks it."""
+        text, _, line = block
+        docs: list[_Doc] | None = None
+        if self.fast:
+            try:
+                docs = _outline(text)
+            except _Unsupported:
+                docs = None
+        if docs is None:
+            try:
+                composed = _compose(text)
+            except _Broken:
+                return  # not YAML inside: not an image reference either
+            docs = [_Doc(i, None if r is None else _tree(r, 0), r) for i, r in enumerate(composed)]
+        if len(docs) > 1:
+            self.found.problems.append(
+                Problem(self.file, line, "several YAML documents inside one block scalar: not read")
+            )
+            return
+        for doc in docs:
+            if type(doc.root) is _Map or type(doc.root) is _Seq:
+                self.walk(doc.root, (), _render(steps) + "|", line)  # its text starts on the line after '|'
+
+    # Argo CD Application
+
+    def application(self, root: _Map) -> None:
+        spec = root.get("spec")
+        if type(spec) is not _Map:
+            return
+        for steps, source in _sources(spec):
+            kustomize = source.get("kustomize")
+            if type(kustomize) is _Map:
+                listed = kustomize.get("images")
+                if type(listed) is _Seq:
+                    for i, item in enumerate(listed):
+                        if type(item) is tuple:
+                            self.argocd_kustomize_image(item, ("spec", *steps, "kustomize", "images", i))
+            helm = source.get("helm")
+            if type(helm) is _Map:
+                values = helm.get("values")
+                if type(values) is tuple and values[1] == "|":
+                    self.inside_block(values, ("spec", *steps, "helm", "values"))
+                values_object = helm.get("valuesObject")
+                if type(values_object) is _Map or type(values_object) is _Seq:
+                    self.walk(values_object, ("spec", *steps, "helm", "valuesObject"), "", 0)
+                parameters = helm.get("parameters")
+                if type(parameters) is _Seq:
+                    self.helm_parameters(parameters, ("spec", *steps, "helm", "parameters"))
+
+    def argocd_kustomize_image(self, item: _Scalar, steps: _Steps) -> None:
+        original, equals, replacement = item[0].partition("=")
+        ref = images.parse(replacement if equals else original)
+        if ref is None or (equals and images.parse(original) is None):
+            return
+        self.record(item[2], steps, "", item[0], ref, Form.ARGOCD_KUSTOMIZE, original if equals else None)
+
+    def helm_parameters(self, parameters: _Seq, steps: _Steps) -> None:
+        named: dict[str, tuple[int, _Map]] = {}
+        for i, item in enumerate(parameters):
+            if type(item) is _Map:
+                name = _text(item, "name")
+                if name:
+                    named[name] = (i, item)
+        for name, (i, item) in named.items():
+            if not name.endswith("repository"):
+                continue
+            value = item.get("value")
+            ref = images.parse(value[0]) if type(value) is tuple else None
+            tag_param = named.get(name.removesuffix("repository") + "tag")
+            if ref is None or type(value) is not tuple or tag_param is None:
+                continue  # the editor sets the tag parameter; without one there is nothing it would edit
+            tag = _text(tag_param[1], "value")
+            ref = images.ImageRef(ref.name, tag or ref.tag, ref.digest)
+            self.record(value[2], (*steps, i, "value"), "", str(ref), ref, Form.HELM_PARAMETERS)
+
+
+def _sources(spec: _Map) -> Iterator[tuple[_Steps, _Map]]:
+    single = spec.get("source")
+    if type(single) is _Map:
+        yield ("source",), single
+    many = spec.get("sources")
+    if type(many) is _Seq:
+        for i, item in enumerate(many):
+            if type(item) is _Map:
+                yield ("sources", i), item
+
+
+def _render(steps: _Steps) -> str:
+    return paths.render(tuple(paths.Index(s) if isinstance(s, int) else paths.Key(s) for s in steps))
+
+
+# ---------------------------------------------------------------------------------------------------
+# plain data from the line reader's tree, as the parser's constructor would give it
+
+_PLAIN_CACHE: dict[str, Any] = {}
+
+
+@functools.cache
+def _maybe_not_text() -> frozenset[str]:
+    """The first characters of the plain scalars the resolver may read as other than a string."""
+    return frozenset(str(c) for c in _constructing().resolver.versioned_resolver if c)
+
+
+def _plain(node: _Tree) -> Any:
+    if type(node) is tuple:
+        return node[0] if node[1] else _resolve(node[0])
+    if type(node) is _Seq:
+        return [_plain(item) for item in node]
+    assert type(node) is _Map
+    return {key: _plain(value) for key, value in node.items()}  # keys: the line reader takes only text keys
+
+
+def _resolve(value: str) -> Any:
+    """A plain scalar's value by ruamel's resolver and constructor (YAML 1.2: ``yes`` stays a string)."""
+    if value and value[0] not in _maybe_not_text():
+        return value
+    if value not in _PLAIN_CACHE:
+        yaml = _constructing()
+        tag = yaml.resolver.resolve(ScalarNode, value, (True, False))
+        try:
+            constructed = yaml.constructor.construct_non_recursive_object(ScalarNode(tag, value))
+        except Exception:  # noqa: BLE001  (any constructor complaint: the parser path reports it its way)
+            raise _Unsupported from None
+        _PLAIN_CACHE[value] = manifests.plain(constructed)
+    return _PLAIN_CACHE[value]
+
+
+# ---------------------------------------------------------------------------------------------------
+# the line reader: block YAML as config repos write it, or _Unsupported
+
+_DOC_MARK = re.compile(r"^---(?=[ \n]|$)", re.M)
+_REFUSE = re.compile(r"^(?:%|\.\.\.(?:[ \n]|$))|\t|\r|\ufeff", re.M)
+# a key at the start of a line's content (after the indentation and any '- '), and the ': ' after it
+_KEY = re.compile(
+    r"""(?:
+        ([^\s\-?:,\[\]{}\#&*!|>'"%@`] (?:[^:\#\n] | :(?![ \n]|$) | (?<![ ])\#)*?)  # plain
+        | "([^"\\\n]*)"  # double-quoted, without escapes
+        | '((?:[^'\n]|'')*)'  # single-quoted
+    )[ ]*:(?:[ ]+|$)""",
+    re.VERBOSE,
+)
+_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_PLAIN = re.compile(r"[^\s,\[\]{}#:&*!|>'\"%@`?\-][^,\[\]{}#:\n]*")
+_FLOW_SPACE = re.compile(r"[ ]*")
+
+
+def _outline(text: str) -> list[_Doc]:
+    """The documents of the text, each read by :func:`_read`."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # YAML reads a CRLF as one line break, in scalars too
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if _REFUSE.search(text):
+        raise _Unsupported
+    docs: list[_Doc] = []
+    starts = [m.start() for m in _DOC_MARK.finditer(text)]
+    first_line = 0
+    if not starts or starts[0] != 0:
+        head = text[: starts[0]] if starts else text
+        root = _read(head.split("\n"), 1)
+        if root is not None:
+            docs.append(_Doc(0, root, None))
+        first_line = head.count("\n")
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        marker_end = chunk.find("\n")
+        after = chunk[3:] if marker_end < 0 else chunk[3:marker_end]
+        if after.strip() and not after.lstrip().startswith("#"):
+            raise _Unsupported  # content on the '---' line
+        body = "" if marker_end < 0 else chunk[marker_end + 1 :]
+        root = _read(body.split("\n"), first_line + 2)
+        docs.append(_Doc(len(docs), ("", "", first_line + 1) if root is None else root, None))
+        first_line += chunk.count("\n")
+    return docs
+
+
+def _read(lines: list[str], first: int) -> _Map | _Seq | None:  # noqa: PLR0915 (one loop, kept flat for speed)
+    """One document's lines as a tree. Each line is ``key: value`` or ``- item``; a nested block is more
+    indented than its key (a list may sit at its key's indentation). Anything else raises _Unsupported."""
+    indents: list[int] = []
+    nodes: list[_Map | _Seq] = []
+    pending: str | None = None  # the key of the innermost mapping whose value starts on a later line
+    pending_line = 0
+    count = len(lines)
+    i = 0
+    while i < count:
+        line = lines[i]
+        content = line.lstrip(" ")
+        if not content or content[0] == "#":
+            i += 1
+            continue
+        indent = len(line) - len(content)
+        number = first + i
+        dash = content[0] == "-" and (len(content) == 1 or content[1] == " ")
+        if nodes:
+            if pending is not None:
+                top_indent = indents[-1]
+                if indent > top_indent or (dash and indent == top_indent):
+                    child: _Map | _Seq = _Seq(number) if dash else _Map(number)
+                    nodes[-1][pending] = child  # type: ignore[call-overload]
+                    indents.append(indent)
+                    nodes.append(child)
+                else:
+                    nodes[-1][pending] = ("", "", pending_line)  # type: ignore[call-overload]
+                pending = None
+            while indents[-1] > indent or (
+                not dash and indents[-1] == indent and type(nodes[-1]) is _Seq and len(nodes) > 1
+            ):
+                indents.pop()
+                nodes.pop()
+                if not nodes:
+                    raise _Unsupported
+            if indents[-1] != indent:
+                raise _Unsupported  # an indentation no open block has: the parser says what it is
+            top = nodes[-1]
+        else:
+            top = _Seq(number) if dash else _Map(number)
+            indents.append(indent)
+            nodes.append(top)
+        if dash:
+            if type(top) is not _Seq:
+                raise _Unsupported
+            start = 1
+            while start < len(content) and content[start] == " ":
+                start += 1
+            rest = content[start:]
+            if not rest or rest[0] == "#" or (rest[0] == "-" and (len(rest) == 1 or rest[1] == " ")):
+                raise _Unsupported  # '-' alone, or '- - x'
+            match = _KEY.match(rest)
+            if match is None:
+                value, i = _value(rest, number, lines, i, indent)
+                top.append(value)
+                i += 1
+                continue
+            mapping = _Map(number)
+            top.append(mapping)
+            indents.append(indent + start)
+            nodes.append(mapping)
+            top = mapping
+            content = rest
+        else:
+            if type(top) is not _Map:
+                raise _Unsupported
+            match = _KEY.match(content)
+            if match is None:
+                raise _Unsupported  # a line that is no key: a multi-line scalar, or not YAML
+        if match.end() > 1000:
+            raise _Unsupported  # YAML limits an implicit key to 1024 characters
+        plain, double, single = match.groups()
+        if plain is not None:
+            key = plain.rstrip(" ")
+            if key[0] in _maybe_not_text() and _resolve(key) != key:
+                raise _Unsupported  # a key that is no string (1, true, null): the constructor's business
+        else:
+            key = double if double is not None else single.replace("''", "'")
+        if key in top or key == "<<":
+            raise _Unsupported  # duplicate keys, merge keys
+        rest = content[match.end() :]
+        if not rest or rest[0] == "#":
+            pending = key
+            pending_line = number
+        else:
+            first_char = rest[0]
+            if first_char not in _PLAIN_START and " #" not in rest and ": " not in rest and rest[-1] not in ": ":
+                top[key] = (rest, "", number)
+            else:
+                top[key], i = _value(rest, number, lines, i, indents[-1])
+        i += 1
+    if pending is not None:
+        nodes[-1][pending] = ("", "", pending_line)  # type: ignore[call-overload]
+    return nodes[0] if nodes else None
+
+
+def _value(rest: str, number: int, lines: list[str], index: int, parent: int) -> tuple[_Tree, int]:
+    """A value that starts on this line (after ``key: `` or ``- ``), and the index of its last line (a ``|``
+    block takes the lines after)."""
+    first = rest[0]
+    if first == '"':
+        close = rest.find('"', 1)
+        if close < 0 or "\\" in rest[1:close]:
+            raise _Unsupported
+        _tail(rest, close + 1)
+        return (rest[1:close], '"', number), index
+    if first == "'":
+        close = 1
+        while True:
+            close = rest.find("'", close)
+            if close < 0:
+                raise _Unsupported
+            if rest[close + 1 : close + 2] != "'":
+                break
+            close += 2
+        _tail(rest, close + 1)
+        return (rest[1:close].replace("''", "'"), "'", number), index
+    if first in "[{":
+        node, end = _Flow(rest, number).node(0)
+        _tail(rest, end)
+        return node, index
+    if first == "|":
+        return _block(rest, number, lines, index, parent)
+    if first in _PLAIN_START and not (first in "-?:" and rest[1:2] not in ("", " ")):
+        raise _Unsupported
+    cut = rest.find(" #")
+    plain = (rest if cut < 0 else rest[:cut]).rstrip(" ")
+    if ": " in plain or plain.endswith(":"):
+        raise _Unsupported
+    return (plain, "", number), index
+
+
+def _block(header: str, number: int, lines: list[str], index: int, parent: int) -> tuple[_Tree, int]:
+    """A literal block scalar (``|``, ``|-``, ``|+``): its text, and the index of its last line."""
+    chomp = header[1:2] if header[1:2] in ("-", "+") else ""
+    _tail(header, 1 + len(chomp))
+    body: list[str] = []
+    indent = 0
+    j = index + 1
+    while j < len(lines):
+        line = lines[j]
+        content = line.lstrip(" ")
+        if not content:
+            if (indent and len(line) > indent) or (not indent and len(line) > parent + 1):
+                raise _Unsupported  # spaces past the indentation on an empty line: content or not
+            body.append("")
+            j += 1
+            continue
+        here = len(line) - len(content)
+        if not indent:
+            if here <= parent:
+                break
+            indent = here
+        elif here < indent:
+            if here > parent and content[0] != "#":
+                raise _Unsupported  # less indented than the block, more than its parent
+            break
+        body.append(line[indent:])
+        j += 1
+    if j == len(lines) and lines[-1] != "":
+        raise _Unsupported  # the block runs to the end of a text without a final line break
+    kept = len(body)
+    while kept and body[kept - 1] == "":
+        kept -= 1
+    trailing = len(body) - kept - (1 if j == len(lines) else 0)  # the text's final '\n' made one more ''
+    text = "\n".join(body[:kept])
+    if kept and chomp != "-":
+        text += "\n"
+    if chomp == "+":
+        text += "\n" * max(trailing, 0)
+    return (text, "|", number), j - 1
+
+
+def _tail(text: str, end: int) -> None:
+    """After a value on its line only spaces, or spaces and a comment, may follow."""
+    rest = text[end:]
+    if not rest:
+        return
+    stripped = rest.lstrip(" ")
+    if rest[0] != " " or (stripped and stripped[0] != "#"):
+        raise _Unsupported
+
+
+class _Flow:
+    """A flow collection that closes on its line: ``{a: b, c: [d, 'e']}``; keys and items are scalars or
+    flow collections, with no ``:`` or ``#`` in a plain scalar."""
+
+    def __init__(self, text: str, line: int) -> None:
+        self.text = text
+        self.line = line
+
+    def space(self, at: int) -> int:
+        end = _FLOW_SPACE.match(self.text, at)
+        assert end is not None
+        return end.end()
+
+    def node(self, at: int) -> tuple[_Tree, int]:
+        text = self.text
+        at = self.space(at)
+        if at >= len(text):
+            raise _Unsupported
+        first = text[at]
+        if first == "{":
+            return self.collection(at, _Map(self.line), "}")
+        if first == "[":
+            return self.collection(at, _Seq(self.line), "]")
+        if first in "\"'":
+            close = text.find(first, at + 1)
+            if close < 0 or (first == '"' and "\\" in text[at:close]) or text[close + 1 : close + 2] == first:
+                raise _Unsupported
+            return (text[at + 1 : close], first, self.line), close + 1
+        match = _FLOW_PLAIN.match(text, at)
+        if match is None:
+            raise _Unsupported
+        value = match.group().rstrip(" ")
+        return (value, "", self.line), at + len(value)
+
+    def collection(self, at: int, node: _Map | _Seq, close: str) -> tuple[_Tree, int]:
+        text = self.text
+        at = self.space(at + 1)
+        while True:
+            if text[at : at + 1] == close:
+                return node, at + 1
+            item, at = self.node(at)
+            at = self.space(at)
+            if type(node) is _Map:
+                if text[at : at + 2] != ": " or type(item) is not tuple:
+                    raise _Unsupported
+                key = item[0]
+                if (not item[1] and key and key[0] in _maybe_not_text() and _resolve(key) != key) or key in node:
+                    raise _Unsupported
+                value, at = self.node(at + 1)
+                node[key] = value
+                at = self.space(at)
+            else:
+                if text[at : at + 1] == ":":
+                    raise _Unsupported  # a one-pair mapping in a sequence
+                assert type(node) is _Seq
+                node.append(item)
+            following = text[at : at + 1]
+            if following == ",":
+                at = self.space(at + 1)
+            elif following != close:
+                raise _Unsupported
