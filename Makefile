@@ -29,6 +29,7 @@ unit: system $(STAMP)
 perf: system $(STAMP) ## benchmarks: print figures, assert nothing
 	$(BIN)/python -m tests.perf.bench_edit
 	$(BIN)/python -m tests.perf.bench_git
+	$(BIN)/python -m tests.perf.bench_scan
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_reaction
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_rest
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_analysis

@@ -27,9 +27,9 @@ Generators:
 - ``matrix`` (two or more children; each later child is first templated with the earlier one's parameters,
   except its list ``elements``, which Argo CD keeps as raw JSON) and ``merge`` (``mergeKeys``; each later
   generator overrides the parameters of the base's sets with the same merge-key values).
-- a generator's ``selector`` (``matchLabels``, ``matchExpressions``) on its string parameters; nested ones
-  inside a matrix or merge child only with ``applyNestedSelectors``; a top generator's own ``template`` over
-  the spec's.
+- a generator's ``selector`` (``matchLabels``, ``matchExpressions``) on its string parameters, also on a
+  matrix's or merge's children (deeper, inside a nested matrix or merge, only with ``applyNestedSelectors``,
+  as Argo CD); a top generator's own ``template`` over the spec's.
 
 Templates: every string of the template is rendered alone, as Argo CD does. ``goTemplate: true`` uses the Go
 subset of :mod:`promoter.gitops.gotemplate` (``goTemplateOptions: [missingkey=error]`` honoured); otherwise
@@ -183,7 +183,7 @@ def expand(
         kind = _kind(generator, context, at)
         own = _mapping(_mapping(generator[kind]).get("template"))
         template = _over(own, _mapping(spec.get("template")))
-        for params in _params(generator, context, at, nested=False):
+        for params in _params(generator, context, at, depth=0):
             app = _application(template, params, context, at, file, namespace, preserve)
             if app.name in names:
                 raise AppSetError(f"{context.where}: generates two Applications named {app.name!r}")
@@ -207,7 +207,7 @@ def _kind(generator: Any, context: _Context, at: str) -> str:
     return kinds[0]
 
 
-def _params(generator: Any, context: _Context, at: str, nested: bool) -> list[dict[str, Any]]:
+def _params(generator: Any, context: _Context, at: str, depth: int) -> list[dict[str, Any]]:
     kind = _kind(generator, context, at)
     body = _mapping(generator[kind])
     here = f"{at}.{kind}"
@@ -220,11 +220,11 @@ def _params(generator: Any, context: _Context, at: str, nested: bool) -> list[di
     elif kind == "git":
         found = _git(body, context, here)
     elif kind == "matrix":
-        found = _matrix(body, context, here)
+        found = _matrix(body, context, here, depth)
     else:
-        found = _merge(body, context, here)
+        found = _merge(body, context, here, depth)
     selector = generator.get("selector")
-    if isinstance(selector, dict) and (not nested or context.nested_selectors):
+    if isinstance(selector, dict) and (depth <= 1 or context.nested_selectors):  # Argo CD drops deeper ones
         found = [params for params in found if _selected(_string_values(params), selector, context, at)]
     return found
 
@@ -415,22 +415,22 @@ def _with_values(params: dict[str, Any], body: Mapping[str, Any], context: _Cont
     return {**params, **{f"values.{k}": v for k, v in rendered.items()}}
 
 
-def _matrix(body: Mapping[str, Any], context: _Context, at: str) -> list[dict[str, Any]]:
+def _matrix(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> list[dict[str, Any]]:
     children = body.get("generators")
     if not isinstance(children, list) or len(children) < 2:
         raise AppSetError(f"{context.where}: {at}: a matrix needs two generators")
-    found = _params(children[0], context, f"{at}.generators[0]", nested=True)
+    found = _params(children[0], context, f"{at}.generators[0]", depth + 1)
     for index, child in enumerate(children[1:], start=1):
         combined: list[dict[str, Any]] = []
         for earlier in found:
             templated = _interpolate(child, earlier, context, f"{at}.generators[{index}]") if earlier else child
-            for later in _params(templated, context, f"{at}.generators[{index}]", nested=True):
+            for later in _params(templated, context, f"{at}.generators[{index}]", depth + 1):
                 combined.append(_mergo(earlier, later) if context.go else _combine(earlier, later, context, at))
         found = combined
     return found
 
 
-def _merge(body: Mapping[str, Any], context: _Context, at: str) -> list[dict[str, Any]]:
+def _merge(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> list[dict[str, Any]]:
     children = body.get("generators")
     keys = body.get("mergeKeys")
     if not isinstance(children, list) or len(children) < 2:
@@ -442,7 +442,7 @@ def _merge(body: Mapping[str, Any], context: _Context, at: str) -> list[dict[str
     def key_of(params: Mapping[str, Any]) -> str:
         return json.dumps({k: params.get(k) for k in unique}, sort_keys=True, default=str)
 
-    sets = [_params(child, context, f"{at}.generators[{i}]", nested=True) for i, child in enumerate(children)]
+    sets = [_params(child, context, f"{at}.generators[{i}]", depth + 1) for i, child in enumerate(children)]
     base = sets[0]
     for later in sets[1:]:
         by_key: dict[str, dict[str, Any]] = {}
@@ -623,7 +623,9 @@ def _describe(generator: Mapping[str, Any]) -> str:
 def _pathspec(pattern: str, path: str) -> bool:
     """``git ls-files -- PATTERN``: the path itself, a directory above it, or a glob whose ``*`` crosses ``/``."""
     cleaned = posixpath.normpath(pattern).removeprefix("./")
-    return path == cleaned or path.startswith(cleaned.rstrip("/") + "/") or fnmatch.fnmatchcase(path, cleaned)
+    if cleaned in (".", path) or path.startswith(cleaned.rstrip("/") + "/"):
+        return True
+    return fnmatch.fnmatchcase(path, cleaned)
 
 
 @functools.lru_cache(maxsize=512)

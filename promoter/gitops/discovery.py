@@ -46,7 +46,7 @@ from typing import Any
 from promoter.gitops import applications, appsets, gotemplate, helm, kustomize, manifests, render
 from promoter.gitops.applications import Application, Source
 from promoter.gitops.appsets import Checkout
-from promoter.gitops.files import Tree, is_directory, join, under
+from promoter.gitops.files import Tree, join, under
 from promoter.gitops.manifests import Manifest, ManifestError
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -161,9 +161,12 @@ def documents(text: str, where: str) -> list[tuple[int, Manifest]]:
     if len(starts) == len(loaded):
         return list(zip(starts, loaded, strict=True))
     found: list[tuple[int, Manifest]] = []  # a null document, or a marker the splitter misread: one by one
-    for start, chunk in _chunks(text):
-        found += [(start or 1, document) for document in manifests.load_documents(chunk, where)]
-    return found
+    try:
+        for start, chunk in _chunks(text):
+            found += [(start or 1, document) for document in manifests.load_documents(chunk, where)]
+    except ManifestError:
+        return [(1, document) for document in loaded]  # the file parses whole: only the lines are lost
+    return found if len(found) == len(loaded) else [(1, document) for document in loaded]
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
@@ -234,6 +237,9 @@ class _Walk:
         self.consumed: set[str] = set()  # files a kustomize build of a manifest's source reads
         self.edges: dict[str, list[str]] = {}
         self.queue: list[str] = []
+        self.folders = {"/".join(p.split("/")[:i]) for p in checkout.all_paths for i in range(1, p.count("/") + 1)}
+        self.inputs: dict[str, set[str]] = {}  # a kustomization's directory -> the files its build reads
+        self.kustomized_argo: bool | None = None  # whether any kustomization may name a file of Argo CD documents
         self.pending: list[Pending] = []
         self.problems: list[Problem] = []
 
@@ -277,8 +283,28 @@ class _Walk:
         for source in app.sources if app else ():
             path = self._local_path(source)
             if path is not None and kustomize.kustomization_in(self.files, path) is not None:
-                found |= set(kustomize.inputs(self.files, path))
+                found |= self._inputs(path)
         return found
+
+    def _inputs(self, path: str) -> set[str]:
+        """The files a build of ``path`` reads, when a build may read Argo CD documents at all (else none)."""
+        if not self._kustomized_argo():
+            return set()
+        if path not in self.inputs:
+            self.inputs[path] = set(kustomize.inputs(self.files, path))
+        return self.inputs[path]
+
+    def _kustomized_argo(self) -> bool:
+        """Whether some kustomization's text names a file holding Argo CD documents: an entry naming a file
+        ends with its name, so without one no build yields an Application (and none need be made)."""
+        if self.kustomized_argo is None:
+            names = sorted({posixpath.basename(path) for path in self.scanned})
+            named = re.compile("|".join(map(re.escape, names))) if names else None
+            kustomizations = (p for p in self.checkout.all_paths if posixpath.basename(p) in kustomize.NAMES)
+            self.kustomized_argo = named is not None and any(
+                named.search(self.checkout.text(path) or "") for path in kustomizations
+            )
+        return self.kustomized_argo
 
     def add(self, doc: _Doc, origin: Origin, keyed: bool = False) -> str | None:
         """A node for a document (None when it cannot be one); ``keyed``: the document is a file's own."""
@@ -366,7 +392,7 @@ class _Walk:
         """The source's path when it is a folder of this checkout."""
         if source.chart is not None or source.path is None or not self.checkout.reads(source.repo_url):
             return None
-        if source.path != "." and not is_directory(self.files, source.path):
+        if source.path != "." and source.path not in self.folders:
             return None
         return source.path
 
@@ -377,8 +403,10 @@ class _Walk:
                 yield from self.scanned.get(file, ())
 
     def _kustomized(self, path: str) -> Iterator[_Doc]:
-        read = set(kustomize.inputs(self.files, path))
+        read = self._inputs(path)
         near = [doc for file in sorted(read) for doc in self.scanned.get(file, ())]
+        if not near:
+            return  # the build reads no file with Argo CD documents: it yields no Application
         where = Location(kustomize.kustomization_in(self.files, path) or path, 1)
         for built in kustomize.build(self.files, path):
             if _is_argo(built):
@@ -439,8 +467,7 @@ class _Walk:
             found.unresolved = _without(str(exc), where, name)
             self.pending.append(Pending(node, found.unresolved))
             return
-        except appsets.AppSetError as exc:
-            found.unresolved = _without(str(exc), where, name)
+        except appsets.AppSetError as exc:  # Argo CD would generate nothing either: a problem, listed
             self.problems.append(Problem(where.file or None, where.line or None, _without(str(exc), where)))
             return
         found.expansion = expansion
@@ -546,6 +573,8 @@ class _Walk:
             head = self._node(loop[0])
             self.edges[loop[-1]].remove(loop[0])
             head.parent = None
+            if isinstance(head, _App) and head.origin is Origin.APP_OF_APPS and head.defined_in in self.by_location:
+                head.origin = Origin.MANIFEST  # a root again, as its file stands
             where = head.defined_in
             message = f"a cycle of Applications deploying each other: {' -> '.join((*loop, loop[0]))}"
             self.problems.append(Problem(where.file if where else None, where.line if where else None, message))

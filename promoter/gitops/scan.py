@@ -574,7 +574,8 @@ _KEY = re.compile(
     re.VERBOSE,
 )
 _PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_PLAIN = re.compile(r"[^\s,\[\]{}#:&*!|>'\"%@`?\-][^,\[\]{}#:\n]*")
+# (a ':' inside, as in an image reference, libyaml refuses there; the pure parser, which then judges, takes it)
+_FLOW_PLAIN = re.compile(r"[^\s,\[\]{}#:&*!|>'\"%@`?\-](?:[^,\[\]{}#:\n]|:(?=[^\s,\[\]{}]))*")
 _FLOW_SPACE = re.compile(r"[ ]*")
 
 

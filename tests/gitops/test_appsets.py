@@ -301,6 +301,16 @@ def test_generator_selector_and_own_template() -> None:
     assert found[0].application.sources[0].spec["path"] == "{{path}}"  # unknown tags stay as written
 
 
+def test_selectors_inside_a_matrix_and_nested_ones() -> None:
+    envs = {"list": {"elements": [{"env": "dev"}, {"env": "prd"}]}, "selector": {"matchLabels": {"env": "prd"}}}
+    regions = {"list": {"elements": [{"region": "eu"}]}}
+    matrix = {"matrix": {"generators": [envs, regions]}}
+    assert names(appset([matrix], "{{env}}-{{region}}")) == ["prd-eu"]
+    nested = {"matrix": {"generators": [{"matrix": {"generators": [envs, regions]}}, {"list": {"elements": [{}]}}]}}
+    assert names(appset([nested], "{{env}}-{{region}}")) == ["dev-eu", "prd-eu"]  # dropped, as Argo CD does
+    assert names(appset([nested], "{{env}}-{{region}}", applyNestedSelectors=True)) == ["prd-eu"]
+
+
 def test_generated_applications_live_beside_the_set_with_the_finalizer() -> None:
     document = appset([{"list": {"elements": [{"path": "apps/a"}]}}], "x-{{path}}")
     [generated] = appsets.expand(document, CHECKOUT, "sets/set.yaml", 3).applications
@@ -425,6 +435,7 @@ def test_file_generator_names_a_file_that_does_not_parse() -> None:
         pytest.param('{{ trimPrefix "apps/" .p }}', {"p": "apps/x"}, "x", id="trimPrefix"),
         pytest.param("a\n  {{- .x -}}  \nb", {"x": 1}, "a1b", id="trim-markers"),
         pytest.param("{{/* a comment */}}x{{- /* another */ -}} y", {}, "xy", id="comments"),
+        pytest.param("a {{-3}}", {}, "a -3", id="a-negative-number-is-no-trim-marker"),
         pytest.param(
             '{{ if eq .e "prd" }}P{{ else if .f }}F{{ else }}N{{ end }}', {"e": "dev", "f": True}, "F", id="if-else-if"
         ),
@@ -463,6 +474,30 @@ def test_go_template(template: str, data: dict[str, Any], expected: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('{{ coalesce .none "" "first" "second" }}', "first"),
+        ('{{ ternary "yes" "no" (gt 3 2) }}{{ ternary "yes" "no" (le 3 2) }}', "yesno"),
+        ('{{ trunc 3 "abcdef" }}-{{ trunc -2 "abcdef" }}', "abc-ef"),
+        ('{{ $d := dict "a" "1" "b" }}{{ $d.a }}{{ $d.b }}|', "1|"),
+        ('{{ hasPrefix "ab" "abc" }} {{ hasSuffix "c" "abc" }} {{ contains "x" "abc" }}', "true true false"),
+        ('{{ index (splitList "/" "a/b/c") 2 }}', "c"),
+        ('{{ empty "" }} {{ empty 0 }} {{ empty (list 1) }}', "true true false"),
+        ('{{ trim "  x  " }}{{ trimSuffix ".yaml" "f.yaml" }}', "xf"),
+        ('{{ toString 1.5 }} {{ print "a" 1 2 "b" }}', "1.5 a1 2b"),
+        ('{{ or .none "" "x" }} {{ and 1 0 2 }} {{ ne 1 2 }} {{ ge "b" "a" }} {{ lt 1 2 }}', "x 0 true true true"),
+        ('{{ printf "%q %t %v" "a" true .none }}', '"a" true <nil>'),
+        ("{{ upper `raw {{ text` }}", "RAW {{ TEXT"),
+        ("{{ 0x10 }} {{ -2 }} {{ 1e3 }}", "16 -2 1000"),
+        ("{{ with .none }}x{{ else with .o }}{{ .k }}{{ end }}", "v"),
+        ("{{ if .a }}{{ $x := 1 }}{{ end }}{{ range .l }}{{ . }}{{ end }}", "12"),
+    ],
+)
+def test_go_template_functions(template: str, expected: str) -> None:
+    assert gotemplate.render(template, {"a": 1, "l": [1, 2], "o": {"k": "v"}}) == expected
+
+
+@pytest.mark.parametrize(
     ("template", "data", "missing", "message"),
     [
         pytest.param('{{ include "x" . }}', {}, "default", "unsupported function 'include'", id="function"),
@@ -481,12 +516,34 @@ def test_go_template(template: str, data: dict[str, Any], expected: str) -> None
         ),
         pytest.param('{{ printf "%5s" .a }}', {"a": "x"}, "default", "printf verb", id="printf-width"),
         pytest.param("{{ index .l 5 }}", {"l": [1]}, "default", "index out of range", id="index-range"),
+        pytest.param("{{ index .n 0 }}", {"n": 1}, "default", "can't index item of type float64", id="index-number"),
+        pytest.param("{{ len 3 }}", {}, "default", "len of type float64", id="len-number"),
+        pytest.param('{{ lt 1 "a" }}', {}, "default", "incompatible types", id="compare"),
+        pytest.param("{{ eq 1 }}", {}, "default", "missing argument", id="eq-alone"),
+        pytest.param("{{ .a 1 }}", {"a": 1}, "default", "can't give argument to non-function .a", id="non-function"),
+        pytest.param("{{ range .a }}{{ end }}", {"a": 1}, "default", "range can't iterate over 1", id="range-number"),
+        pytest.param("{{ $x = 1 }}", {}, "default", r"undefined variable \$x", id="assign-undeclared"),
+        pytest.param("{{ $y }}", {}, "default", r"undefined variable \$y", id="undeclared"),
+        pytest.param("{{ else }}", {}, "default", "unexpected else", id="stray-else"),
+        pytest.param("{{ if 1 }}{{ else }}{{ else }}{{ end }}", {}, "default", "a second else", id="two-elses"),
+        pytest.param('{{ "a }}', {}, "default", "unterminated quoted string", id="open-string"),
+        pytest.param("{{ ~ }}", {}, "default", "unexpected '~'", id="bad-character"),
+        pytest.param("{{ (lower .a }}", {}, "default", "unclosed left paren", id="open-paren"),
+        pytest.param('{{ required "need x" .x }}', {}, "default", "unsupported function 'required'", id="helm-only"),
     ],
 )
 def test_go_template_refused(template: str, data: dict[str, Any], missing: str, message: str) -> None:
     with pytest.raises(gotemplate.TemplateError, match=message) as caught:
         gotemplate.render(template, data, missing=missing)
     assert repr(template) in str(caught.value)  # the message names the template
+
+
+def test_helm_functions() -> None:
+    values = {"Values": {"x": "1"}}
+    assert gotemplate.render('{{ required "need x" .Values.x }}', values, gotemplate.HELM, "zero") == "1"
+    with pytest.raises(gotemplate.TemplateError, match="required: need y"):
+        gotemplate.render('{{ required "need y" .Values.y }}', values, gotemplate.HELM, "zero")
+    assert gotemplate.render("[{{ .Values.y }}]", values, gotemplate.HELM, "zero") == "[<no value>]"
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,11 @@ def test_cycle_is_refused_with_the_chain() -> None:
     [problem] = result.problems
     assert str(problem) == "y/a-app.yaml:1: a cycle of Applications deploying each other: a -> b -> a"
     assert result.tree == {"a": ("b",)}  # broken above its first member
-    assert [f.name for f in result.applications] == ["root", "a", "b"]
+    assert [(f.name, f.origin.value, f.parent) for f in result.applications] == [
+        ("root", "manifest", None),
+        ("a", "manifest", None),
+        ("b", "app-of-apps", "a"),
+    ]
 
 
 def test_kustomized_root_builds_patched_prefixed_children() -> None:
@@ -365,6 +369,33 @@ def test_problems_name_file_and_line_and_the_rest_is_read() -> None:
         ("a/second.yaml", 1, "a second Application named 'good' (the first, a/first.yaml:1, is kept)"),
         ("shared/child.yaml", 1, "child is deployed by both p1 and p2 (p2's claim is ignored)"),
     ]
+
+
+def test_sources_that_cannot_be_read_are_problems_or_pending() -> None:
+    files = {
+        "kustomized.yaml": app("kustomized", "overlay"),
+        "overlay/kustomization.yaml": "resources: [missing.yaml, app.yaml]\n",
+        "overlay/app.yaml": app("consumed", "c"),
+        "apps/a.yaml": app("a", "a"),
+        "charted.yaml": app("charted", "chart", helm="{valueFiles: [missing.yaml]}"),
+        "chart/Chart.yaml": CHART,
+        "chart/templates/app.yaml": app("{{ .Values.name }}", "x"),
+        "sets/broken.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: broken}\n"
+        "spec:\n  generators: [{matrix: {generators: [{list: {elements: []}}]}}]\n",
+        "sets/twice.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: twice}\n"
+        "spec:\n  generators: [{list: {elements: [{n: a}]}}]\n  template: {metadata: {name: '{{n}}'}}\n",
+    }
+    result = found(files)
+    assert [str(p) for p in result.problems] == [
+        "kustomized.yaml:1: Application 'kustomized', source 0 (overlay): overlay/kustomization.yaml: resource"
+        " 'missing.yaml' not found",
+        "sets/broken.yaml:1: ApplicationSet 'broken': spec.generators[0].matrix: a matrix needs two generators",
+        "sets/twice.yaml:1: a second Application named 'a' (the first, apps/a.yaml:1, is kept)",
+    ]
+    assert result.pending == (discovery.Pending("charted", "chart: chart: value file 'missing.yaml' not found"),)
+    broken = {s.name: s for s in result.application_sets}["broken"]
+    assert broken.applications == () and broken.unresolved is None
+    assert "consumed" not in {f.name for f in result.applications}  # a build's input, not an app of its own
 
 
 def test_chart_templates_are_not_manifests_of_their_own() -> None:

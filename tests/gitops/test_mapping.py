@@ -408,6 +408,7 @@ ANNOTATED = {
         ("/config/*.yaml", "config/sub/b.yaml", None),  # a glob's * stops at /
         ("/", "envs/staging/deployment.yaml", "manifest-generate-paths /"),
         ("/shared/settings.txt", "shared/settings.txt", "manifest-generate-paths /shared/settings.txt"),
+        ("../../../outside", "shared/settings.txt", None),  # leaves the repository: ignored
     ],
 )
 def test_the_manifest_generate_paths_annotation_claims_files_as_argo_cd_reads_it(

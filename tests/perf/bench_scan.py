@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from promoter.gitops import scan
@@ -433,8 +434,25 @@ def read_tree(root: Path) -> Iterator[tuple[str, bytes]]:
                         yield entry.path[prefix:], handle.read()
 
 
-def scan_tree(root: Path) -> scan.Scan:
-    return scan.scan(read_tree(root))
+def scan_tree(root: Path, fast: bool = True) -> scan.Scan:
+    return scan.scan(read_tree(root), fast=fast)
+
+
+_IMAGE_LINE = re.compile(rb"image:[ ]*(\S+)")
+
+
+def regex_pass(root: Path) -> int:
+    """The yardstick of the issue: read every file and match ``image: X`` (no structure, no paths)."""
+    return sum(len(_IMAGE_LINE.findall(data)) for _, data in read_tree(root))
+
+
+def _timed(action: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return samples
 
 
 _CHILD = """
@@ -455,7 +473,7 @@ def _peak_kb(mode: str, root: Path) -> int:
     return int(result.stdout.split()[-1])
 
 
-def run(files: int = 5000, repeat: int = 5) -> dict[str, float]:
+def run(files: int = 5000, repeat: int = 5, slow_too: bool = True) -> dict[str, float]:
     base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     tmp = Path(tempfile.mkdtemp(prefix="promoter-bench-scan-", dir=base))
     try:
@@ -463,13 +481,11 @@ def run(files: int = 5000, repeat: int = 5) -> dict[str, float]:
         write(generated, tmp)
         size = sum(len(data) for data in generated.values())
         del generated
-        samples = []
         result = scan_tree(tmp)
-        for _ in range(repeat):
-            start = time.perf_counter()
-            result = scan_tree(tmp)
-            samples.append(time.perf_counter() - start)
+        samples = _timed(lambda: scan_tree(tmp), repeat)
         seconds = statistics.median(samples)
+        regex = statistics.median(_timed(lambda: regex_pass(tmp), repeat))
+        slow = min(_timed(lambda: scan_tree(tmp, fast=False), 1 if slow_too else 0) or [float("nan")])
         idle = _peak_kb("idle", tmp)
         peak = _peak_kb("scan", tmp)
         mb = max(0, peak - idle) / 1024  # ru_maxrss is in KiB on Linux
@@ -485,6 +501,9 @@ def run(files: int = 5000, repeat: int = 5) -> dict[str, float]:
         f"  scan (reading files included): median {seconds:.3f} s of {repeat} (target <= {TARGET_SECONDS} s); "
         f"min {min(samples):.3f} s, max {max(samples):.3f} s"
     )
+    print(f"  yardstick, same machine and moment: a regex pass over the same files (reading them) {regex:.3f} s")
+    if slow_too:
+        print(f"  the slow path (every file parsed; what the fast path is tested against): {slow:.3f} s, one run")
     print(
         f"  memory: peak RSS growth {mb:.1f} MB (target <= {TARGET_MB:.0f} MB): a fresh process's ru_maxrss "
         f"{peak / 1024:.1f} MB minus an idle one's with the same imports {idle / 1024:.1f} MB"
@@ -494,6 +513,7 @@ def run(files: int = 5000, repeat: int = 5) -> dict[str, float]:
         "images": float(len(result.images)),
         "applications": float(len(result.applications)),
         "seconds": seconds,
+        "regex_seconds": regex,
         "mb": mb,
     }
 

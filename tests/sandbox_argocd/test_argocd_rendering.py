@@ -54,7 +54,7 @@ def test_a_plain_directory_holds_its_own_files_only_unless_recursive() -> None:
     flat = rendered(files, "app")
     assert (flat.source_types, flat.images, flat.error) == (("Directory",), ("web:1",), None)
     assert flat.resources[0]["metadata"]["namespace"] == "shop"  # the destination namespace fills the gap
-    deep = rendered(files, "app", directory={"recurse": True, "exclude": "{nightly.yml}"})
+    deep = rendered(files, "app", directory={"recurse": True, "exclude": "{jobs/nightly.yml}"})
     assert deep.images == ("web:1",)
     assert rendered(files, "app", directory={"recurse": True}).images == ("job:2", "web:1")
 

@@ -9,10 +9,8 @@ gives an error, which the API shows as a ``ComparisonError`` condition.
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 from collections.abc import Mapping, Sequence
 
-from promoter.gitops import globs
 from promoter.gitops import render as model
 from promoter.gitops.applications import Source
 from promoter.gitops.files import Files
@@ -31,12 +29,6 @@ class Rendered(model.Rendered):
 
 def render(source: Source, files: Files | None, refs: Mapping[str, Files], namespace: str) -> Rendered:
     """One source at one revision; ``refs`` are the other sources' files by ``ref`` name (for ``$ref/``)."""
-    found = model.source(source, files, refs, namespace, glob=_glob)
+    found = model.source(source, files, refs, namespace)
     workloads = health.implied(found.images) if found.from_values else health.workloads(found.resources)
     return Rendered(**{f.name: getattr(found, f.name) for f in dataclasses.fields(found)}, workloads=workloads)
-
-
-def _glob(pattern: str, relative: str) -> bool:
-    # Looser than Argo CD, which matches the relative path only: the simulator also matches the file's name,
-    # as it always has (its scenarios exclude ``{name.yml}`` at any depth).
-    return globs.match(pattern, relative) or globs.match(pattern, posixpath.basename(relative))
