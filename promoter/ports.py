@@ -184,6 +184,10 @@ class ConfigRepo(Protocol):
         """A file's text at a commit, or None if absent."""
         ...
 
+    def files(self, commit: str) -> dict[str, str]:
+        """Every manifest-like file (YAML, JSON, Helm templates) at ``commit``, path -> text."""
+        ...
+
     def branch_head(self, branch: str) -> str | None:
         """The remote branch's head sha (after the last fetch), or None."""
         ...

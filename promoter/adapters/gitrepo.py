@@ -34,6 +34,9 @@ from promoter.ports import RevertResult
 _TIMEOUT = 120
 
 
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".tpl", "Kustomization")
+
+
 class GitRepo:
     def __init__(
         self,
@@ -142,6 +145,41 @@ class GitRepo:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+    def files(self, commit: str) -> dict[str, str]:
+        """Every manifest-like file at ``commit`` (YAML, JSON, Helm's ``.tpl``), read in one ``cat-file
+        --batch``: what Argo CD reads of the repo, for finding its Applications and what they deploy."""
+        listed = self._git("ls-tree", "-r", "-z", "--full-tree", commit)
+        blobs: list[tuple[str, str]] = []
+        for entry in listed.split("\0"):
+            meta, _, path = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob" and path.endswith(_MANIFEST_SUFFIXES):
+                blobs.append((path, parts[2]))
+        if not blobs:
+            return {}
+        try:
+            out = subprocess.run(
+                ["git", "cat-file", "--batch"],
+                input="".join(f"{sha}\n" for _, sha in blobs).encode(),
+                capture_output=True,
+                cwd=self.repo.git_dir,
+                env={**os.environ, **self._env()},
+                timeout=self._timeout,
+                check=True,
+            ).stdout
+        except (subprocess.SubprocessError, OSError) as exc:
+            raise TemporaryError(f"git cat-file failed: {exc}") from None
+        found: dict[str, str] = {}
+        offset = 0
+        for path, _ in blobs:
+            header_end = out.index(b"\n", offset)
+            size = int(out[offset:header_end].split()[2])
+            body = out[header_end + 1 : header_end + 1 + size]
+            offset = header_end + 1 + size + 1  # the body, then a newline
+            with contextlib.suppress(UnicodeDecodeError):  # not text: Argo CD would not read it either
+                found[path] = body.decode("utf-8")
+        return found
 
     def branch_head(self, branch: str) -> str | None:
         """The remote branch's sha as of the last fetch, read from the ref files (no process started)."""

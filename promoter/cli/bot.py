@@ -15,7 +15,7 @@ from promoter.config import loading
 from promoter.config.problems import ConfigError
 from promoter.core import plan as plans
 from promoter.core import strategies, versions
-from promoter.core.model import Pipeline
+from promoter.core.model import Pipeline, Stage
 from promoter.engine import preflight, rebuild, scheduler
 from promoter.engine.health import Health
 from promoter.engine.reconcile import reconcile_all
@@ -152,6 +152,14 @@ def located(config: loading.Config, pipeline: Pipeline, finding: preflight.Findi
     return str(problem) if problem is not None else str(finding)
 
 
+def _verified(stage: Stage, derived: dict[str, tuple[str, ...]]) -> str:
+    """The Applications a stage waits on: named, or found deploying its files (said so)."""
+    if stage.applications:
+        return ", ".join(stage.applications)
+    found = derived.get(stage.name)
+    return f"{', '.join(found)} (found deploying its files)" if found else "the Applications deploying its files"
+
+
 @click.command()
 @click.argument("pipeline")
 @click.option("--version", "version", required=True)
@@ -166,7 +174,7 @@ def plan(pipeline: str, version: str, config: Path | None) -> None:
         for index, stage in enumerate(chosen.stages):
             click.secho(
                 f"stage {index + 1}/{len(chosen.stages)} {stage.name}: {strategies.name(stage.strategy)}, "
-                f"verify {', '.join(stage.applications)}, deadline {stage.deadline}, "
+                f"verify {_verified(stage, checked.derived)}, deadline {stage.deadline}, "
                 f"merge {'at once' if not stage.merge.approvals else f'after {stage.merge.approvals} approval(s)'}",
                 bold=True,
             )

@@ -69,7 +69,10 @@ def validate(directory: Path, offline: bool) -> None:
         f"{_count(len(applications), 'application')}"
     )
     for pipeline in config.pipelines:
-        path = " -> ".join(f"{stage.name} ({', '.join(stage.applications)})" for stage in pipeline.stages)
+        path = " -> ".join(
+            f"{stage.name} ({', '.join(stage.applications) or 'the Applications deploying its files'})"
+            for stage in pipeline.stages
+        )
         click.echo(f"  {pipeline.name}: {path}")
 
 

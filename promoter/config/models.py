@@ -198,7 +198,8 @@ class MergeModel(_Model):
 class StageModel(_Model):
     name: fields.Name
     strategy: strategy_models.StrategyModel = strategy_models.StrategyModel(rolling=strategy_models.RollingModel())
-    applications: Annotated[list[fields.Text], Field(min_length=1)]
+    # omitted: the Applications that deploy the files the stage's plan edits, found in the repo as it starts
+    applications: Annotated[list[fields.Text], Field(min_length=1)] | None = None
     targets: list[strategy_models.TargetModel] = Field(default_factory=list)
     soak: fields.Duration = dt.timedelta(0)
     deadline: fields.PositiveDuration = dt.timedelta(minutes=10)
@@ -217,7 +218,7 @@ class StageModel(_Model):
         return model.Stage(
             name=self.name,
             targets=tuple(t.to_target() for t in self.targets),
-            applications=tuple(self.applications),
+            applications=tuple(self.applications or ()),
             strategy=self.strategy.to_strategy(),
             soak=self.soak,
             deadline=self.deadline,

@@ -33,7 +33,7 @@ from promoter.core.resources import Found
 from promoter.core.runs import ChangeRun, ChangeState, GateRun
 from promoter.core.snapshot import Unobserved
 from promoter.core.strategies import ResourceRef
-from promoter.core.verification import Judgement, Verdict, judge
+from promoter.core.verification import Judgement, Observed, Verdict, judge
 from promoter.core.walk import Walk, backoff, wait_for
 from promoter.yamledit.errors import EditError
 
@@ -171,7 +171,9 @@ def _reviewed(w: Walk) -> bool:
 def judged(w: Walk, upto: int, settled: bool) -> Judgement:
     """The stage's Applications at its latest merged change before ``upto``, on content."""
     merged = [change for _, change, _ in w.merged(upto)]
-    apps = evidence.judged(w.snapshot.apps, w.snapshot.deployed, merged)
+    # Every Application of the stage, observed or not: one missing from the snapshot is not verified.
+    seen = {name: w.snapshot.apps.get(name) or Observed.unobservable("not observed") for name in w.stage.applications}
+    apps = evidence.judged(seen, w.snapshot.deployed, merged)
     return judge(apps, settled)
 
 

@@ -82,10 +82,11 @@ def _refused(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, phase
 
 
 def _progress(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Decision:
-    stage = pipeline.stage(promotion.stage)
     record = snapshot.stage or StageRun(promotion.id, promotion.stage)
     if record.facts is None:
         return _stage_start(pipeline, promotion, snapshot, record)
+    pipeline = plans.with_applications(pipeline, promotion.stage, record.facts)
+    stage = pipeline.stage(promotion.stage)
     try:
         walked = plans.build(stage, promotion.version, record.facts)
     except plans.PlanError as exc:  # the facts were read at the start: this is a bug upstream, or a new config
@@ -134,6 +135,13 @@ def _stage_start(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot, r
             return failure.before_merge(empty, f"{stage.name} cannot start: {where}")
         found[ref] = where
     facts = plans.read_facts(stage, found)
+    if plans.derives(stage):
+        derived = snapshot.derived
+        if derived is None:
+            return Decision()  # the shell finds them next
+        if isinstance(derived, str):
+            return failure.before_merge(empty, f"{stage.name} cannot start: {derived}")
+        facts = dataclasses.replace(facts, applications=derived)
     try:
         walked = plans.build(stage, promotion.version, facts)
     except plans.PlanError as exc:

@@ -37,6 +37,7 @@ class Needs:
     # analysis: the next measurement of each metric still measuring (taken at or after its due time); the
     # stage's measurements so far are in the snapshot whenever any run measures
     measure: tuple[analysis.Request, ...] = ()
+    derive: bool = False  # the Applications deploying the stage's files (it names none), as it starts
 
 
 def needs(
@@ -70,7 +71,8 @@ def _needs(pipeline: Pipeline, promotion: Promotion, stage: StageRun | None, run
         return Needs()
     config = pipeline.stage(promotion.stage)
     if stage is None or stage.facts is None:
-        return Needs(commands=True, found=plans.fact_refs(config), last_pr=True)
+        return Needs(commands=True, found=plans.fact_refs(config), last_pr=True, derive=plans.derives(config))
+    config = plans.with_applications(pipeline, promotion.stage, stage.facts).stage(promotion.stage)
     if stage.state is StageState.REVERTING:
         branch = revert_branch_name(pipeline.name, promotion.id, promotion.stage)
         return Needs(commands=True, revert_pr=branch, last_pr=True)

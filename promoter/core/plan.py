@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import assert_never
 
 from promoter.core import edits, resources
-from promoter.core.model import Stage
+from promoter.core.model import Pipeline, Stage
 from promoter.core.resources import Found
 from promoter.core.runs import Facts
 from promoter.core.strategies import (
@@ -124,6 +124,22 @@ class PlanError(ValueError):
 
 
 # facts --------------------------------------------------------------------------------------------
+
+
+def derives(stage: Stage) -> bool:
+    """The stage names no Applications: the ones that deploy its files are found in the repo when it starts."""
+    return not stage.applications
+
+
+def with_applications(pipeline: Pipeline, index: int, facts: Facts | None) -> Pipeline:
+    """The pipeline with stage ``index``'s Applications as it runs them: named in the config, or derived (the
+    ones deploying its files, found when it started and kept in its facts)."""
+    stage = pipeline.stage(index)
+    if not derives(stage) or facts is None or not facts.applications:
+        return pipeline
+    stages = list(pipeline.stages)
+    stages[index] = dataclasses.replace(stage, applications=facts.applications)
+    return dataclasses.replace(pipeline, stages=tuple(stages))
 
 
 def fact_refs(stage: Stage) -> tuple[ResourceRef, ...]:

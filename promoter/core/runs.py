@@ -78,24 +78,30 @@ Run = ChangeRun | GateRun
 @dataclasses.dataclass(frozen=True)
 class Facts:
     """What a stage's plan depends on in the repo, read when the stage starts and kept for the whole stage:
-    replica counts (a canary's ratio, what to scale back to), the colour a blue/green serves."""
+    replica counts (a canary's ratio, what to scale back to), the colour a blue/green serves, and for a stage
+    that names no Applications, the ones that deploy the files its plan edits (found in the repo)."""
 
     replicas: tuple[tuple[str, int], ...] = ()  # (resource, spec.replicas)
     active: str | None = None  # blue/green: the colour the active Service selects
+    applications: tuple[str, ...] = ()  # derived: the Applications deploying the stage's files
 
     def replica(self, resource: str) -> int | None:
         return next((n for name, n in self.replicas if name == resource), None)
 
     def to_json(self) -> str:
-        return json.dumps({"replicas": dict(self.replicas), "active": self.active}, sort_keys=True)
+        data: dict[str, Any] = {"replicas": dict(self.replicas), "active": self.active}
+        if self.applications:
+            data["applications"] = list(self.applications)
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | None) -> Facts:
         data: Any = json.loads(text) if text else {}
-        replicas = data.get("replicas") if isinstance(data, dict) else None
-        active = data.get("active") if isinstance(data, dict) else None
+        data = data if isinstance(data, dict) else {}
+        replicas, active, applications = data.get("replicas"), data.get("active"), data.get("applications")
         pairs = tuple(sorted((str(k), int(v)) for k, v in (replicas or {}).items() if isinstance(v, int)))
-        return cls(pairs, active if isinstance(active, str) else None)
+        apps = tuple(str(a) for a in applications) if isinstance(applications, list) else ()
+        return cls(pairs, active if isinstance(active, str) else None, apps)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -56,3 +56,5 @@ class Snapshot:
     commands: tuple[Command, ...] = ()
     last_pr: int | None = None  # the promotion's latest PR before this item (its outcome is labelled there)
     measurements: tuple[Measurement, ...] = ()  # the current stage's analysis measurements, as taken
+    # a stage that names no Applications, as it starts: those deploying the files its plan edits, or why not
+    derived: tuple[str, ...] | str | None = None

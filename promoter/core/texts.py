@@ -50,7 +50,7 @@ def plan_checklist(pipeline: Pipeline, promotion: Promotion, plan: StagePlan) ->
     lines = []
     for index, stage in enumerate(pipeline.stages):
         done = index < promotion.stage
-        gates = f"verify {', '.join(stage.applications)}"
+        gates = f"verify {', '.join(stage.applications) or 'the Applications that deploy its files'}"
         if stage.merge.approvals:
             gates += f", {stage.merge.approvals} approval(s)"
         lines.append(f"- [{'x' if done else ' '}] **{stage.name}**: {gates}")
@@ -76,7 +76,8 @@ def step_body(
         f"### Plan\n{plan_checklist(pipeline, promotion, plan)}\n\n"
         f"### Files\n{files}\n\n"
         f"promoter merges this PR itself when its policy holds ({policy}), then waits until Argo CD reports "
-        f"{', '.join(f'`{a}`' for a in stage.applications)} Synced and Healthy at the merge commit. "
+        f"{', '.join(f'`{a}`' for a in stage.applications) or 'every Application that deploys these files'} "
+        "Synced and Healthy at the merge commit. "
         "If that fails it reverts every change of this stage.\n\n"
         f"{marker.render()}"
     )

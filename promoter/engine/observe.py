@@ -18,7 +18,7 @@ from promoter.core.pullrequest import PullRequest
 from promoter.core.runs import ChangeRun
 from promoter.core.snapshot import Snapshot, Unobserved
 from promoter.core.verification import Observed
-from promoter.engine import locate, measuring, preflight
+from promoter.engine import deployers, locate, measuring, preflight
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 
@@ -38,8 +38,11 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion, known: PullR
     if need.preflight and not held and promotion.phase is Phase.PENDING:
         checked = preflight.check(rt, pipeline, promotion.version).preflight()
     commands: tuple[Command, ...] = tuple(rt.store.commands(pipeline.name, promotion.id)) if need.commands else ()
-    base = rt.repo.fetch(pipeline.base_branch) if need.found else None
+    base = rt.repo.fetch(pipeline.base_branch) if need.found or need.derive else None
     found = locate.locate(rt, need.found, base, f"the base branch at {base[:12]}") if base is not None else {}
+    derived = None
+    if need.derive and base is not None:
+        derived = deployers.at_start(rt, pipeline.stage(promotion.stage), promotion.version, base)
     pr: PullRequest | Unobserved | None = None
     if need.pr and known is not None and known.head_branch == need.pr:
         pr = known  # the forge's answer to promoter's own write, moments ago in this pass
@@ -70,6 +73,7 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion, known: PullR
         commands=commands,
         last_pr=last,
         measurements=measured,
+        derived=derived,
     )
 
 

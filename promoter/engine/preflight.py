@@ -21,7 +21,7 @@ from promoter.core.model import Pipeline, Stage
 from promoter.core.resources import Found
 from promoter.core.snapshot import Preflight
 from promoter.core.strategies import BlueGreen, Canary, ResourceRef
-from promoter.engine import ignored, locate
+from promoter.engine import deployers, ignored, locate
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 from promoter.yamledit.errors import EditError
@@ -55,6 +55,7 @@ class Checked:
     unavailable: str | None  # a system that could not be asked: nothing is pushed, ask again later
     previews: dict[str, Preview]  # by stage name
     warnings: tuple[Finding, ...] = ()  # what may be wrong but cannot be judged from Git: said, not refused
+    derived: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # stages naming none: found
 
     def preflight(self) -> Preflight:
         """What the decision judges; a system that could not be asked stops the pass instead (nothing pushed)."""
@@ -75,17 +76,60 @@ def check(rt: Runtime, pipeline: Pipeline, version: str) -> Checked:
     warnings: list[Finding] = []
     unavailable: list[str] = []
     previews: dict[str, Preview] = {}
+    derived: dict[str, tuple[str, ...]] = {}
+    changed: dict[int, list[str]] = {}
+    reader: deployers.Reader | None = None
+    serving: dict[int, tuple[str, ...]] = {}
     for index, stage in enumerate(pipeline.stages):
         preview, problems = _stage(rt, stage, index, version, base)
         previews[stage.name] = preview
         findings += problems
+        changed[index] = [path for _, diff in preview.diffs for path, _, _ in diff]
+        reader = reader or deployers.Reader(rt, base)
+        deployed = reader.deployers(changed[index])
+        if plans.derives(stage):
+            found = deployers.derived(deployed, stage)
+            if isinstance(found, str):
+                findings.append(Finding(stage.name, ("stages", index), found))
+                continue
+            stage = dataclasses.replace(stage, applications=found)  # noqa: PLW2901 - the stage as it will run
+            derived[stage.name] = found
+        else:
+            named: Loc = ("stages", index, "applications")
+            warnings += [Finding(stage.name, named, text) for text in deployers.missing(deployed, stage)]
+        serving[index] = stage.applications
         for hidden in ignored.judge(rt, stage, base, preview.diffs):
             at = ("stages", index, "applications", stage.applications.index(hidden.application))
             (findings if hidden.sure else warnings).append(Finding(stage.name, at, str(hidden)))
         missing, down = applications(rt, stage)
         findings += [Finding(stage.name, ("stages", index, "applications", i), text) for i, text in missing]
         unavailable += down
-    return Checked(tuple(findings), "; ".join(unavailable) or None, previews, tuple(warnings))
+    if reader is not None:
+        findings += _shared(pipeline, reader, changed, serving)
+    return Checked(tuple(findings), "; ".join(unavailable) or None, previews, tuple(warnings), derived)
+
+
+def _shared(
+    pipeline: Pipeline, reader: deployers.Reader, changed: dict[int, list[str]], serving: dict[int, tuple[str, ...]]
+) -> list[Finding]:
+    """A file a stage edits that an Application of another stage deploys: promoting one would change both."""
+    owner = {app: index for index, apps in serving.items() for app in apps}
+    found = []
+    for index, paths in changed.items():
+        for path, apps in reader.deployers(paths).by_file.items():
+            for app in apps:
+                other = owner.get(app)
+                if other is not None and other != index:
+                    stage, theirs = pipeline.stage(index), pipeline.stage(other)
+                    found.append(
+                        Finding(
+                            stage.name,
+                            ("stages", index),
+                            f"{path} is deployed by {app} of {theirs.name} too: promoting {stage.name} would "
+                            f"change {theirs.name} at the same time",
+                        )
+                    )
+    return found
 
 
 def _stage(rt: Runtime, stage: Stage, index: int, version: str, base: str) -> tuple[Preview, list[Finding]]:

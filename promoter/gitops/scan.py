@@ -148,31 +148,35 @@ def _file(found: _Found, file: str, data: bytes | str, fast: bool) -> None:
     matters = _matters(text)
     if fast and not matters:
         return
-    local = _Found()
-    roots = None
-    if fast:
-        try:
-            roots = _outline(text)
-        except _Unsupported:
-            roots = None
-    walker = _Walker(local, file, fast)
-    try:
-        if roots is None:
-            walker.nodes(_compose(text), 0)
-        else:
-            walker.documents(roots)
-    except _Unsupported:  # the plain data of an Application asks more than the line reader knows
-        local = _Found()
-        walker = _Walker(local, file, fast=False)
-        try:
-            walker.nodes(_compose(text), 0)
-        except _Broken as exc:
-            local = _Found(problems=[Problem(file, exc.line, exc.reason)])
-    except _Broken as exc:
-        local = _Found(problems=[Problem(file, exc.line, exc.reason)] if matters else [])
+    local = _read_file(file, text, fast, matters)
+    local.images.sort(key=lambda ref: (ref.doc, ref.line, ref.path))
     found.images.extend(local.images)
     found.applications.extend(local.applications)
-    found.problems.extend(local.problems)
+    found.problems.extend(sorted(local.problems, key=lambda problem: (problem.line or 0, problem.reason)))
+
+
+def _read_file(file: str, text: str, fast: bool, matters: bool) -> _Found:
+    """One file by the cheapest reading that can: lines naming image, then every line, then the parser."""
+    readings = (_fast_file, _outlined, _parsed) if fast else (_parsed,)
+    for reading in readings:
+        local = _Found()
+        try:
+            reading(_Walker(local, file, fast), text)
+        except _Unsupported:
+            continue
+        except _Broken as exc:
+            return _Found(problems=[Problem(file, exc.line, exc.reason)] if matters else [])
+        return local
+    raise AssertionError("the parser reads every file")  # pragma: no cover
+
+
+def _outlined(walker: _Walker, text: str) -> None:
+    walker.documents(_outline(text))
+
+
+def _parsed(walker: _Walker, text: str) -> None:
+    walker.fast = False
+    walker.nodes(_compose(text), 0)
 
 
 def _matters(text: str) -> bool:
@@ -855,3 +859,444 @@ class _Flow:
                 at = self.space(at + 1)
             elif following != close:
                 raise _Unsupported
+
+
+# ---------------------------------------------------------------------------------------------------
+# the fast path proper: libyaml checks the whole file at C speed; then a document the walker would walk
+# whole (anything but an Application, an ApplicationSet or a kustomization) is read only at the lines that
+# name ``image``, their places found by indentation: block scalars' text set aside, and given up on at the
+# first construct whose lines indentation does not describe (multi-line scalars and flows, anchors, tags)
+
+# (these run on single lines picked by plain substring tests: Python's regexes are slow over whole texts)
+_SPECIAL = re.compile(r"(?:^[ ]*|[:\-,\[{][ ]*)[&*!?]")  # an anchor, alias, tag or explicit key where a node starts
+_SINGLE_OPEN = re.compile(r"(?:^[ ]*(?:-[ ]+)*|:[ ]+)'(?:[^']|'')*$")  # a single-quoted scalar open at the end
+_FLOW_OPEN = re.compile(r"(?:^[ ]*(?:-[ ]+)*|:[ ]+)[\[{]")
+_IMAGE_WORD = re.compile(r"image(?![\w.-])")
+_ROOT_KEY = re.compile(r"""(?:(kind|apiVersion)|"(kind|apiVersion)"|'(kind|apiVersion)')[ ]*:(?:[ ]+|$)(.*)$""")
+_ROOT_PREFIXES = ("kind", "apiVersion", '"kind"', '"apiVersion"', "'kind'", "'apiVersion'")
+
+
+@functools.cache
+def _c_parser() -> Any:
+    """ruamel's libyaml parser class, or None without the C extension."""
+    try:
+        from ruamel.yaml import cyaml  # noqa: PLC0415  (optional: the package works without it)
+    except ImportError:  # pragma: no cover - ruamel.yaml.clib is a dependency on CPython
+        return None
+    return getattr(cyaml, "CParser", None)
+
+
+def _libyaml_accepts(text: str) -> bool:
+    """Whether libyaml parses the whole text (counting events in C: no Python object per node)."""
+    parser = _c_parser()
+    if parser is None:
+        return False
+    try:
+        parser(text).raw_parse()
+    except YAMLError:
+        return False
+    return True
+
+
+def _fast_file(walker: _Walker, text: str) -> None:
+    """The file's references and Applications, or _Unsupported (nothing recorded that counts then)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if _REFUSE.search(text) or not _libyaml_accepts(text):
+        raise _Unsupported
+    for index, lines, first in _chunks(text):
+        docs = _Hits(walker, index, lines, first).run()
+        if docs is not None:
+            walker.documents(docs)
+
+
+def _chunks(text: str) -> Iterator[tuple[int, list[str], int]]:
+    """(document index, its lines, the file line of its first) for each document, as :func:`_outline` counts."""
+    starts = [m.start() for m in _DOC_MARK.finditer(text)]
+    first_line = 0
+    index = 0
+    if not starts or starts[0] != 0:
+        head = text[: starts[0]] if starts else text
+        if any(s and s[0] != "#" for s in (line.lstrip(" ") for line in head.split("\n"))):
+            yield index, head.split("\n"), 1
+            index += 1
+        first_line = head.count("\n")
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        marker_end = chunk.find("\n")
+        after = chunk[3:] if marker_end < 0 else chunk[3:marker_end]
+        if after.strip() and not after.lstrip().startswith("#"):
+            raise _Unsupported
+        yield index, ([] if marker_end < 0 else chunk[marker_end + 1 :].split("\n")), first_line + 2
+        index += 1
+        first_line += chunk.count("\n")
+
+
+def _check(lines: list[str], text: str) -> None:
+    """_Unsupported unless indentation alone gives the structure of the lines (block scalars emptied): each a
+    key or an item, each scalar and flow on one line; no anchor, alias, tag, explicit or merge key; no escape
+    in a double-quoted scalar (it could spell a key)."""
+    if "<<" in text:
+        raise _Unsupported
+    if "&" in text or "*" in text or "!" in text or "?" in text:
+        for line in [line for line in lines if "&" in line or "*" in line or "!" in line or "?" in line]:
+            if _SPECIAL.search(line):
+                raise _Unsupported
+    if '"' in text:
+        for line in [line for line in lines if '"' in line]:
+            if line.count('"') % 2 or "\\" in line:
+                raise _Unsupported
+    if "'" in text:
+        for line in [line for line in lines if "'" in line]:
+            if _SINGLE_OPEN.search(line):
+                raise _Unsupported
+    if "[" in text or "{" in text:
+        for line in [line for line in lines if "[" in line or "{" in line]:
+            if _FLOW_OPEN.search(line):
+                tail = line.rstrip(" ")
+                if " #" in tail and tail[-1] not in "]}":
+                    tail = tail[: tail.index(" #")].rstrip(" ")
+                if tail[-1] not in "]}" or line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+                    raise _Unsupported  # a flow that may go on to the next line
+    for i, line in [
+        (i, line) for i, line in enumerate(lines) if (": " not in line and line[-1:] != ":") or " #" in line
+    ]:
+        content = line.lstrip(" ")
+        if not content or content[0] == "#":
+            continue
+        if " #" in content:
+            content = content[: content.index(" #")].rstrip(" ")
+            if ": " in content or content[-1:] == ":":
+                continue
+        if not _is_dash(content):
+            raise _Unsupported  # neither key nor item: a scalar going on from the line before
+        indent = len(line) - len(line.lstrip(" "))
+        k = i - 1
+        while k >= 0 and lines[k].lstrip(" ")[:1] in ("", "#"):
+            k -= 1
+        if k >= 0:
+            above = lines[k]
+            stripped = above.split(" #", 1)[0].rstrip(" ")
+            if len(above) - len(above.lstrip(" ")) < indent and stripped[-1:] != ":":
+                raise _Unsupported  # '- ' going on a scalar of the line before
+
+
+def _is_dash(content: str) -> bool:
+    return content[0] == "-" and (len(content) == 1 or content[1] == " ")
+
+
+class _Hits:
+    """One document (valid YAML, libyaml says): walked whole by the line reader when the walker would need
+    all of it, else read at its ``image`` lines only."""
+
+    def __init__(self, walker: _Walker, index: int, lines: list[str], first: int) -> None:
+        self.walker = walker
+        self.index = index
+        self.lines = lines
+        self.first = first
+        self.mappings: dict[tuple[int, int], _Steps] = {}
+        self.items: dict[int, tuple[_Steps, int]] = {}
+        self.parsed: dict[int, tuple[int, bool, int, str | None, str]] = {}
+        self.seen: set[_Steps] = set()
+
+    def run(self) -> list[_Doc] | None:
+        """The document for the walker, when it needs the whole tree; None when its references are recorded."""
+        lines = self.lines
+        first = next((line for line in lines if line.lstrip(" ")[:1] not in ("", "#")), None)
+        if first is None:
+            return [_Doc(self.index, ("", "", self.first - 1), None)]  # an empty document
+        if first[0] in " -{[":
+            return self.whole()  # an indented root, a list, a flow or JSON: read whole
+        roots: dict[str, str] = {}
+        for line in [line for line in lines if line.startswith(_ROOT_PREFIXES)]:
+            m = _ROOT_KEY.match(line)
+            if m is not None:
+                roots.setdefault(m.group(1) or m.group(2) or m.group(3), m.group(4))
+        kind = self.scalar(roots["kind"]) if "kind" in roots else None
+        api = (self.scalar(roots["apiVersion"]) if "apiVersion" in roots else None) or ""
+        if (
+            kind in ("Kustomization", "Application", "ApplicationSet")
+            or api.startswith("kustomize.config.k8s.io")
+            or (kind is None and self.walker.basename in _KUSTOMIZATION_NAMES)
+        ):
+            return self.whole()
+        hits = [j for j, line in enumerate(lines) if "image" in line]
+        if not hits:
+            return None  # nothing can name an image here
+        text = "\n".join(lines)
+        if "|" in text or ">" in text:
+            self.blank()
+            hits = [j for j in hits if lines[j]]
+        hits = [j for j in hits if _IMAGE_WORD.search(lines[j])]
+        if not hits or ("repository" not in text and all(self.schema(j) for j in hits)):
+            return None
+        _check(lines, text)
+        self.walker.doc = self.index
+        for j in hits:
+            self.hit(j)
+        return None
+
+    def whole(self) -> list[_Doc]:
+        root = _read(self.lines, self.first)
+        return [_Doc(self.index, ("", "", self.first - 1) if root is None else root, None)]
+
+    def scalar(self, rest: str) -> str | None:
+        if not rest or rest[0] == "#" or rest[0] in "[{|>":
+            raise _Unsupported  # the root's kind as a block, a flow, or on the next line
+        value, _ = _value(rest, 0, [], 0, 0)
+        assert isinstance(value, tuple)
+        return value[0]
+
+    def schema(self, j: int) -> bool:
+        """Whether line ``j`` is ``image:`` over a block mapping or list (a CRD's schema of an image field):
+        with no ``repository`` key anywhere that is no reference."""
+        _, _, column, key, rest = self.parse(j)
+        if key != "image" or (rest and rest[0] != "#"):
+            return False
+        lines = self.lines
+        for k in range(j + 1, len(lines)):
+            content = lines[k].lstrip(" ")
+            if content and content[0] != "#":
+                indent, dash, _, below, _ = self.parse(k)
+                return dash or below is not None or indent <= column
+        return True
+
+    def blank(self) -> None:
+        """Empty the lines of block scalars (their text is no structure)."""
+        lines = self.lines
+        j = 0
+        count = len(lines)
+        while j < count:
+            line = lines[j]
+            j += 1
+            if "|" not in line and ">" not in line:
+                continue
+            parent = self.block_parent(line)
+            if parent is None:
+                continue
+            while j < count:
+                below = lines[j]
+                content = below.lstrip(" ")
+                if content and len(below) - len(content) <= parent:
+                    break
+                lines[j] = ""
+                j += 1
+
+    def block_parent(self, line: str) -> int | None:
+        """The indentation a block scalar's lines must pass, when the line starts one (else None)."""
+        content = line.lstrip(" ")
+        column = len(line) - len(content)
+        if content[:1] in ("|", ">"):
+            return None
+        while content and _is_dash(content):
+            rest = content[1:].lstrip(" ")
+            if rest[:1] in ("|", ">"):
+                return column
+            column += len(content) - len(rest)
+            content = rest
+        match = _KEY.match(content)
+        if match is None:
+            return None
+        rest = content[match.end() :]
+        return column if rest[:1] in ("|", ">") else None
+
+    # one line
+
+    def parse(self, j: int) -> tuple[int, bool, int, str | None, str]:
+        """(indentation, whether it is an item, the column of its content, its key or None, what follows)."""
+        known = self.parsed.get(j)
+        if known is not None:
+            return known
+        line = self.lines[j]
+        content = line.lstrip(" ")
+        indent = len(line) - len(content)
+        dash = _is_dash(content)
+        column = indent
+        if dash:
+            rest = content[1:].lstrip(" ")
+            column += len(content) - len(rest)
+            content = rest
+        match = _KEY.match(content)
+        if match is None:
+            parsed: tuple[int, bool, int, str | None, str] = (indent, dash, column, None, content)
+        else:
+            plain, double, single = match.groups()
+            key = (
+                plain.rstrip(" ") if plain is not None else double if double is not None else single.replace("''", "'")
+            )
+            if plain is not None and key[0] in _maybe_not_text() and _resolve(key) != key:
+                raise _Unsupported
+            parsed = (indent, dash, column, key, content[match.end() :])
+        self.parsed[j] = parsed
+        return parsed
+
+    def before(self, j: int, below: int) -> int:
+        """The nearest line above ``j`` with content indented less than ``below``, or a sibling key of the
+        mapping at ``below`` whose steps are known (-1: none)."""
+        if not below:
+            return -1
+        lines = self.lines
+        mappings = self.mappings
+        k = j - 1
+        while k >= 0:
+            line = lines[k]
+            content = line.lstrip(" ")
+            if content and content[0] != "#":
+                indent = len(line) - len(content)
+                if indent < below or (indent == below and (k, below) in mappings and not _is_dash(content)):
+                    return k
+            k -= 1
+        return -1
+
+    def mapping(self, j: int, column: int) -> _Steps:
+        """The steps to the mapping whose keys are at ``column``, one of them on (or above) line ``j``."""
+        memo = self.mappings.get((j, column))
+        if memo is not None:
+            return memo
+        indent, dash, content, _, _ = self.parse(j)
+        if dash and content == column:
+            seq, index = self.item(j, indent)
+            steps: _Steps = (*seq, index)
+        else:
+            k = self.before(j, column)
+            if k < 0:
+                if column:
+                    raise _Unsupported
+                steps = ()
+            elif (k, column) in self.mappings:
+                steps = self.mappings[(k, column)]  # a sibling's
+            else:
+                k_indent, k_dash, k_content, key, rest = self.parse(k)
+                if k_dash and k_content == column:
+                    seq, index = self.item(k, k_indent)
+                    steps = (*seq, index)
+                elif key is None or (rest and rest[0] != "#") or k_content >= column:
+                    raise _Unsupported
+                else:
+                    steps = (*self.mapping(k, k_content), key)
+        self.mappings[(j, column)] = steps
+        return steps
+
+    def item(self, j: int, column: int) -> tuple[_Steps, int]:
+        """The steps to the list whose ``- `` are at ``column``, and the index of the item on line ``j``."""
+        memo = self.items.get(j)
+        if memo is not None:
+            return memo
+        lines = self.lines
+        count = 0
+        k = j - 1
+        found: tuple[_Steps, int] | None = None
+        while k >= 0:
+            line = lines[k]
+            content = line.lstrip(" ")
+            if content and content[0] != "#":
+                indent = len(line) - len(content)
+                if indent < column or (indent == column and not _is_dash(content)):
+                    break
+                if indent == column:
+                    known = self.items.get(k)
+                    if known is not None:
+                        found = (known[0], known[1] + 1 + count)
+                        break
+                    count += 1
+            k -= 1
+        if found is None:
+            if k < 0:
+                raise _Unsupported  # a list at the root
+            _, _, k_content, key, rest = self.parse(k)
+            if key is None or (rest and rest[0] != "#") or k_content > column:
+                raise _Unsupported
+            found = ((*self.mapping(k, k_content), key), count)
+        self.items[j] = found
+        return found
+
+    # what a line naming image holds
+
+    def hit(self, j: int) -> None:
+        indent, dash, column, key, rest = self.parse(j)
+        number = self.first + j
+        walker = self.walker
+        if key is None:
+            if dash and rest[:1] in ("[", "{"):
+                seq, index = self.item(j, indent)
+                self.flow(rest, number, (*seq, index))
+            return
+        if key == "path" and "/image" in rest:
+            raise _Unsupported  # a JSON patch operation in a manifest: the line reader reads those
+        if key != "image":
+            if rest[:1] in ("[", "{"):
+                self.flow(rest, number, (*self.mapping(j, column), key))
+            return
+        steps = self.mapping(j, column)
+        if "image" in steps:
+            return  # inside the value of an image key: the editor does not look there
+        if steps in self.seen:
+            raise _Unsupported  # two image keys in one mapping: the first counts; the parser's tree knows which
+        self.seen.add(steps)
+        if not rest or rest[0] == "#":
+            mapping = self.children(j, column)
+            if mapping is not None:
+                walker.helm_image(mapping, (*steps, "image"), "", 0)
+            return
+        if rest[0] in "|>":
+            raise _Unsupported
+        value, _ = _value(rest, number, [], 0, column)
+        if isinstance(value, _Map):
+            walker.helm_image(value, (*steps, "image"), "", 0)
+        elif isinstance(value, tuple):
+            ref = images.parse(value[0])
+            if ref is not None:
+                in_list = len(steps) >= 2 and isinstance(steps[-1], int) and steps[-2] in _CONTAINER_LISTS
+                form = Form.CONTAINER if in_list else Form.VALUE
+                walker.record(number, (*steps, "image"), "", value[0], ref, form)
+
+    def flow(self, rest: str, number: int, steps: _Steps) -> None:
+        if "image" in steps:
+            return
+        node, end = _Flow(rest, number).node(0)
+        _tail(rest, end)
+        if not isinstance(node, tuple):
+            self.walker.walk(node, steps, "", 0)
+
+    def children(self, j: int, column: int) -> _Map | None:
+        """The scalar fields of the block mapping under ``image:`` on line ``j`` (None: it is no mapping)."""
+        lines = self.lines
+        k = j + 1
+        child = -1
+        mapping: _Map | None = None
+        while k < len(lines):
+            line = lines[k]
+            content = line.lstrip(" ")
+            if content and content[0] != "#":
+                indent = len(line) - len(content)
+                if child < 0:
+                    if indent <= column or _is_dash(content):
+                        return None  # null, or a list
+                    child = indent
+                    mapping = _Map(self.first + k)
+                if indent < child:
+                    break
+                if indent == child:
+                    _, dash, _, key, rest = self.parse(k)
+                    if dash or key is None:
+                        raise _Unsupported
+                    assert mapping is not None
+                    if key in ("repository", "registry", "tag", "digest") and key not in mapping:
+                        if rest and rest[0] != "#":
+                            if rest[0] in "|>":
+                                raise _Unsupported
+                            mapping[key], _ = _value(rest, self.first + k, [], 0, child)
+                        else:
+                            nested = self.next_indent(k)
+                            if nested <= child:
+                                mapping[key] = ("", "", self.first + k)
+            k += 1
+        return mapping
+
+    def next_indent(self, j: int) -> int:
+        for line in self.lines[j + 1 :]:
+            content = line.lstrip(" ")
+            if content and content[0] != "#":
+                return len(line) - len(content)
+        return -1

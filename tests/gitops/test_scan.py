@@ -138,6 +138,7 @@ patchesStrategicMerge:
         (5, "images[0]", "ghcr.io/acme/checkout", "1.5.0", None, None, scan.Form.KUSTOMIZE),
         (7, "images[1]", "mirror.example.com/nginx", "1.27", None, "nginx", scan.Form.KUSTOMIZE),
         (10, "images[2]", "redis", None, "sha256:" + "0123456789abcdef" * 4, None, scan.Form.KUSTOMIZE),
+        (18, "patches[0].patch|[0].value", "ghcr.io/acme/checkout", "1.5.0", None, None, scan.Form.JSON_PATCH),
         (
             28,
             "patchesStrategicMerge[0]|spec.template.spec.containers[0].image",
@@ -147,7 +148,6 @@ patchesStrategicMerge:
             None,
             scan.Form.CONTAINER,
         ),
-        (18, "patches[0].patch|[0].value", "ghcr.io/acme/checkout", "1.5.0", None, None, scan.Form.JSON_PATCH),
     ]
     assert read_fast(text)
 

@@ -1,0 +1,83 @@
+"""Which Argo CD Applications deploy the files a stage's plan edits (the shell's half of it).
+
+The config repo at the base head is read once (every manifest-like file), its Applications discovered as Argo
+CD would find them (plain manifests, app-of-apps trees, ApplicationSets: :mod:`promoter.gitops.discovery`)
+and each edited file mapped to the Applications that deploy it (:mod:`promoter.gitops.mapping`). A stage
+that names no Applications waits on exactly these; one that names them is warned about any it misses, the
+cause of promotions verified on too few Applications; a file deployed by Applications of two stages is
+refused, since promoting one stage would change the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from promoter.core import plan as plans
+from promoter.core.model import Stage
+from promoter.core.resources import Found
+from promoter.engine import locate
+from promoter.engine.runtime import Runtime
+from promoter.gitops import appsets, discovery, mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class Deployed:
+    """Each edited file's deployers (Application names) and what discovery could not read."""
+
+    by_file: Mapping[str, tuple[str, ...]]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def applications(self) -> tuple[str, ...]:
+        return tuple(sorted({a for apps in self.by_file.values() for a in apps}))  # stable, whatever the order found
+
+
+class Reader:
+    """The repo's Applications at one commit, discovered once and asked about any files."""
+
+    def __init__(self, rt: Runtime, commit: str) -> None:
+        self._files = rt.repo.files(commit)
+        found = discovery.discover(appsets.Checkout(self._files))
+        self._apps = [f.application for f in found.applications]
+        self._problems = tuple(f"{p.file}:{p.line}: {p.message}" for p in found.problems)
+
+    def deployers(self, changed: Sequence[str]) -> Deployed:
+        mapped = mapping.deployers(self._files, self._apps, list(dict.fromkeys(changed)))
+        by_file = {path: tuple(dict.fromkeys(r.application for r in reasons)) for path, reasons in mapped.items()}
+        return Deployed(by_file, self._problems)
+
+
+def derived(deployed: Deployed, stage: Stage) -> tuple[str, ...] | str:
+    """The Applications a stage that names none waits on, or why there are none."""
+    if deployed.applications:
+        return deployed.applications
+    files = ", ".join(sorted(deployed.by_file)) or "nothing"
+    return f"no Argo CD Application in the repo deploys the files {stage.name} edits ({files})"
+
+
+def missing(deployed: Deployed, stage: Stage) -> list[str]:
+    """What a stage that names its Applications misses: each deployer of an edited file not in its list."""
+    named = set(stage.applications)
+    return [
+        f"{app} deploys {path} but is not among {stage.name}'s applications: promoter would not wait for it"
+        for path, apps in deployed.by_file.items()
+        for app in apps
+        if app not in named
+    ]
+
+
+def at_start(rt: Runtime, stage: Stage, version: str, base: str) -> tuple[str, ...] | str:
+    """For a stage that names no Applications, as it starts: those deploying the files its plan edits."""
+    where = f"the base branch at {base[:12]}"
+    facts_found = locate.locate(rt, plans.fact_refs(stage), base, where)
+    unreadable = [text for text in facts_found.values() if isinstance(text, str)]
+    if unreadable:
+        return unreadable[0]
+    facts = plans.read_facts(stage, {r: f for r, f in facts_found.items() if isinstance(f, Found)})
+    try:
+        walked = plans.build(stage, version, facts)
+    except plans.PlanError as exc:
+        return str(exc)
+    paths = [f.path for f in locate.locate(rt, walked.refs(), base, where).values() if isinstance(f, Found)]
+    return derived(Reader(rt, base).deployers(paths), stage)
