@@ -24,7 +24,7 @@ contracts: $(STAMP)
 
 unit: system $(STAMP)
 	$(BIN)/pytest -q tests/core --cov=promoter.core --cov-branch --cov-fail-under=100 --cov-report=term-missing:skip-covered
-	$(BIN)/pytest -n 3 --dist loadgroup
+	$(BIN)/pytest -n 3 --dist loadgroup --durations=15
 
 perf: system $(STAMP) ## benchmarks: print figures, assert nothing
 	$(BIN)/python -m tests.perf.bench_edit

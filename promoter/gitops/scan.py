@@ -12,16 +12,23 @@ and the YAML inside its inline patches, and in Argo CD Applications ``kustomize.
 A file is read whole, as the editor reads it: one that does not parse is one :class:`Problem` and gives
 nothing else. Only ``.yaml``, ``.yml`` and ``.json`` files are read (what Argo CD reads from a directory).
 
-The fast path (``fast=True``) gives exactly what parsing every file does (``fast=False``), cheaper:
+The fast path (``fast=True``) gives exactly what parsing every file does (``fast=False``; the tests hold the
+two equal), cheaper:
 
 1. a file whose bytes hold neither ``image`` nor ``Application`` cannot matter and is not parsed (so a
    broken file that names neither is not reported: it is no business of this scan);
-2. the others are read by a line reader for the block YAML that config repos are written in (keys,
-   ``- `` items, one-line plain, quoted and flow scalars, ``|`` blocks), which checks the structure as it
-   goes and gives up at the first thing outside that subset: anchors, tags, multi-line scalars, folded
-   blocks, TABs, directives, anything it would have to guess;
-3. a file it gave up on is parsed like every file of the slow path, by ruamel's C parser (the editor's),
-   and by its pure-Python parser where that one refuses or where the editor would use it (TABs, a BOM).
+2. libyaml (ruamel's C parser, the one the editor composes with) checks the whole text in C, building no
+   Python object; a text it refuses goes to step 4;
+3. a document the walker would walk whole is read at its lines that name ``image`` only, each one's path
+   worked out from the indentation above it: after checking, with substring tests, that indentation does
+   describe the text (every line a key or a ``- `` item, scalars and flows on one line, no anchor, alias,
+   tag, explicit or merge key, no escape; block scalars' lines set aside). Applications, ApplicationSets
+   and kustomizations, whose walk (and plain data) needs all of them, are read by a line reader for the
+   same subset, which builds the tree; both give up on anything else;
+4. a file they gave up on is parsed as the slow path parses every file: by libyaml, and by ruamel's
+   pure-Python parser where libyaml refuses or where the editor would use it (TABs, a BOM).
+
+The images come in file order, then document, line and path order.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ _SUFFIXES = (".yaml", ".yml", ".json")
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _PATCH_KEYS = ("patchesStrategicMerge", "patches", "patchesJson6902")
-_MARKERS = (b"image", b"Application")
+_MARKERS = (b"image", b"Application", b"\\")
 
 
 class Form(enum.Enum):
@@ -135,13 +142,15 @@ class _Found:
 def _file(found: _Found, file: str, data: bytes | str, fast: bool) -> None:
     if isinstance(data, bytes):
         utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
-        if fast and not utf16 and not (_MARKERS[0] in data or _MARKERS[1] in data):
+        if fast and not utf16 and not (_MARKERS[0] in data or _MARKERS[1] in data or _MARKERS[2] in data):
             return
         try:
             text = data.decode("utf-16" if utf16 else "utf-8")
         except UnicodeDecodeError as exc:
             if _matters(data.decode("latin-1")):
-                found.problems.append(Problem(file, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}"))
+                found.problems.append(
+                    Problem(file, None, f"not {'UTF-16' if utf16 else 'UTF-8'} text: {exc.reason} at byte {exc.start}")
+                )
             return
     else:
         text = data
@@ -156,18 +165,23 @@ def _file(found: _Found, file: str, data: bytes | str, fast: bool) -> None:
 
 
 def _read_file(file: str, text: str, fast: bool, matters: bool) -> _Found:
-    """One file by the cheapest reading that can: lines naming image, then every line, then the parser."""
-    readings = (_fast_file, _outlined, _parsed) if fast else (_parsed,)
-    for reading in readings:
+    """One file by the cheapest reading that can: the lines naming image (libyaml checking the whole text),
+    then every line, then the parser (the editor's)."""
+    for reading in (_fast_file, _outlined) if fast else ():
         local = _Found()
         try:
             reading(_Walker(local, file, fast), text)
+        except _Refused:
+            break  # libyaml refuses it: the parser has the last word
         except _Unsupported:
             continue
-        except _Broken as exc:
-            return _Found(problems=[Problem(file, exc.line, exc.reason)] if matters else [])
         return local
-    raise AssertionError("the parser reads every file")  # pragma: no cover
+    local = _Found()
+    try:
+        _parsed(_Walker(local, file, fast=False), text)
+    except _Broken as exc:
+        return _Found(problems=[Problem(file, exc.line, exc.reason)] if matters else [])
+    return local
 
 
 def _outlined(walker: _Walker, text: str) -> None:
@@ -180,12 +194,17 @@ def _parsed(walker: _Walker, text: str) -> None:
 
 
 def _matters(text: str) -> bool:
-    """Whether a file can hold a reference or an Application: every one names ``image`` or ``Application``."""
-    return "image" in text or "Application" in text
+    """Whether a file can hold a reference or an Application: every one spells ``image`` or ``Application``,
+    or hides it in a double-quoted escape (``"\\x69mage"``)."""
+    return "image" in text or "Application" in text or "\\" in text
 
 
 class _Unsupported(Exception):
     """The line reader met something outside its subset: the parser reads the file instead."""
+
+
+class _Refused(_Unsupported):
+    """libyaml does not parse the text (or the line reader never reads such text): only the parser may judge."""
 
 
 class _Broken(Exception):
@@ -292,10 +311,12 @@ def _tree(node: Node, offset: int, seen: frozenset[int] = frozenset()) -> _Tree:
 def _construct(node: Node) -> Any:
     """The plain data of a composed document, as :func:`manifests.load_documents` gives it."""
     try:
-        return manifests.plain(_constructing().constructor.construct_document(node))
+        return manifests.plain(_c_yaml().constructor.construct_document(node))  # (a failed one leaves state)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise _Broken(None if mark is None else mark.line + 1, f"invalid YAML: {manifests.describe(exc)}") from None
+    except TypeError:  # ruamel's constructor on a key that is a mapping or a list
+        raise _Broken(node.start_mark.line + 1, "a mapping key that is a mapping or a list") from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -372,7 +393,7 @@ class _Walker:
         image = node.get("image")
         if image is not None:
             if type(image) is tuple:
-                ref = images.parse(image[0])
+                ref = _image(image[0])
                 if ref is not None:
                     in_list = len(steps) >= 2 and type(steps[-1]) is int and steps[-2] in _CONTAINER_LISTS
                     form = Form.CONTAINER if in_list else Form.VALUE
@@ -382,7 +403,7 @@ class _Walker:
         if "op" in node and _text(node, "op") in ("add", "replace") and (_text(node, "path") or "").endswith("/image"):
             value = node.get("value")
             if type(value) is tuple:
-                ref = images.parse(value[0])
+                ref = _image(value[0])
                 if ref is not None:
                     self.record(value[2] + offset, (*steps, "value"), prefix, value[0], ref, Form.JSON_PATCH)
         for k, v in node.items():
@@ -397,7 +418,7 @@ class _Walker:
         if repository is None:
             return
         registry = _text(image, "registry")
-        ref = images.parse(f"{registry}/{repository}" if registry else repository)
+        ref = _image(f"{registry}/{repository}" if registry else repository)
         if ref is None:
             return
         ref = images.ImageRef(ref.name, _text(image, "tag") or ref.tag, _text(image, "digest") or ref.digest)
@@ -425,8 +446,8 @@ class _Walker:
 
     def kustomize_entry(self, entry: _Map, steps: _Steps) -> None:
         name, new_name = _text(entry, "name"), _text(entry, "newName")
-        named = images.parse(name) if name else None
-        renamed = images.parse(new_name) if new_name else None
+        named = _image(name) if name else None
+        renamed = _image(new_name) if new_name else None
         ref = renamed or named
         if ref is None:
             return  # the editor matches an entry by its name or newName
@@ -439,9 +460,9 @@ class _Walker:
         """The YAML inside a ``|`` block scalar (an inline patch, inline Helm values), as the editor walks it."""
         text, _, line = block
         docs: list[_Doc] | None = None
-        if self.fast:
+        if self.fast and not _refused(text) and _libyaml_accepts(text):
             try:
-                docs = _outline(text)
+                docs = _outline(text)  # (it reads only what libyaml parses: it checks no character)
             except _Unsupported:
                 docs = None
         if docs is None:
@@ -487,8 +508,8 @@ class _Walker:
 
     def argocd_kustomize_image(self, item: _Scalar, steps: _Steps) -> None:
         original, equals, replacement = item[0].partition("=")
-        ref = images.parse(replacement if equals else original)
-        if ref is None or (equals and images.parse(original) is None):
+        ref = _image(replacement if equals else original)
+        if ref is None or (equals and _image(original) is None):
             return
         self.record(item[2], steps, "", item[0], ref, Form.ARGOCD_KUSTOMIZE, original if equals else None)
 
@@ -503,7 +524,7 @@ class _Walker:
             if not name.endswith("repository"):
                 continue
             value = item.get("value")
-            ref = images.parse(value[0]) if type(value) is tuple else None
+            ref = _image(value[0]) if type(value) is tuple else None
             tag_param = named.get(name.removesuffix("repository") + "tag")
             if ref is None or type(value) is not tuple or tag_param is None:
                 continue  # the editor sets the tag parameter; without one there is nothing it would edit
@@ -523,6 +544,12 @@ def _sources(spec: _Map) -> Iterator[tuple[_Steps, _Map]]:
                 yield ("sources", i), item
 
 
+@functools.lru_cache(maxsize=8192)
+def _image(text: str) -> images.ImageRef | None:
+    return images.parse(text)  # (the same references come back in every environment's files)
+
+
+@functools.lru_cache(maxsize=8192)
 def _render(steps: _Steps) -> str:
     return paths.render(tuple(paths.Index(s) if isinstance(s, int) else paths.Key(s) for s in steps))
 
@@ -537,6 +564,11 @@ _PLAIN_CACHE: dict[str, Any] = {}
 def _maybe_not_text() -> frozenset[str]:
     """The first characters of the plain scalars the resolver may read as other than a string."""
     return frozenset(str(c) for c in _constructing().resolver.versioned_resolver if c)
+
+
+def _not_text(key: str) -> bool:
+    """Whether a plain key reads as other than itself (``1``, ``true``, ``null``)."""
+    return key[0] in _maybe_not_text() and _resolve(key) != key
 
 
 def _plain(node: _Tree) -> Any:
@@ -568,6 +600,24 @@ def _resolve(value: str) -> Any:
 
 _DOC_MARK = re.compile(r"^---(?=[ \n]|$)", re.M)
 _REFUSE = re.compile(r"^(?:%|\.\.\.(?:[ \n]|$))|\t|\r|\ufeff", re.M)
+
+
+def _refused(text: str) -> bool:
+    """TABs, a BOM, lone CRs, directives and document ends: the line reader leaves those to the parser."""
+    if "\t" in text or "\r" in text or "\ufeff" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return True  # (NEL and the Unicode line separators break lines for libyaml, not for str.split)
+    if text[:1] in ("%", ".") or "\n%" in text or "\n..." in text:
+        return _REFUSE.search(text) is not None
+    return False
+
+
+def _marks(text: str) -> list[int]:
+    """Where the '---' document markers start."""
+    if not text.startswith("---") and "\n---" not in text:
+        return []
+    return [m.start() for m in _DOC_MARK.finditer(text)]
+
+
 # a key at the start of a line's content (after the indentation and any '- '), and the ': ' after it
 _KEY = re.compile(
     r"""(?:
@@ -580,7 +630,6 @@ _KEY = re.compile(
 _PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # (a ':' inside, as in an image reference, libyaml refuses there; the pure parser, which then judges, takes it)
 _FLOW_PLAIN = re.compile(r"[^\s,\[\]{}#:&*!|>'\"%@`?\-](?:[^,\[\]{}#:\n]|:(?=[^\s,\[\]{}]))*")
-_FLOW_SPACE = re.compile(r"[ ]*")
 
 
 def _outline(text: str) -> list[_Doc]:
@@ -589,10 +638,10 @@ def _outline(text: str) -> list[_Doc]:
         text = text.replace("\r\n", "\n")  # YAML reads a CRLF as one line break, in scalars too
     if text.startswith("\ufeff"):
         text = text[1:]
-    if _REFUSE.search(text):
+    if _refused(text):
         raise _Unsupported
     docs: list[_Doc] = []
-    starts = [m.start() for m in _DOC_MARK.finditer(text)]
+    starts = _marks(text)
     first_line = 0
     if not starts or starts[0] != 0:
         head = text[: starts[0]] if starts else text
@@ -617,6 +666,7 @@ def _outline(text: str) -> list[_Doc]:
 def _read(lines: list[str], first: int) -> _Map | _Seq | None:  # noqa: PLR0915 (one loop, kept flat for speed)
     """One document's lines as a tree. Each line is ``key: value`` or ``- item``; a nested block is more
     indented than its key (a list may sit at its key's indentation). Anything else raises _Unsupported."""
+    not_text = _maybe_not_text()
     indents: list[int] = []
     nodes: list[_Map | _Seq] = []
     pending: str | None = None  # the key of the innermost mapping whose value starts on a later line
@@ -666,8 +716,8 @@ def _read(lines: list[str], first: int) -> _Map | _Seq | None:  # noqa: PLR0915 
             rest = content[start:]
             if not rest or rest[0] == "#" or (rest[0] == "-" and (len(rest) == 1 or rest[1] == " ")):
                 raise _Unsupported  # '-' alone, or '- - x'
-            match = _KEY.match(rest)
-            if match is None:
+            split = _split_key(rest)
+            if split is None:
                 value, i = _value(rest, number, lines, i, indent)
                 top.append(value)
                 i += 1
@@ -681,21 +731,14 @@ def _read(lines: list[str], first: int) -> _Map | _Seq | None:  # noqa: PLR0915 
         else:
             if type(top) is not _Map:
                 raise _Unsupported
-            match = _KEY.match(content)
-            if match is None:
+            split = _split_key(content)
+            if split is None:
                 raise _Unsupported  # a line that is no key: a multi-line scalar, or not YAML
-        if match.end() > 1000:
-            raise _Unsupported  # YAML limits an implicit key to 1024 characters
-        plain, double, single = match.groups()
-        if plain is not None:
-            key = plain.rstrip(" ")
-            if key[0] in _maybe_not_text() and _resolve(key) != key:
-                raise _Unsupported  # a key that is no string (1, true, null): the constructor's business
-        else:
-            key = double if double is not None else single.replace("''", "'")
+        key, plain, rest = split
+        if plain and key[0] in not_text and _not_text(key):
+            raise _Unsupported  # a key that is no string (1, true, null): the constructor's business
         if key in top or key == "<<":
             raise _Unsupported  # duplicate keys, merge keys
-        rest = content[match.end() :]
         if not rest or rest[0] == "#":
             pending = key
             pending_line = number
@@ -709,6 +752,35 @@ def _read(lines: list[str], first: int) -> _Map | _Seq | None:  # noqa: PLR0915 
     if pending is not None:
         nodes[-1][pending] = ("", "", pending_line)  # type: ignore[call-overload]
     return nodes[0] if nodes else None
+
+
+_NOT_PLAIN_KEY = frozenset("-?:,[]{}#&*!|>'\"%@`")
+
+
+def _split_key(content: str) -> tuple[str, bool, str] | None:
+    """(the key, whether it is plain, what follows its ': ') of a line's content; None when it holds none."""
+    if content[0] not in _NOT_PLAIN_KEY:
+        colon = content.find(": ")
+        if colon < 0:
+            if content[-1] != ":":
+                return None
+            colon = len(content) - 1
+        key = content[:colon]
+        if " #" not in key and colon < 1000:
+            return key.rstrip(" "), True, content[colon + 1 :].lstrip(" ")
+    match = _KEY.match(content)
+    if match is None:
+        return None
+    if match.end() > 1000:
+        raise _Unsupported  # YAML limits an implicit key to 1024 characters
+    plain, double, single = match.groups()
+    if plain is not None:
+        return plain.rstrip(" "), True, content[match.end() :]
+    return (
+        (double, False, content[match.end() :])
+        if double is not None
+        else (single.replace("''", "'"), False, content[match.end() :])
+    )
 
 
 def _value(rest: str, number: int, lines: list[str], index: int, parent: int) -> tuple[_Tree, int]:
@@ -807,9 +879,10 @@ class _Flow:
         self.line = line
 
     def space(self, at: int) -> int:
-        end = _FLOW_SPACE.match(self.text, at)
-        assert end is not None
-        return end.end()
+        text = self.text
+        while at < len(text) and text[at] == " ":
+            at += 1
+        return at
 
     def node(self, at: int) -> tuple[_Tree, int]:
         text = self.text
@@ -844,7 +917,7 @@ class _Flow:
                 if text[at : at + 2] != ": " or type(item) is not tuple:
                     raise _Unsupported
                 key = item[0]
-                if (not item[1] and key and key[0] in _maybe_not_text() and _resolve(key) != key) or key in node:
+                if (not item[1] and key and _not_text(key)) or key in node:
                     raise _Unsupported
                 value, at = self.node(at + 1)
                 node[key] = value
@@ -873,6 +946,7 @@ _SINGLE_OPEN = re.compile(r"(?:^[ ]*(?:-[ ]+)*|:[ ]+)'(?:[^']|'')*$")  # a singl
 _FLOW_OPEN = re.compile(r"(?:^[ ]*(?:-[ ]+)*|:[ ]+)[\[{]")
 _IMAGE_WORD = re.compile(r"image(?![\w.-])")
 _ROOT_KEY = re.compile(r"""(?:(kind|apiVersion)|"(kind|apiVersion)"|'(kind|apiVersion)')[ ]*:(?:[ ]+|$)(.*)$""")
+_HELM_FIELDS = ("repository", "registry", "tag", "digest", '"', "'")
 _ROOT_PREFIXES = ("kind", "apiVersion", '"kind"', '"apiVersion"', "'kind'", "'apiVersion'")
 
 
@@ -902,23 +976,25 @@ def _fast_file(walker: _Walker, text: str) -> None:
     """The file's references and Applications, or _Unsupported (nothing recorded that counts then)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if _REFUSE.search(text) or not _libyaml_accepts(text):
-        raise _Unsupported
-    for index, lines, first in _chunks(text):
-        docs = _Hits(walker, index, lines, first).run()
+    if _refused(text) or not _libyaml_accepts(text):
+        raise _Refused
+    if "*" in text and any(_SPECIAL.search(line) for line in text.split("\n") if "*" in line):
+        raise _Refused  # an alias: libyaml's parse does not look for its anchor, composing does
+    for index, chunk, first in _chunks(text):
+        docs = _Hits(walker, index, chunk, first).run()
         if docs is not None:
             walker.documents(docs)
 
 
-def _chunks(text: str) -> Iterator[tuple[int, list[str], int]]:
-    """(document index, its lines, the file line of its first) for each document, as :func:`_outline` counts."""
-    starts = [m.start() for m in _DOC_MARK.finditer(text)]
+def _chunks(text: str) -> Iterator[tuple[int, str, int]]:
+    """(document index, its text, the file line of its first) for each document, as :func:`_outline` counts."""
+    starts = _marks(text)
     first_line = 0
     index = 0
     if not starts or starts[0] != 0:
         head = text[: starts[0]] if starts else text
         if any(s and s[0] != "#" for s in (line.lstrip(" ") for line in head.split("\n"))):
-            yield index, head.split("\n"), 1
+            yield index, head, 1
             index += 1
         first_line = head.count("\n")
     for n, start in enumerate(starts):
@@ -928,7 +1004,7 @@ def _chunks(text: str) -> Iterator[tuple[int, list[str], int]]:
         after = chunk[3:] if marker_end < 0 else chunk[3:marker_end]
         if after.strip() and not after.lstrip().startswith("#"):
             raise _Unsupported
-        yield index, ([] if marker_end < 0 else chunk[marker_end + 1 :].split("\n")), first_line + 2
+        yield index, ("" if marker_end < 0 else chunk[marker_end + 1 :]), first_line + 2
         index += 1
         first_line += chunk.count("\n")
 
@@ -953,6 +1029,8 @@ def _check(lines: list[str], text: str) -> None:
                 raise _Unsupported
     if "[" in text or "{" in text:
         for line in [line for line in lines if "[" in line or "{" in line]:
+            if line.lstrip(" ")[:1] in ("[", "{"):
+                raise _Unsupported  # a flow on a line of its own: the value of the key above
             if _FLOW_OPEN.search(line):
                 tail = line.rstrip(" ")
                 if " #" in tail and tail[-1] not in "]}":
@@ -990,10 +1068,11 @@ class _Hits:
     """One document (valid YAML, libyaml says): walked whole by the line reader when the walker would need
     all of it, else read at its ``image`` lines only."""
 
-    def __init__(self, walker: _Walker, index: int, lines: list[str], first: int) -> None:
+    def __init__(self, walker: _Walker, index: int, text: str, first: int) -> None:
         self.walker = walker
         self.index = index
-        self.lines = lines
+        self.text = text
+        self.lines = text.split("\n")
         self.first = first
         self.mappings: dict[tuple[int, int], _Steps] = {}
         self.items: dict[int, tuple[_Steps, int]] = {}
@@ -1008,28 +1087,36 @@ class _Hits:
             return [_Doc(self.index, ("", "", self.first - 1), None)]  # an empty document
         if first[0] in " -{[":
             return self.whole()  # an indented root, a list, a flow or JSON: read whole
-        roots: dict[str, str] = {}
-        for line in [line for line in lines if line.startswith(_ROOT_PREFIXES)]:
-            m = _ROOT_KEY.match(line)
-            if m is not None:
-                roots.setdefault(m.group(1) or m.group(2) or m.group(3), m.group(4))
-        kind = self.scalar(roots["kind"]) if "kind" in roots else None
-        api = (self.scalar(roots["apiVersion"]) if "apiVersion" in roots else None) or ""
+        roots: dict[str, tuple[int, str]] = {}
+        text = "\n" + self.text
+        for prefix in _ROOT_PREFIXES:
+            at = text.find("\n" + prefix)
+            while at >= 0:
+                end = text.find("\n", at + 1)
+                m = _ROOT_KEY.match(text, at + 1, len(text) if end < 0 else end)
+                if m is not None:
+                    name = m.group(1) or m.group(2) or m.group(3)
+                    if name not in roots or roots[name][0] > at:
+                        roots[name] = (at, m.group(4))
+                    break
+                at = text.find("\n" + prefix, at + 1)
+        kind = self.scalar(roots["kind"][1]) if "kind" in roots else None
+        api = (self.scalar(roots["apiVersion"][1]) if "apiVersion" in roots else None) or ""
         if (
             kind in ("Kustomization", "Application", "ApplicationSet")
             or api.startswith("kustomize.config.k8s.io")
             or (kind is None and self.walker.basename in _KUSTOMIZATION_NAMES)
         ):
             return self.whole()
+        text = self.text
+        if "image" not in text and "\\" not in text:
+            return None  # nothing can name an image here (an escape might: _check refuses those)
         hits = [j for j, line in enumerate(lines) if "image" in line]
-        if not hits:
-            return None  # nothing can name an image here
-        text = "\n".join(lines)
         if "|" in text or ">" in text:
             self.blank()
             hits = [j for j in hits if lines[j]]
         hits = [j for j in hits if _IMAGE_WORD.search(lines[j])]
-        if not hits or ("repository" not in text and all(self.schema(j) for j in hits)):
+        if "\\" not in text and (not hits or ("repository" not in text and all(self.schema(j) for j in hits))):
             return None
         _check(lines, text)
         self.walker.doc = self.index
@@ -1117,17 +1204,14 @@ class _Hits:
             rest = content[1:].lstrip(" ")
             column += len(content) - len(rest)
             content = rest
-        match = _KEY.match(content)
-        if match is None:
+        split = _split_key(content) if content else None
+        if split is None:
             parsed: tuple[int, bool, int, str | None, str] = (indent, dash, column, None, content)
         else:
-            plain, double, single = match.groups()
-            key = (
-                plain.rstrip(" ") if plain is not None else double if double is not None else single.replace("''", "'")
-            )
-            if plain is not None and key[0] in _maybe_not_text() and _resolve(key) != key:
+            key, plain, rest = split
+            if plain and _not_text(key):
                 raise _Unsupported
-            parsed = (indent, dash, column, key, content[match.end() :])
+            parsed = (indent, dash, column, key, rest)
         self.parsed[j] = parsed
         return parsed
 
@@ -1138,14 +1222,16 @@ class _Hits:
             return -1
         lines = self.lines
         mappings = self.mappings
+        pad = " " * below
         k = j - 1
         while k >= 0:
             line = lines[k]
-            content = line.lstrip(" ")
-            if content and content[0] != "#":
-                indent = len(line) - len(content)
-                if indent < below or (indent == below and (k, below) in mappings and not _is_dash(content)):
+            if not line.startswith(pad):  # indented less (or empty)
+                content = line.lstrip(" ")
+                if content and content[0] != "#":
                     return k
+            elif (k, below) in mappings and line[below : below + 1] not in ("", " ", "#", "-"):
+                return k  # a sibling key whose mapping is known
             k -= 1
         return -1
 
@@ -1187,14 +1273,18 @@ class _Hits:
         count = 0
         k = j - 1
         found: tuple[_Steps, int] | None = None
+        pad = " " * column
         while k >= 0:
             line = lines[k]
-            content = line.lstrip(" ")
-            if content and content[0] != "#":
-                indent = len(line) - len(content)
-                if indent < column or (indent == column and not _is_dash(content)):
+            if not line.startswith(pad):  # indented less (or empty)
+                content = line.lstrip(" ")
+                if content and content[0] != "#":
                     break
-                if indent == column:
+            else:
+                first = line[column : column + 1]
+                if first not in ("", " ", "#"):  # indented exactly so
+                    if not _is_dash(line[column:]):
+                        break
                     known = self.items.get(k)
                     if known is not None:
                         found = (known[0], known[1] + 1 + count)
@@ -1245,7 +1335,7 @@ class _Hits:
         if isinstance(value, _Map):
             walker.helm_image(value, (*steps, "image"), "", 0)
         elif isinstance(value, tuple):
-            ref = images.parse(value[0])
+            ref = _image(value[0])
             if ref is not None:
                 in_list = len(steps) >= 2 and isinstance(steps[-1], int) and steps[-2] in _CONTAINER_LISTS
                 form = Form.CONTAINER if in_list else Form.VALUE
@@ -1277,12 +1367,19 @@ class _Hits:
                     mapping = _Map(self.first + k)
                 if indent < child:
                     break
-                if indent == child:
+                if (
+                    indent == child
+                    and not content.startswith(_HELM_FIELDS)
+                    and ": " not in content
+                    and (content[-1] != ":" or content[0] in "{[")
+                ):
+                    raise _Unsupported  # not a key: the parser knows what it is
+                if indent == child and content.startswith(_HELM_FIELDS):
                     _, dash, _, key, rest = self.parse(k)
                     if dash or key is None:
                         raise _Unsupported
                     assert mapping is not None
-                    if key in ("repository", "registry", "tag", "digest") and key not in mapping:
+                    if key in _HELM_FIELDS[:4] and key not in mapping:
                         if rest and rest[0] != "#":
                             if rest[0] in "|>":
                                 raise _Unsupported
@@ -1295,8 +1392,10 @@ class _Hits:
         return mapping
 
     def next_indent(self, j: int) -> int:
-        for line in self.lines[j + 1 :]:
-            content = line.lstrip(" ")
+        """The indentation of the next line with content (-1: none)."""
+        lines = self.lines
+        for k in range(j + 1, len(lines)):
+            content = lines[k].lstrip(" ")
             if content and content[0] != "#":
-                return len(line) - len(content)
+                return len(lines[k]) - len(content)
         return -1

@@ -14,8 +14,8 @@ from promoter.sandbox.github.accounts import User
 
 LIMIT = 10  # files listed, and Applications listed per file, before "and N more"
 _NOT_YET = (
-    "# warning: Helm-templated app-of-apps roots and ApplicationSets are not expanded yet (they are the "
-    "simulator's next capabilities); until then it follows rendered Applications committed as plain files"
+    "# warning: Helm-templated app-of-apps roots are not expanded yet (the simulator's next capability); "
+    "until then it follows rendered Applications committed as plain files"
 )
 
 
@@ -52,13 +52,15 @@ def people(users: Iterable[User]) -> str:
 def _none_found(catalog: Catalog, branch: str, limit: int) -> list[str]:
     lines = [
         f"# warning: the Argo CD simulator found no Applications: it reads plain `kind: Application` "
-        f"manifests (apiVersion argoproj.io/...) in the YAML files of the default branch ({branch})"
+        f"manifests (apiVersion argoproj.io/...) and ApplicationSets in the YAML files of the default branch "
+        f"({branch})"
     ]
     if catalog.problems:
         lines.append(f"# warning: {_unreadable(catalog.problems, limit)}")
     if catalog.application_sets:
         names = [str((s.get("metadata") or {}).get("name") or "?") for s in catalog.application_sets]
-        lines.append(f"# warning: {_plural(len(names), 'ApplicationSet')} found, not expanded: {_names(names, limit)}")
+        found = _plural(len(names), "ApplicationSet")
+        lines.append(f"# warning: {found} found, generating no Application: {_names(names, limit)}")
     if not catalog.problems and not catalog.application_sets:
         lines.append(f"# warning: no file on {branch} mentions argoproj.io/")
     lines.append(_NOT_YET)

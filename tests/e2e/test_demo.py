@@ -138,8 +138,8 @@ def test_the_timeline_names_each_step_and_shows_the_reverts(ran: Ran) -> None:
         assert shown("checkout", "2.1.0", "step_merged", f"canary {percent}%: #")
     assert shown("checkout", "2.1.0", "step_merged", "canary 0%: stable takes all traffic again")
     assert shown("payments", "3.1.0", "step_merged", "switch payments to green")
-    assert shown("checkout", "2.2.0", "(simulator)", "ghcr.io/acme/checkout:2.2.0 starts failing")
-    assert shown("checkout", "2.2.0", "step_failed", "canary 10%: checkout-prod: Degraded")
+    assert shown("checkout", "2.2.0", "measured", "success-rate #1")  # Prometheus' answer, in the timeline
+    assert shown("checkout", "2.2.0", "step_failed", "analysis success-rate failed: success-rate Failed")
     assert shown("payments", "3.2.0", "step_failed", "switch payments to blue")
     for pipeline, version in (("guestbook", "1.2.0-bad"), ("checkout", "2.2.0"), ("payments", "3.2.0")):
         assert shown(pipeline, version, "revert_merged", "revert #")
@@ -155,7 +155,7 @@ def test_the_command_prints_every_outcome_and_exits_0_only_if_each_is_as_expecte
     monkeypatch.setattr(demo, "run", lambda *_a, **_k: ran.outcomes)
     result = CliRunner().invoke(demo.demo, [])
     assert result.exit_code == 0, result.output
-    assert "checkout  2.2.0      Failed at canary 10%, reverted by 1 PR" in result.output
+    assert "checkout  2.2.0      Failed at analysis success-rate, reverted by 1 PR" in result.output
     assert result.output.rstrip().endswith("-> OK")
 
     wrong = (dataclasses.replace(ran.outcomes[0], phase=Phase.FAILED), *ran.outcomes[1:])

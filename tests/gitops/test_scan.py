@@ -4,6 +4,7 @@ that it agrees with the editor on what an image reference is."""
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -31,10 +32,26 @@ def found(text: str, file: str = "manifest.yaml") -> list[tuple[int, int, str, s
     return [(i.doc, i.line, i.path, i.name, i.tag, i.digest) for i in both({file: text.encode()}).images]
 
 
-def read_fast(text: str) -> bool:
-    """Whether the line reader reads the text itself (else the parser does)."""
+def read_fast(text: str, file: str = "manifest.yaml") -> bool:
+    """Whether the fast path reads the text itself (its line-naming-image reading, else its line reader),
+    rather than leaving it to the parser."""
+    walker = scan._Walker(scan._Found(), file, fast=True)
     try:
-        scan._outline(text)
+        scan._fast_file(walker, text)
+    except scan._Refused:
+        return False
+    except scan._Unsupported:
+        try:
+            scan._outline(text)
+        except scan._Unsupported:
+            return False
+    return True
+
+
+def read_by_lines_naming_image(text: str, file: str = "manifest.yaml") -> bool:
+    """Whether the cheapest reading (libyaml's check, then only the lines naming image) takes the text."""
+    try:
+        scan._fast_file(scan._Walker(scan._Found(), file, fast=True), text)
     except scan._Unsupported:
         return False
     return True
@@ -72,7 +89,7 @@ def test_containers_of_a_pod_template() -> None:
     assert {r.form for r in refs} == {scan.Form.CONTAINER}
     assert refs[1].written == "ghcr.io/acme/checkout:1.4.2"
     assert refs[3].repository == "docker.io/library/busybox"
-    assert read_fast(DEPLOYMENT)
+    assert read_by_lines_naming_image(DEPLOYMENT)
 
 
 def test_cronjob_and_helm_values_strings_and_mappings() -> None:
@@ -182,7 +199,7 @@ spec:
           repository: ghcr.io/acme/checkout
           tag: 1.5.0
       valuesObject:
-        worker: {image: ghcr.io/acme/worker:2}
+        worker: {image: "ghcr.io/acme/worker:2"}
       parameters:
       - {name: image.repository, value: ghcr.io/acme/checkout}
       - {name: image.tag, value: 1.5.0}
@@ -322,6 +339,8 @@ def test_files_that_are_not_yaml_are_not_read() -> None:
         ("tab", b"spec:\n  containers:\n  # a\tcomment\n  - name: a\n    image: acme/x:1\n"),
         ("anchor", b"base: &img acme/x:1\nspec:\n  containers:\n  - name: a\n    image: *img\n"),
         ("str input", "spec:\n  containers:\n  - name: a\n    image: acme/x:1\n"),
+        ("escaped key", b'spec:\n  containers:\n  - name: a\n    "\\x69mage": acme/x:1\n'),
+        ("escaped key, unicode", b'spec:\n  containers:\n  - name: a\n    "\\u0069mage": acme/x:1\n'),
     ],
 )
 def test_the_prefilter_keeps_every_file_that_matters(name: str, data: bytes | str) -> None:
@@ -381,6 +400,25 @@ TRICKY = [
     "",
     "# only a comment naming image\n",
     "---\n---\nimage: a/b:1\n",
+    "image: a/b:1\n---\nkind: Service\nspec:\n  *undefined: 1\n",
+    'image: a/b:1\n---\nkind: Service\nspec:\n  "\\x69mage": c/d:2\n',
+    'kind: "\\x41pplication"\napiVersion: argoproj.io/v1alpha1\nmetadata: {name: x}\n',
+    "image: a/b:1\n---\nkind: Service\nspec: *undefined\n",
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  ? [a, b]\n  : c\n",
+    "kind: ApplicationSet\napiVersion: argoproj.io/v1alpha1\nspec:\nmetadata: {name: x}\nspec:\n  template:\n    - a\n  template:\n    b: 1\n",
+    "image: a/b:1\nx: \x01\n",
+    "image: a/b:1\u2028x: y\n",
+    "image: a/b:1\x85x: y\n",
+    "k: {image: a/b:1}\n",
+    "image:\n  {repository: a/b, tag: '1'}\n",
+    'image:\n  "x: y"\nother:\n  image:\n    repository: a/b\n    tag: "1"\n',
+    "x:\n  image:\n    repository: a/b\n    {tag: 1}\n",
+    "x:\n  image:\n    repository: a/b\n    'tag': '2'\n    \"digest\": sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+    "x:\n  image:\n    - a/b:1\n  y:\n    image:\n    z: 1\n",
+    "spec:\n  image:\n    description: the image\n    type: string\n  images:\n    type: array\n",
+    "spec:\n  image:\n    nested:\n      image: a/b:1\n    repository: c/d\n",
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\npatches:\n- patch: |\n    image: a/b:1\n    x: \x01\n",
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\npatches:\n- patch: |\n    - op: add\n      path: /image\n      value: a/b:1\n",
 ]
 
 
@@ -436,7 +474,65 @@ def test_a_generated_repo_scans_the_same_fast_and_slow() -> None:
         if isinstance(data, bytes) and path.endswith(".yaml") and scan._matters(data.decode())
     ]
     fast = sum(read_fast(text) for text in relevant)
-    assert fast >= 0.9 * len(relevant), f"the line reader read only {fast} of {len(relevant)} files itself"
+    assert fast >= 0.9 * len(relevant), f"the fast path read only {fast} of {len(relevant)} files itself"
+    cheapest = sum(read_by_lines_naming_image(text) for text in relevant)
+    assert cheapest >= 0.9 * len(relevant), f"only {cheapest} of {len(relevant)} files read at their image lines"
+
+
+def test_the_benchmark_runs() -> None:
+    """A quick run of ``python -m tests.perf.bench_scan`` so it cannot rot; figures are printed, not asserted."""
+    results = bench_scan.run(files=150, repeat=1, slow_too=False, scale=0.02)
+    assert results["images"] > 0 and results["seconds"] > 0
+
+
+_SNIPPETS = ("&a ", "*a", "!!str ", '"', "'", "{", "}", "[", "]", "- ", "|", "|-", ">", "# ", ": ", "  ", "? ", "<<: ")
+_SNIPPETS += (
+    "image: x/y:1",
+    "image:",
+    "repository: r/s",
+    "\\",
+    "---",
+    "...",
+    "tag: 2",
+    " #c",
+    "-",
+    "kind: Application",
+)
+
+
+def _mutated(text: str, rng: random.Random) -> str:
+    """The text with a line or two broken, moved or made odd: most results are still YAML, some are not."""
+    lines = text.split("\n")
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randrange(len(lines))
+        match rng.randrange(6):
+            case 0:
+                del lines[i]
+            case 1:
+                lines.insert(i, lines[rng.randrange(len(lines))])
+            case 2:
+                lines[i] = "  " + lines[i]
+            case 3:
+                lines[i] = lines[i].removeprefix("  ")
+            case 4:
+                k = rng.randint(0, len(lines[i]))
+                lines[i] = lines[i][:k] + rng.choice(_SNIPPETS) + lines[i][k:]
+            case _:
+                lines.insert(i, " " * rng.choice((0, 2, 4, 6)) + rng.choice(_SNIPPETS))
+    return "\n".join(lines)
+
+
+def test_the_fast_path_equals_the_parser_on_broken_and_odd_variants_of_real_files() -> None:
+    files = bench_scan.repo(files=200, seed=5, scale=0.01)
+    texts = sorted(
+        (path, data.decode())
+        for path, data in files.items()
+        if path.endswith(".yaml") and (b"image" in data or b"Application" in data) and len(data) < 4000
+    )
+    rng = random.Random(8)
+    for _ in range(80):  # (the slow path's pure-Python parser judges the broken ones: some 10 ms each)
+        path, text = rng.choice(texts)
+        both({path: _mutated(text, rng)})
 
 
 def test_the_real_repos_of_the_corpus_scan_the_same_fast_and_slow(corpus: Path) -> None:

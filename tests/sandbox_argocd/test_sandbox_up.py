@@ -26,12 +26,12 @@ from tests.sandbox_argocd.conftest import application
 
 HELM_ROOT = "templates/apps.yaml: invalid YAML: expected the node content, but found '-' (line 1)"
 NOT_YET = (
-    "# warning: Helm-templated app-of-apps roots and ApplicationSets are not expanded yet (they are the "
-    "simulator's next capabilities); until then it follows rendered Applications committed as plain files"
+    "# warning: Helm-templated app-of-apps roots are not expanded yet (the simulator's next capability); "
+    "until then it follows rendered Applications committed as plain files"
 )
 NONE_FOUND = (
     "# warning: the Argo CD simulator found no Applications: it reads plain `kind: Application` manifests "
-    "(apiVersion argoproj.io/...) in the YAML files of the default branch (main)"
+    "(apiVersion argoproj.io/...) and ApplicationSets in the YAML files of the default branch (main)"
 )
 
 
@@ -76,7 +76,7 @@ def catalog(apps: dict[str, str], problems: tuple[str, ...] = (), sets: tuple[st
             [
                 NONE_FOUND,
                 f"# warning: 1 problem in files that mention Argo CD: {HELM_ROOT}",
-                "# warning: 1 ApplicationSet found, not expanded: guestbook",
+                "# warning: 1 ApplicationSet found, generating no Application: guestbook",
                 NOT_YET,
             ],
             id="none-helm-root-and-a-set",

@@ -1,17 +1,21 @@
-"""The Argo CD Applications a config repo declares: plain ``kind: Application`` manifests, wherever they are.
+"""The Argo CD Applications a config repo declares: plain ``kind: Application`` manifests, wherever they are,
+and the Applications its ApplicationSets generate.
 
 Real Argo CD learns its Applications from the cluster; the simulator reads them from the repository's
 default branch instead (every YAML file, re-read whenever that branch moves), so an app-of-apps root that
 gains a child in Git shows the child through the API. ``repoURL`` is not followed: every source reads the
-simulator's one repository. How one manifest reads is :mod:`promoter.gitops.applications`.
+simulator's one repository. How one manifest reads is :mod:`promoter.gitops.applications`; what an
+ApplicationSet generates is :func:`promoter.gitops.appsets.expand`, against the same commit (as the
+ApplicationSet controller would: git generators read the simulator's repository; a cluster generator sees
+only the local cluster; a generator only the controller can answer generates nothing, a problem).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
-from promoter.gitops import applications, manifests
+from promoter.gitops import applications, appsets, manifests
 from promoter.gitops.applications import Application
 from promoter.sandbox.argocd.gitrepo import Snapshot
 
@@ -22,13 +26,18 @@ class Catalog:
 
     applications: Mapping[str, Application]
     application_sets: tuple[manifests.Manifest, ...]
-    problems: tuple[str, ...]  # files that mention Argo CD but do not parse, and duplicate names
+    problems: tuple[str, ...]  # files that mention Argo CD but do not parse, duplicate names, unexpandable sets
+
+
+_LOCAL_CLUSTER = ({"name": "in-cluster", "server": appsets.IN_CLUSTER},)  # the simulator's one cluster
 
 
 def scan(snapshot: Snapshot) -> Catalog:
-    """Every Application (and ApplicationSet) manifest in the commit; the first of two same-named apps wins."""
+    """Every Application (and ApplicationSet) manifest in the commit; the first of two same-named apps wins.
+    Then what the ApplicationSets generate, unless a manifest (or an earlier set) has the name already."""
     apps: dict[str, Application] = {}
     application_sets: list[manifests.Manifest] = []
+    set_files: list[str] = []
     problems: list[str] = []
     found = sorted(snapshot.repo.grep(snapshot.commit, applications.API_GROUP))
     snapshot.prefetch(found)
@@ -46,6 +55,7 @@ def scan(snapshot: Snapshot) -> Catalog:
                 continue
             if document.get("kind") == "ApplicationSet":
                 application_sets.append(applications.tidy(document))
+                set_files.append(path)
             elif document.get("kind") == "Application":
                 app = applications.parse(document, path)
                 if app is None:
@@ -54,4 +64,56 @@ def scan(snapshot: Snapshot) -> Catalog:
                     problems.append(f"{path}: a second Application named {app.name!r} (the first is kept)")
                 else:
                     apps[app.name] = app
+    if application_sets:  # only then: most commits have none, and a scan runs on every push
+        _generate(snapshot, list(zip(set_files, application_sets, strict=True)), apps, problems)
     return Catalog(apps, tuple(application_sets), tuple(problems))
+
+
+def _generate(
+    snapshot: Snapshot,
+    found: list[tuple[str, manifests.Manifest]],
+    apps: dict[str, Application],
+    problems: list[str],
+) -> None:
+    """Add the Applications each ApplicationSet generates whose names are free (a clash is a problem)."""
+    checkout = appsets.Checkout(_Files(snapshot))
+    for path, appset in found:
+        try:
+            expansion = appsets.expand(appset, checkout, path, clusters=_LOCAL_CLUSTER)
+        except appsets.AppSetError as exc:  # the controller would generate nothing either
+            problems.append(str(exc))
+            continue
+        for generated in expansion.applications:
+            app = generated.application
+            if app.name in apps:
+                problems.append(
+                    f"{path}: ApplicationSet {expansion.name!r} generates an Application named {app.name!r}, "
+                    f"which exists already (in {apps[app.name].file}; that one is kept)"
+                )
+            else:
+                apps[app.name] = app
+
+
+class _Files(Mapping[str, str]):
+    """A commit's files as ``path -> text`` for :class:`~promoter.gitops.appsets.Checkout`: listing the paths
+    reads no file; a text is read (through the snapshot's cache) only when asked for. Binary files are absent
+    from the values (``get`` gives None) but not from the paths."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._paths = snapshot.repo.files(snapshot.commit)
+
+    def __getitem__(self, path: str) -> str:
+        text = self._snapshot.text(path) if path in self._paths else None
+        if text is None:
+            raise KeyError(path)
+        return text
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._paths  # without reading the file
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
