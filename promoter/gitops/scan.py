@@ -196,7 +196,16 @@ def _parsed(walker: _Walker, text: str) -> None:
 def _matters(text: str) -> bool:
     """Whether a file can hold a reference or an Application: every one spells ``image`` or ``Application``,
     or hides it in a double-quoted escape (``"\\x69mage"``)."""
-    return "image" in text or "Application" in text or "\\" in text
+    return "image" in text or "Application" in text or _hides(text)
+
+
+_HIDING = re.compile(r"\\[xuU\r\n]")
+
+
+def _hides(text: str) -> bool:
+    """Whether an escape could spell a letter: ``\\x``, ``\\u``, ``\\U``, or an escaped line break that
+    joins two words (``\\"`` and the like cannot)."""
+    return "\\" in text and _HIDING.search(text) is not None
 
 
 class _Unsupported(Exception):
@@ -1035,7 +1044,9 @@ def _check(lines: list[str], text: str) -> None:
                 tail = line.rstrip(" ")
                 if " #" in tail and tail[-1] not in "]}":
                     tail = tail[: tail.index(" #")].rstrip(" ")
-                if tail[-1] not in "]}" or line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+                if tail[-1:] not in ("]", "}") or line.count("[") + line.count("{") != line.count("]") + line.count(
+                    "}"
+                ):
                     raise _Unsupported  # a flow that may go on to the next line
     for i, line in [
         (i, line) for i, line in enumerate(lines) if (": " not in line and line[-1:] != ":") or " #" in line
@@ -1109,14 +1120,15 @@ class _Hits:
         ):
             return self.whole()
         text = self.text
-        if "image" not in text and "\\" not in text:
+        hides = _hides(text)
+        if "image" not in text and not hides:
             return None  # nothing can name an image here (an escape might: _check refuses those)
         hits = [j for j, line in enumerate(lines) if "image" in line]
         if "|" in text or ">" in text:
             self.blank()
             hits = [j for j in hits if lines[j]]
         hits = [j for j in hits if _IMAGE_WORD.search(lines[j])]
-        if "\\" not in text and (not hits or ("repository" not in text and all(self.schema(j) for j in hits))):
+        if not hides and (not hits or ("repository" not in text and all(self.schema(j) for j in hits))):
             return None
         _check(lines, text)
         self.walker.doc = self.index
