@@ -8,62 +8,10 @@ from collections.abc import Callable
 from ruamel.yaml import YAML
 
 from promoter.core.model import Phase
+from tests.e2e.crashes import BLUE_GREEN_PIPELINE as PIPELINE
+from tests.e2e.crashes import BLUE_GREEN_SERVICES as SERVICES
+from tests.e2e.crashes import COLOR
 from tests.e2e.world import World
-
-COLOR = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app-NAME
-spec:
-  replicas: REPLICAS
-  selector: {matchLabels: {color: NAME}}
-  template:
-    metadata: {labels: {color: NAME}}
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/app:1.0.0
-"""
-
-SERVICES = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: app
-spec:
-  selector:
-    color: blue  # the active colour
-  ports: [{port: 80}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: app-preview
-spec:
-  selector:
-    color: blue
-  ports: [{port: 80}]
-"""
-
-PIPELINE = """\
-name: app
-stages:
-  - name: staging
-    applications: [app-staging]
-    strategy:
-      blueGreen:
-        activeService: app
-        previewService: app-preview
-        selector: color
-        colors:
-          blue: {resource: Deployment/app-blue, image: ghcr.io/acme/app}
-          green: {resource: Deployment/app-green, image: ghcr.io/acme/app}
-        scaleDownDelay: 1s
-    soak: SOAK
-    deadline: DEADLINE
-    debounce: 200ms
-"""
 
 BLUE, GREEN = "envs/staging/blue.yaml", "envs/staging/green.yaml"
 

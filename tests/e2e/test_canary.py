@@ -15,53 +15,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from promoter.core.model import Phase
+from tests.e2e.crashes import CANARY, STABLE
+from tests.e2e.crashes import CANARY_SERVICES as SERVICES
 from tests.e2e.world import At, Position, World
-
-STABLE = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app
-spec:
-  replicas: 4
-  template:
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/app:1.0.0
-"""
-
-CANARY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: app-canary
-spec:
-  replicas: 0
-  template:
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/app:1.0.0
-"""
-
-SERVICES = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: app
-spec:
-  selector: {app: app}
-  ports: [{port: 80}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: app-canary
-spec:
-  selector: {app: app-canary}
-  ports: [{port: 80}]
-"""
 
 PIPELINE = """\
 name: app
