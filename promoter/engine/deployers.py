@@ -13,10 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from promoter.core import plan as plans
 from promoter.core.model import Stage
-from promoter.core.resources import Found
-from promoter.engine import locate
 from promoter.engine.runtime import Runtime
 from promoter.gitops import appsets, discovery, mapping
 
@@ -65,19 +62,3 @@ def missing(deployed: Deployed, stage: Stage) -> list[str]:
         for app in apps
         if app not in named
     ]
-
-
-def at_start(rt: Runtime, stage: Stage, version: str, base: str) -> tuple[str, ...] | str:
-    """For a stage that names no Applications, as it starts: those deploying the files its plan edits."""
-    where = f"the base branch at {base[:12]}"
-    facts_found = locate.locate(rt, plans.fact_refs(stage), base, where)
-    unreadable = [text for text in facts_found.values() if isinstance(text, str)]
-    if unreadable:
-        return unreadable[0]
-    facts = plans.read_facts(stage, {r: f for r, f in facts_found.items() if isinstance(f, Found)})
-    try:
-        walked = plans.build(stage, version, facts)
-    except plans.PlanError as exc:
-        return str(exc)
-    paths = [f.path for f in locate.locate(rt, walked.refs(), base, where).values() if isinstance(f, Found)]
-    return derived(Reader(rt, base).deployers(paths), stage)

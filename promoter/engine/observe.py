@@ -18,7 +18,7 @@ from promoter.core.pullrequest import PullRequest
 from promoter.core.runs import ChangeRun
 from promoter.core.snapshot import Snapshot, Unobserved
 from promoter.core.verification import Observed
-from promoter.engine import deployers, locate, measuring, preflight
+from promoter.engine import locate, measuring, preflight
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 
@@ -42,7 +42,8 @@ def snapshot(rt: Runtime, pipeline: Pipeline, promotion: Promotion, known: PullR
     found = locate.locate(rt, need.found, base, f"the base branch at {base[:12]}") if base is not None else {}
     derived = None
     if need.derive and base is not None:
-        derived = deployers.at_start(rt, pipeline.stage(promotion.stage), promotion.version, base)
+        stage_config = pipeline.stage(promotion.stage)
+        derived = preflight.derived_at_start(rt, stage_config, promotion.stage, promotion.version, base)
     pr: PullRequest | Unobserved | None = None
     if need.pr and known is not None and known.head_branch == need.pr:
         pr = known  # the forge's answer to promoter's own write, moments ago in this pass

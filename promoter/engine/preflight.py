@@ -77,16 +77,15 @@ def check(rt: Runtime, pipeline: Pipeline, version: str) -> Checked:
     unavailable: list[str] = []
     previews: dict[str, Preview] = {}
     derived: dict[str, tuple[str, ...]] = {}
-    changed: dict[int, list[str]] = {}
+    deployed_by: dict[int, deployers.Deployed] = {}  # each stage's edited files and their deployers
     reader: deployers.Reader | None = None
     serving: dict[int, tuple[str, ...]] = {}
     for index, stage in enumerate(pipeline.stages):
         preview, problems = _stage(rt, stage, index, version, base)
         previews[stage.name] = preview
         findings += problems
-        changed[index] = [path for _, diff in preview.diffs for path, _, _ in diff]
         reader = reader or deployers.Reader(rt, base)
-        deployed = reader.deployers(changed[index])
+        deployed = deployed_by[index] = reader.deployers(_changed(preview))
         if plans.derives(stage):
             found = deployers.derived(deployed, stage)
             if isinstance(found, str):
@@ -104,19 +103,31 @@ def check(rt: Runtime, pipeline: Pipeline, version: str) -> Checked:
         missing, down = applications(rt, stage)
         findings += [Finding(stage.name, ("stages", index, "applications", i), text) for i, text in missing]
         unavailable += down
-    if reader is not None:
-        findings += _shared(pipeline, reader, changed, serving)
+    findings += _shared(pipeline, deployed_by, serving)
     return Checked(tuple(findings), "; ".join(unavailable) or None, previews, tuple(warnings), derived)
 
 
+def derived_at_start(rt: Runtime, stage: Stage, index: int, version: str, base: str) -> tuple[str, ...] | str:
+    """For a stage that names no Applications, as it starts: those deploying the files its plan edits (the
+    same plan and mapping the checks before the first push used), or why there are none."""
+    preview, problems = _stage(rt, stage, index, version, base)
+    if problems:
+        return str(problems[0])
+    return deployers.derived(deployers.Reader(rt, base).deployers(_changed(preview)), stage)
+
+
+def _changed(preview: Preview) -> list[str]:
+    return [path for _, diff in preview.diffs for path, _, _ in diff]
+
+
 def _shared(
-    pipeline: Pipeline, reader: deployers.Reader, changed: dict[int, list[str]], serving: dict[int, tuple[str, ...]]
+    pipeline: Pipeline, deployed_by: dict[int, deployers.Deployed], serving: dict[int, tuple[str, ...]]
 ) -> list[Finding]:
     """A file a stage edits that an Application of another stage deploys: promoting one would change both."""
     owner = {app: index for index, apps in serving.items() for app in apps}
     found = []
-    for index, paths in changed.items():
-        for path, apps in reader.deployers(paths).by_file.items():
+    for index, deployed in deployed_by.items():
+        for path, apps in deployed.by_file.items():
             for app in apps:
                 other = owner.get(app)
                 if other is not None and other != index:

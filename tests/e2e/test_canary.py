@@ -15,7 +15,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from promoter.core.model import Phase
-from tests.e2e.crashes import CANARY, STABLE
+from tests.e2e.crashes import CANARY, STABLE, VIRTUAL_SERVICE
 from tests.e2e.crashes import CANARY_SERVICES as SERVICES
 from tests.e2e.world import At, Position, World
 
@@ -91,21 +91,7 @@ SERVICES_ROUTING = "        canaryService: app-canary\n        stableService: ap
 
 FORMATS = {
     "istio": Format(
-        """\
-apiVersion: networking.istio.io/v1beta1
-kind: VirtualService
-metadata:
-  name: app
-spec:
-  hosts: [app]
-  http:
-    - name: primary
-      route:
-        - destination: {host: app}
-          weight: 100
-        - destination: {host: app-canary}
-          weight: 0
-""",
+        VIRTUAL_SERVICE,
         SERVICES_ROUTING + "          istio:\n            virtualService: {name: app, routes: [primary]}",
         _istio_hosts,
     ),
