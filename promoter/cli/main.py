@@ -8,26 +8,62 @@ of start-up for the bot's adapters (SQLAlchemy, PyGithub, httpx).
 from __future__ import annotations
 
 import importlib
+from typing import NamedTuple
 
 import click
 
 from promoter import __version__
 from promoter.cli import logs
 
+
+class Command(NamedTuple):
+    """Where a command lives, and its one-line summary for ``promoter --help`` (so that the list of commands
+    imports none of them; a test keeps each summary equal to the command's own)."""
+
+    target: str
+    summary: str
+
+
 COMMANDS = {
-    "edit": "promoter.cli.edit:edit",
-    "apps": "promoter.cli.apps:apps",
-    "validate": "promoter.cli.validate:validate",
-    "plan": "promoter.cli.bot:plan",
-    "run": "promoter.cli.bot:run",
-    "start": "promoter.cli.bot:start",
-    "status": "promoter.cli.status:status",
-    "promote": "promoter.cli.operate:promote",
-    "pause": "promoter.cli.operate:pause",
-    "resume": "promoter.cli.operate:resume",
-    "abort": "promoter.cli.operate:abort",
-    "sandbox": "promoter.cli.sandbox:sandbox",
-    "demo": "promoter.cli.demo:demo",
+    "edit": Command(
+        "promoter.cli.edit:edit", "Edit a YAML file in place of a person: only the intended tokens change."
+    ),
+    "apps": Command(
+        "promoter.cli.apps:apps",
+        "The Argo CD Applications found in a config repo checkout, with their sources and where each is defined.",
+    ),
+    "validate": Command(
+        "promoter.cli.validate:validate",
+        "Check the config directory, and that each pipeline's base branch exists when the repo can be reached.",
+    ),
+    "plan": Command(
+        "promoter.cli.bot:plan", "The steps a promotion of VERSION would take, and each step's diff; writes nothing."
+    ),
+    "run": Command("promoter.cli.bot:run", "The bot: reconcile every pipeline at the configured interval (or once)."),
+    "start": Command(
+        "promoter.cli.bot:start",
+        "Begin a promotion of VERSION through PIPELINE, after checking every stage (nothing is pushed here).",
+    ),
+    "status": Command(
+        "promoter.cli.status:status",
+        "Promotions, newest first, with their current step, PR and reason, and each pipeline's current error.",
+    ),
+    "promote": Command(
+        "promoter.cli.operate:promote",
+        "End the current pause (or approve the stage's first PR) of PIPELINE's promotion.",
+    ),
+    "pause": Command(
+        "promoter.cli.operate:pause", "Stop PIPELINE's promotion from moving forward (a failure is still reverted)."
+    ),
+    "resume": Command("promoter.cli.operate:resume", "Let PIPELINE's paused promotion move forward again."),
+    "abort": Command(
+        "promoter.cli.operate:abort", "Revert every merged change of the current stage and hold the version."
+    ),
+    "sandbox": Command("promoter.cli.sandbox:sandbox", "Try promoter without GitHub or a cluster."),
+    "demo": Command(
+        "promoter.cli.demo:demo",
+        "Promote good and bad versions (rolling, canary, blue/green) on a local GitHub sandbox and Argo CD simulator.",
+    ),
 }
 
 
@@ -36,13 +72,20 @@ class LazyGroup(click.Group):
         return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        found = COMMANDS.get(cmd_name)
+        if found is None:
             return None
-        module, _, name = target.partition(":")
+        module, _, name = found.target.partition(":")
         command = getattr(importlib.import_module(module), name)
         assert isinstance(command, click.Command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click lists commands, from the summaries: importing every command would take seconds."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, click.Command(name, help=c.summary).get_short_help_str(limit)) for name, c in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -101,9 +101,9 @@ class Source:
             roots = None
             if self._fast:
                 try:
-                    roots = self._compose(chunk, _fast_yaml(), start)
-                except EditError:
-                    roots = None  # the strict parser reports the error its own way
+                    roots = list(_fast_yaml().compose_all(chunk))
+                except YAMLError:
+                    roots = None  # the strict parser decides, and reports an error its own way
             if roots is None:
                 roots = self._compose(chunk, _strict_yaml(), start)
             if len(roots) != 1:
@@ -119,8 +119,8 @@ class Source:
                 yield self.document(i)
             return
         try:
-            roots = self._compose(self.text, _fast_yaml(), 0)
-        except EditError:
+            roots = list(_fast_yaml().compose_all(self.text))
+        except YAMLError:
             for i in range(self.count):
                 yield self.document(i)
             return

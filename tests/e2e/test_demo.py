@@ -19,7 +19,8 @@ from promoter.cli import demo, logs
 from promoter.cli.sandbox import checkout_config
 from promoter.core.model import Phase
 
-pytestmark = pytest.mark.slow
+# One worker runs the whole module, so the demo runs once, not once per worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 CHECKOUT, PAYMENTS = "envs/prod/checkout", "envs/prod/payments"
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 from promoter.core.model import Phase
-from tests.e2e.world import REPO_FILES, At, World
+from tests.e2e.world import FAST, REPO_FILES, At, World
 
 STATUS_MARKER = "<!-- promoter:status "
 
@@ -128,12 +128,16 @@ def test_a_persons_commit_on_the_bots_branch_is_respected(make_world: Callable[.
 
 def test_a_revert_that_conflicts_with_a_persons_commit_asks_for_help(world: World) -> None:
     promotion = world.start("1.6.0-bad")
+    # The rollout stays Progressing until the person's commit is in: else, on a slow machine, the merging pass
+    # itself could already see it Degraded and revert before the person commits.
+    world.scenario(progressing_seconds=3600)
     world.drive(promotion.id, until=lambda p, s: s.state is At.MERGED)
     # A person edits the same line (the image stays the bad one, so the step still fails).
     hotfix = REPO_FILES["envs/staging/deployment.yaml"].replace(
         "app:1.0.0   # promoted", "app:1.6.0-bad   # pinned by hand"
     )
     person = world.person_commit("main", "envs/staging/deployment.yaml", hotfix.encode(), "pin by hand")
+    world.scenario(progressing_seconds=FAST.progressing_seconds)
     done = world.drive(promotion.id)
     assert done.phase is Phase.FAILED
     assert "needs a person" in done.reason
