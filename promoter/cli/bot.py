@@ -37,9 +37,10 @@ config_option = click.option(
 
 
 def load(config: Path | None) -> loading.Config:
+    """The config, with the analysis templates the config repo keeps (when promoter.yaml says where)."""
     directory = wiring.config_dir(config, os.environ)
     try:
-        return loading.load(directory)
+        return loading.load(directory, wiring.repo_templates())
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"promoter: {problem}", err=True)

@@ -50,11 +50,13 @@ def validate(directory: Path, offline: bool) -> None:
     from the environment) only for its branch names.
     """
     try:
-        config = loading.load(directory)
+        config = loading.load(directory, None if offline else wiring.repo_templates())
     except ConfigError as exc:
         _warn(exc.warnings if isinstance(exc, loading.RefusedConfig) else ())
         _refuse(exc.problems, directory)
     _warn(config.warnings)
+    if config.unread is not None:
+        click.echo(f"promoter: note: {config.unread} (--offline): references to them are not checked", err=True)
     if not offline:
         problems = _base_branches(config)
         if problems:

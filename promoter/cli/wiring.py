@@ -8,7 +8,6 @@ when set they override the config: ``PROMOTER_GITHUB_URL``, ``PROMOTER_REPOSITOR
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -22,13 +21,13 @@ from promoter.adapters.github import GitHubForge
 from promoter.adapters.gitrepo import GitRepo
 from promoter.adapters.prometheus import PrometheusMetrics
 from promoter.adapters.store import SQLStore
-from promoter.config import loading, secrets
-from promoter.config.settings import ForgeSettings, Settings
+from promoter.config import analysis, loading, secrets
+from promoter.config.settings import ForgeSettings, Settings, under
 from promoter.core import strategies
 from promoter.core.model import Pipeline
 from promoter.engine.faults import Faults
 from promoter.engine.runtime import Runtime
-from promoter.errors import PermanentError
+from promoter.errors import PermanentError, PromoterError
 
 
 def config_dir(option: Path | None, environ: Mapping[str, str]) -> Path:
@@ -69,29 +68,70 @@ def forge_auth(forge: ForgeSettings, environ: Mapping[str, str]) -> tuple[github
 
 def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) -> Runtime:
     environ = os.environ if environ is None else environ
+    if config.unread is not None:
+        # An analysis naming one of them would have run without it: such a config only serves validate --offline.
+        raise PermanentError(f"{config.unread}: load the config with the repo's templates to run promotions")
     settings = with_overrides(config.settings, environ)
     forge = settings.forge
-    clone = settings.state_dir / "repos" / f"{forge.owner}__{forge.name}"
-    auth, token = forge_auth(forge, environ)
+    auth, _ = forge_auth(forge, environ)
     return Runtime(
         store=store(settings, environ),
         forge=GitHubForge(forge.api_url, forge.repository, auth, forge.bot_login),
-        repo=GitRepo(forge.clone_url, clone, (settings.git.author_name, settings.git.author_email), token=token),
+        repo=config_repo(settings, environ),
         deployments=ArgoCD(
             settings.argocd.url,
             secrets.resolve(settings.argocd.token, environ).reveal(),
             settings.argocd.timeout.total_seconds(),
         ),
-        pipelines={p.name: with_scrape_interval(p, settings.analysis_scrape_interval) for p in config.pipelines},
+        pipelines={p.name: with_analysis_settings(p, settings) for p in config.pipelines},
         faults=Faults.parse(environ.get("PROMOTER_FAULT_AFTER")),
         interval=settings.reconcile_interval,
         metrics=PrometheusMetrics(analysis_secrets(config.pipelines, environ)),
     )
 
 
-def with_scrape_interval(pipeline: Pipeline, interval: dt.timedelta) -> Pipeline:
+def config_repo(settings: Settings, environ: Mapping[str, str]) -> GitRepo:
+    """The config repo's clone in the state directory (the bot's, shared by every command)."""
+    forge = settings.forge
+    clone = settings.state_dir / "repos" / f"{forge.owner}__{forge.name}"
+    _, token = forge_auth(forge, environ)
+    return GitRepo(forge.clone_url, clone, (settings.git.author_name, settings.git.author_email), token=token)
+
+
+def repo_templates(environ: Mapping[str, str] | None = None) -> loading.ReadRepoTemplates:
+    """How :func:`loading.load` reads the templates the config repo keeps: fetched into the bot's clone, read at
+    the head of ``analysis.templates_in_repo.branch``, every file under its paths that holds a template."""
+    env = os.environ if environ is None else environ
+
+    def read(loaded: Settings) -> Sequence[tuple[Path, str]] | str:
+        settings = with_overrides(loaded, env)
+        wanted = settings.analysis_templates_in_repo
+        assert wanted is not None, "called only when promoter.yaml names them"
+        try:
+            repo = config_repo(settings, env)
+            head = repo.fetch(wanted.branch)
+            files = repo.files(head)
+        except PromoterError as exc:
+            return f"analysis.templates_in_repo: cannot read the config repo's {wanted.branch}: {exc}"
+        missing = [p for p in wanted.paths if not any(under(p, file) for file in files)]
+        if missing:
+            return f"analysis.templates_in_repo: no YAML file at {', '.join(missing)} on {wanted.branch} ({head[:12]})"
+        return [
+            (Path(f"{wanted.branch}:{path}"), text)
+            for path, text in sorted(files.items())
+            if wanted.covers(path) and path.endswith((".yaml", ".yml")) and analysis.holds_templates(text)
+        ]
+
+    return read
+
+
+def with_analysis_settings(pipeline: Pipeline, settings: Settings) -> Pipeline:
+    """promoter.yaml's ``analysis:`` (scrape interval, the address promoter reaches Prometheus at) in every
+    analysis of the pipeline."""
+    interval, address = settings.analysis_scrape_interval, settings.analysis_address
     stages = tuple(
-        dataclasses.replace(s, strategy=strategies.with_scrape_interval(s.strategy, interval)) for s in pipeline.stages
+        dataclasses.replace(s, strategy=strategies.with_analysis_settings(s.strategy, interval, address))
+        for s in pipeline.stages
     )
     return dataclasses.replace(pipeline, stages=stages)
 

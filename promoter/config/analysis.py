@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -88,6 +88,10 @@ class Catalog:
 
     templates: tuple[Template, ...] = ()
     refused: frozenset[tuple[bool, str]] = frozenset()  # (cluster, name)
+    # Set when the config repo holds templates that were not read (``validate --offline``, ``status``): a
+    # reference to a template not found may be to one of them, so it is not refused; this says where they are.
+    unread: str | None = None
+    searched: str = f"{FOLDER}/"  # where templates were looked for, to say so when a name is not found
 
     def find(self, name: str, *, cluster: bool) -> Template | None:
         return next((t for t in self.templates if t.name == name and t.cluster == cluster), None)
@@ -564,14 +568,24 @@ class _Read:
     name: str | None  # when it can be told, even from a refused template
 
 
-def load(folder: Path, problems: list[Problem], warnings: list[ConfigWarning]) -> Catalog:
-    """The templates in ``folder`` (none when it does not exist); their problems and warnings are appended."""
-    if not folder.is_dir():
-        return Catalog()
+def load(
+    folder: Path,
+    problems: list[Problem],
+    warnings: list[ConfigWarning],
+    extra: Sequence[tuple[Path, str]] = (),
+    *,
+    unread: str | None = None,
+    searched_too: Sequence[str] = (),
+) -> Catalog:
+    """The templates in ``folder`` (none when it does not exist) and in ``extra`` (texts read elsewhere, from
+    the config repo, by the name to show: ``BRANCH:PATH``; ``searched_too`` names where those were looked for);
+    their problems and warnings are appended."""
+    texts: list[tuple[Path, str] | Problem] = [_text(file) for file in _files(folder)] if folder.is_dir() else []
+    texts.extend(extra)
     loaded: list[tuple[_Read, Template]] = []
     refused: set[tuple[bool, str]] = set()
-    for file in _files(folder):
-        read = _read_all(file)
+    for text in texts:
+        read = text if isinstance(text, Problem) else _read_all(*text)
         if isinstance(read, Problem):
             problems.append(read)
             continue
@@ -582,7 +596,8 @@ def load(folder: Path, problems: list[Problem], warnings: list[ConfigWarning]) -
             elif item.name is not None:
                 refused.add((KINDS[item.kind], item.name))
     problems.extend(_duplicates(loaded))
-    return Catalog(tuple(t for _, t in loaded), frozenset(refused))
+    searched = f"{folder.name}/" + "".join(f" or {p}" for p in searched_too)
+    return Catalog(tuple(t for _, t in loaded), frozenset(refused), unread, searched)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -590,14 +605,22 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
-def _read_all(file: Path) -> list[_Read] | Problem:
-    """The template documents of ``file`` (other kinds left out), or the problem that stops it from being read."""
+def _text(file: Path) -> tuple[Path, str] | Problem:
     try:
-        text = file.read_text(encoding="utf-8")
+        return file, file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return Problem(file, None, None, "", f"not UTF-8 text (byte {exc.start})")
     except OSError as exc:
         return Problem(file, None, None, "", f"cannot read: {exc.strerror or type(exc).__name__}")
+
+
+def holds_templates(text: str) -> bool:
+    """Whether a text may hold a template (cheap, before parsing a repo's files)."""
+    return any(f"kind: {kind}" in text or f'"kind": "{kind}"' in text for kind in KINDS)
+
+
+def _read_all(file: Path, text: str) -> list[_Read] | Problem:
+    """The template documents of ``file`` (other kinds left out), or the problem that stops it from being read."""
     try:
         roots = list(YAML(typ="rt").load_all(text))
     except DuplicateKeyError as exc:

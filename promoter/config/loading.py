@@ -1,5 +1,6 @@
 """Load a config directory: ``DIR/promoter.yaml``, ``DIR/pipelines/*.yaml`` (or ``*.yml``) and the analysis
-templates under ``DIR/analysis/`` (optional).
+templates under ``DIR/analysis/`` (optional), and those the config repo keeps where promoter.yaml's
+``analysis.templates_in_repo`` says (read by the caller, who has the repo).
 
 A pipeline file holds one pipeline (a mapping with ``name``) or several (``pipelines: [...]``). The templates
 are loaded first: the pipelines refer to them, and are validated with them at hand. Every problem in every
@@ -11,7 +12,7 @@ on the :class:`Config`, or on the error when there are problems too.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,6 +38,7 @@ class Config:
     # where each pipeline is written: its file, and the path to its mapping in that file
     sources: Mapping[str, tuple[documents.Document, tuple[int | str, ...]]] = dataclasses.field(default_factory=dict)
     warnings: tuple[ConfigWarning, ...] = ()  # in file and line order
+    unread: str | None = None  # the config repo's templates, when they were not read (references unchecked)
 
     def pipeline(self, name: str) -> model.Pipeline:
         """The pipeline called ``name``; KeyError when there is none."""
@@ -62,15 +64,37 @@ class RefusedConfig(ConfigError):
         self.warnings = _ordered(warnings)
 
 
-def load(directory: Path) -> Config:
+# Reads the texts of the templates the config repo keeps (``analysis.templates_in_repo``): each file's text by
+# the name to show (``BRANCH:PATH``), or why they could not be read.
+ReadRepoTemplates = Callable[[settings.Settings], Sequence[tuple[Path, str]] | str]
+
+
+def load(directory: Path, repo: ReadRepoTemplates | None = None) -> Config:
     """The config in ``directory``; raise :class:`RefusedConfig` (a :class:`ConfigError`) listing every problem
-    found."""
+    found. Templates kept in the config repo are read through ``repo``; without it (offline) a reference to a
+    template not found in ``DIR/analysis/`` is left unchecked."""
     if not directory.is_dir():
         raise RefusedConfig([Problem(directory, None, None, "", f"not a directory (expected {SETTINGS_FILE} in it)")])
     problems: list[Problem] = []
     warnings: list[ConfigWarning] = []
     loaded = _settings(directory, problems)
-    catalog = analysis.load(directory / analysis.FOLDER, problems, warnings)
+    in_repo = loaded.analysis_templates_in_repo if loaded is not None else None
+    extra: Sequence[tuple[Path, str]] = ()
+    unread = None
+    searched: tuple[str, ...] = ()
+    if in_repo is not None and loaded is not None:
+        searched = tuple(f"{in_repo.branch}:{path}" for path in in_repo.paths)
+        read = repo(loaded) if repo is not None else None
+        if read is None:
+            unread = f"the config repo's templates ({', '.join(searched)}) were not read"
+        elif isinstance(read, str):
+            problems.append(Problem(directory / SETTINGS_FILE, None, None, "", read))
+            unread = read  # what refers to them is not refused too: the reason is the reading
+        else:
+            extra = read
+    catalog = analysis.load(
+        directory / analysis.FOLDER, problems, warnings, extra, unread=unread, searched_too=searched
+    )
     found = _pipelines(directory, problems, analysis.context(catalog))
     if problems:
         raise RefusedConfig(problems, warnings)
@@ -80,6 +104,7 @@ def load(directory: Path) -> Config:
         pipelines=tuple(f.pipeline for f in found),
         sources={f.pipeline.name: (f.document, f.loc) for f in found},
         warnings=_ordered(warnings),
+        unread=unread,
     )
 
 

@@ -136,11 +136,34 @@ class GitModel(_Model):
         return settings.GitSettings(author_name=self.author_name, author_email=self.author_email)
 
 
+class RepoTemplatesModel(_Model):
+    """``analysis.templates_in_repo``: where the config repo keeps Argo Rollouts analysis templates."""
+
+    paths: Annotated[list[fields.Text], Field(min_length=1)]
+    branch: fields.Text = "main"
+
+    @pydantic.field_validator("paths")
+    @classmethod
+    def _inside(cls, paths: list[str]) -> list[str]:
+        for path in paths:
+            parts = path.split("/")
+            if path.startswith("/") or ".." in parts or "\\" in path:
+                raise fields.refuse("path", f"{path!r}: a path inside the config repo, relative to its root")
+        return paths
+
+    def to_settings(self) -> settings.RepoTemplates:
+        return settings.RepoTemplates(tuple(p.strip("/") or "." for p in self.paths), self.branch)
+
+
 class AnalysisSettingsModel(_Model):
-    """``analysis:`` in promoter.yaml: how analysis reads Prometheus."""
+    """``analysis:`` in promoter.yaml: how analysis reads Prometheus, and where else templates are."""
 
     # Prometheus' scrape interval: a first measurement waits one more, so its newest sample is from after the change
     scrape_interval: fields.PositiveDuration = dt.timedelta(seconds=30)
+    templates_in_repo: RepoTemplatesModel | None = None
+    # where promoter reaches Prometheus: replaces every template's address (written for the cluster, they name an
+    # in-cluster Service that promoter, outside, cannot reach)
+    address: fields.HttpUrl | None = None
 
 
 class SettingsFile(_Model):
@@ -166,6 +189,10 @@ class SettingsFile(_Model):
             reconcile_interval=self.reconcile_interval,
             git=self.git.to_settings(),
             analysis_scrape_interval=self.analysis.scrape_interval,
+            analysis_address=self.analysis.address.rstrip("/") if self.analysis.address else None,
+            analysis_templates_in_repo=(
+                self.analysis.templates_in_repo.to_settings() if self.analysis.templates_in_repo else None
+            ),
         )
 
 

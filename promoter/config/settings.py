@@ -65,6 +65,23 @@ class GitSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class RepoTemplates:
+    """``analysis.templates_in_repo``: Argo Rollouts analysis templates kept in the config repo, read from
+    ``branch`` under ``paths`` (files, or folders read recursively)."""
+
+    paths: tuple[str, ...]
+    branch: str = "main"
+
+    def covers(self, file: str) -> bool:
+        return any(under(p, file) for p in self.paths)
+
+
+def under(path: str, file: str) -> bool:
+    """Whether ``file`` is ``path`` or in the folder ``path`` (``.`` is the whole repo)."""
+    return path in (".", file) or file.startswith(path + "/")
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     forge: ForgeSettings
     argocd: ArgoCDSettings
@@ -73,3 +90,5 @@ class Settings:
     reconcile_interval: dt.timedelta = dt.timedelta(seconds=30)
     git: GitSettings = GitSettings()
     analysis_scrape_interval: dt.timedelta = dt.timedelta(seconds=30)  # Prometheus' (``analysis.scrape_interval``)
+    analysis_templates_in_repo: RepoTemplates | None = None
+    analysis_address: str | None = None  # where promoter reaches Prometheus, for every template (``analysis.address``)

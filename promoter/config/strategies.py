@@ -177,7 +177,8 @@ class AnalysisModel(_Model):
             template = catalog.find(name, cluster=cluster)
             if template is not None:
                 found.append((i, template))
-            elif not catalog.is_refused(name, cluster=cluster):  # a refused template's problems are reported
+            elif not catalog.is_refused(name, cluster=cluster) and catalog.unread is None:
+                # a refused template's problems are reported; an unread one is checked where the repo is read
                 errors.append((("templates", i, "templateName"), "template", _unknown(catalog, name, cluster)))
         given: dict[str, int] = {}
         for i, entry in enumerate(self.args):
@@ -214,7 +215,7 @@ def _unknown(catalog: analysis.Catalog, name: str, cluster: bool) -> str:
         ("ClusterAnalysisTemplate", "AnalysisTemplate") if cluster else ("AnalysisTemplate", "ClusterAnalysisTemplate")
     )
     available = catalog.names(cluster=cluster)
-    listed = f"available: {', '.join(available)}" if available else f"there is none in {analysis.FOLDER}/"
+    listed = f"available: {', '.join(available)}" if available else f"there is none in {catalog.searched}"
     hint = ""
     if catalog.find(name, cluster=not cluster) is not None:
         article = "an" if other.startswith("A") else "a"

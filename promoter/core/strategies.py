@@ -218,11 +218,13 @@ def analyses(strategy: Strategy) -> tuple[Analysis, ...]:
     raise AssertionError(strategy)  # pragma: no cover - the union is closed
 
 
-def with_scrape_interval(strategy: Strategy, interval: dt.timedelta) -> Strategy:
-    """The strategy with every analysis reading Prometheus at this scrape interval (promoter.yaml's)."""
+def with_analysis_settings(strategy: Strategy, interval: dt.timedelta, address: str | None = None) -> Strategy:
+    """The strategy with every analysis reading Prometheus at this scrape interval (promoter.yaml's), and at
+    ``address`` when promoter.yaml names one."""
 
     def at(analysis: Analysis) -> Analysis:
-        return dataclasses.replace(analysis, scrape_interval=interval)
+        read = dataclasses.replace(analysis, scrape_interval=interval)
+        return read.reading(address) if address is not None else read
 
     def of(analysis: Analysis | None) -> Analysis | None:
         return at(analysis) if analysis is not None else None

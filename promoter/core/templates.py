@@ -155,6 +155,16 @@ class Analysis:
     def label(self) -> str:
         return "analysis " + ", ".join(t.name for t in self.templates)
 
+    def reading(self, address: str) -> Analysis:
+        """The analysis with every metric reading Prometheus at ``address`` (promoter.yaml's
+        ``analysis.address``: templates written for the cluster name an in-cluster Service)."""
+
+        def moved(metric: Metric) -> Metric:
+            return dataclasses.replace(metric, provider=dataclasses.replace(metric.provider, address=address))
+
+        templates = tuple(dataclasses.replace(t, metrics=tuple(moved(m) for m in t.metrics)) for t in self.templates)
+        return dataclasses.replace(self, templates=templates)
+
 
 _PLACEHOLDER = re.compile(r"\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}")
 

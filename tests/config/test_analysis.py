@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from promoter.cli import validate
+from promoter.cli import validate, wiring
 from promoter.config import analysis, loading
 from promoter.config.analysis import EMPTY_PASSES, NAN_PASSES, OUTSIDE, ConfigWarning
 from promoter.config.problems import ConfigError
@@ -36,6 +36,7 @@ from promoter.core.templates import (
     Source,
     Template,
 )
+from promoter.errors import PermanentError
 from tests.config import configdir
 from tests.config.test_strategies import BG_HEAD, BLUE_GREEN, CANARY, HEAD, WORKLOAD
 
@@ -1100,3 +1101,94 @@ def test_validate_prints_warnings_and_problems(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stderr == f"promoter: warning: {fixed}/{T}:11: {EMPTY_PASSES}\n"
     assert result.stdout.startswith(f"{fixed}: 1 pipeline, 1 stage, 1 application\n")
+
+
+# templates the config repo keeps (analysis.templates_in_repo) ----------------------------------------
+
+IN_REPO = configdir.SETTINGS + "analysis:\n  templates_in_repo:\n    paths: [rollouts/analysis]\n"
+ROLLING_USE = HEAD + f"      rolling: {{analysis: {USE}}}\n"
+
+
+def reader(files: dict[str, str]) -> loading.ReadRepoTemplates:
+    """What the bot's reader gives for a repo holding ``files`` on main (promoter.cli.wiring reads a real
+    clone, end to end in tests/e2e/test_analysis.py): the texts by ``main:PATH``."""
+
+    def read(loaded: object) -> list[tuple[Path, str]]:
+        return [(Path(f"main:{path}"), text) for path, text in files.items()]
+
+    return read
+
+
+def test_a_template_of_the_config_repo_is_used_as_one_of_the_config_directory(tmp_path: Path) -> None:
+    directory = write(tmp_path, {"promoter.yaml": IN_REPO}, ROLLING_USE)
+    config = loading.load(directory, reader({"rollouts/analysis/t.yaml": BASE}))
+    (stage,) = config.pipeline("web").stages
+    (used,) = strategies.analyses(stage.strategy)
+    (metric,) = used.metrics
+    assert used.templates[0].name == "success-rate" and metric.source == Source("main:rollouts/analysis/t.yaml", 9)
+    assert config.unread is None
+
+
+def test_a_repo_templates_problem_names_branch_path_line_and_column(tmp_path: Path) -> None:
+    directory = write(tmp_path, {"promoter.yaml": IN_REPO, T: BASE}, ROLLING_USE)
+    bad = BASE.replace("result[0] >= 0.95", "result[0] >=")
+    with pytest.raises(ConfigError) as caught:
+        loading.load(directory, reader({"rollouts/analysis/bad.yaml": template(bad, "bad"), "rollouts/t.yaml": BASE}))
+    problems = [str(p).removeprefix(f"{directory}/") for p in caught.value.problems]
+    assert problems[0] == (
+        "main:rollouts/analysis/bad.yaml:11:37: spec.metrics[0].successCondition: not a valid condition: "
+        "unexpected end of condition"
+    )
+    # the same name in the config directory and in the repo: which one is meant cannot be told
+    assert problems[1] == (
+        f"main:rollouts/t.yaml:4:9: metadata.name: AnalysisTemplate 'success-rate' is also defined at "
+        f"{directory}/analysis/t.yaml:4:9"
+    )
+
+
+def test_a_reader_that_fails_is_a_problem_of_the_settings(tmp_path: Path) -> None:
+    directory = write(tmp_path, {"promoter.yaml": IN_REPO}, ROLLING_USE)
+    with pytest.raises(ConfigError) as caught:
+        loading.load(directory, lambda _: "analysis.templates_in_repo: cannot read the config repo's main: down")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{directory}/promoter.yaml: analysis.templates_in_repo: cannot read the config repo's main: down"
+    ]
+
+
+def test_not_read_a_reference_is_left_unchecked_and_no_runtime_is_built(tmp_path: Path) -> None:
+    directory = write(tmp_path, {"promoter.yaml": IN_REPO}, ROLLING_USE)
+    config = loading.load(directory)  # validate --offline
+    assert config.unread == "the config repo's templates (main:rollouts/analysis) were not read"
+    with pytest.raises(PermanentError, match="load the config with the repo's templates"):
+        wiring.runtime(config, {})
+    # without templates_in_repo, an unknown name is refused as before, naming where it was looked for
+    plain = write(tmp_path / "plain", {}, ROLLING_USE)
+    assert any("there is none in analysis/" in p for p in refused(plain))
+    assert any("there is none in analysis/ or main:rollouts/analysis" in p for p in refused_with(directory, {}))
+
+
+def refused_with(directory: Path, files: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        loading.load(directory, reader(files))
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[/etc/templates]", "'/etc/templates': a path inside the config repo, relative to its root"),
+        ("[a/../../b]", "'a/../../b': a path inside the config repo, relative to its root"),
+        ("[]", "must not be empty"),
+    ],
+)
+def test_repo_template_paths_are_inside_the_repo(tmp_path: Path, value: str, message: str) -> None:
+    text = configdir.SETTINGS + f"analysis:\n  templates_in_repo:\n    paths: {value}\n"
+    problems = refused(write(tmp_path, {"promoter.yaml": text}))
+    assert len(problems) == 1 and problems[0].startswith("promoter.yaml:9:12: analysis.templates_in_repo.paths: ")
+    assert message in problems[0]
+
+
+def test_the_address_setting_must_be_a_url(tmp_path: Path) -> None:
+    text = configdir.SETTINGS + "analysis:\n  address: prometheus:9090\n"
+    (problem,) = refused(write(tmp_path, {"promoter.yaml": text}))
+    assert problem == "promoter.yaml:8:12: analysis.address: expected an http:// or https:// URL"

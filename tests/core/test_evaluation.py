@@ -427,12 +427,25 @@ STRATEGIES = {
 
 @pytest.mark.parametrize("strategy", STRATEGIES.values(), ids=STRATEGIES.keys())
 def test_every_analysis_of_a_strategy_reads_at_the_configured_scrape_interval(strategy: strategies.Strategy) -> None:
-    moved = strategies.with_scrape_interval(strategy, FAST)
+    moved = strategies.with_analysis_settings(strategy, FAST)
     assert [a.scrape_interval for a in strategies.analyses(moved)] == [FAST] * len(strategies.analyses(strategy))
     assert strategies.analyses(moved) == tuple(
         dataclasses.replace(a, scrape_interval=FAST) for a in strategies.analyses(strategy)
     )
     assert type(moved) is type(strategy) and strategies.name(moved) == strategies.name(strategy)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES.values(), ids=STRATEGIES.keys())
+def test_an_address_in_the_settings_replaces_every_templates(strategy: strategies.Strategy) -> None:
+    moved = strategies.with_analysis_settings(strategy, FAST, "https://prometheus.example.com")
+    metrics = [m for a in strategies.analyses(moved) for m in a.metrics]
+    assert {m.provider.address for m in metrics} <= {"https://prometheus.example.com"}
+    assert len(metrics) == sum(len(a.metrics) for a in strategies.analyses(strategy))
+    # only the address changes: the queries, conditions and the rest are the template's
+    before = [m for a in strategies.analyses(strategy) for m in a.metrics]
+    assert [dataclasses.replace(m, provider=dataclasses.replace(m.provider, address="x")) for m in metrics] == [
+        dataclasses.replace(m, provider=dataclasses.replace(m.provider, address="x")) for m in before
+    ]
 
 
 def test_the_status_table_marks_dry_runs_and_long_runs() -> None:

@@ -166,3 +166,66 @@ def test_a_blue_green_whose_post_promotion_analysis_fails_flips_back(make_world:
     assert done.phase is Phase.FAILED, done.reason
     assert any(t.endswith("switch app to green") for t in titles(world))  # it switched, then flipped back
     assert {path: world.main_file(path) for path in before} == before
+
+
+# Argo Rollouts users keep their templates in the config repo, next to the Rollouts, written for the cluster.
+IN_CLUSTER = "http://prometheus.istio-system.svc:9090"
+REPO_SETTINGS = (
+    "analysis:\n  scrape_interval: 1s\n  address: PROMETHEUS\n  templates_in_repo:\n    paths: [rollouts/analysis]\n"
+)
+
+
+def test_a_template_kept_in_the_config_repo_judges_the_canary(make_world: Callable[..., World]) -> None:
+    """The template is read from the config repo as it is there (its in-cluster address replaced by
+    promoter.yaml's ``analysis.address``); validate reads it too, and says so when offline."""
+    world = make_world(
+        files={
+            **ONLY_STAGING,
+            **CANARY_FILES,
+            "rollouts/analysis/success-rate.yaml": SUCCESS_RATE.replace("PROMETHEUS", IN_CLUSTER),
+        },
+        pipeline=CANARY_ANALYSED,
+        analysis={},  # DIR/analysis/ holds none: the template is the repo's
+        traffic=TRAFFIC,
+        settings=REPO_SETTINGS,
+        scenario=HEALTHY,
+        deadline="60s",
+    )
+    online = world.cli("validate", "--config", str(world.config))
+    assert online.returncode == 0, online.stderr
+    offline = world.cli("validate", "--offline", "--config", str(world.config))
+    assert offline.returncode == 0, offline.stderr
+    assert "main:rollouts/analysis) were not read (--offline)" in offline.stderr
+    before = {path: world.main_file(path) for path in CANARY_FILES}
+    promotion = world.start("2.0.0-err")
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.FAILED, done.reason
+    assert "analysis success-rate failed" in (world.rt.store.stage_run("app", promotion.id, 0).failure or "")
+    measured = world.rt.store.measurements("app", promotion.id, 0)
+    assert measured and all(m.error is None and m.value is not None for m in measured)  # read at the address
+    assert {path: world.main_file(path) for path in before} == before
+
+
+def test_a_reference_the_config_repo_does_not_hold_is_refused_with_where_it_was_looked_for(
+    make_world: Callable[..., World],
+) -> None:
+    world = make_world(
+        files={
+            **ONLY_STAGING,
+            **CANARY_FILES,
+            "rollouts/analysis/other.yaml": SUCCESS_RATE.replace("success-rate", "x"),
+        },
+        pipeline=CANARY_ANALYSED,
+        analysis={},
+        settings=REPO_SETTINGS,
+    )
+    refused = world.cli("validate", "--config", str(world.config))
+    assert refused.returncode == 2
+    assert "no AnalysisTemplate 'success-rate' (available: x)" in refused.stderr
+    started = world.cli("start", "app", "--version", "2.0.0", "--config", str(world.config))
+    assert started.returncode == 2 and "no AnalysisTemplate 'success-rate'" in started.stderr
+    settings = world.config / "promoter.yaml"
+    settings.write_text(settings.read_text().replace("rollouts/analysis", "rollouts/none"))
+    missing = world.cli("validate", "--config", str(world.config))
+    assert missing.returncode == 2
+    assert "promoter.yaml: analysis.templates_in_repo: no YAML file at rollouts/none on main" in missing.stderr

@@ -226,6 +226,8 @@ class World:
         config_settings = SETTINGS.replace("STATE", str(self.state)).replace(
             "reconcile_interval: 500ms", f"reconcile_interval: {interval}"
         )
+        if self.stack.prometheus is not None:
+            settings = settings.replace("PROMETHEUS", self.stack.prometheus.url)
         (self.config / "promoter.yaml").write_text(config_settings + settings)
         if analysis is not None:
             assert self.stack.prometheus is not None
@@ -247,7 +249,7 @@ class World:
     @property
     def rt(self) -> Runtime:
         if self._runtime is None:
-            self._runtime = wiring.runtime(loading.load(self.config), self.env)
+            self._runtime = wiring.runtime(loading.load(self.config, wiring.repo_templates(self.env)), self.env)
         return self._runtime
 
     def restart(self) -> None:
