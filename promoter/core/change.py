@@ -112,7 +112,7 @@ def _planned(w: Walk, change: Change, run: ChangeRun) -> Decision:
                 changes=files,
                 title=texts.step_title(w.pipeline, w.promotion, w.plan, change),
                 body=texts.step_body(w.pipeline, w.promotion, w.plan, files, marker),
-                labels=w.pipeline.labels,
+                labels=() if w.labels_deferred() else w.pipeline.labels,
                 trailers=texts.trailers(marker),
             ),
         )

@@ -80,6 +80,7 @@ def fail(w: Walk, reason: str, aborted_by: str | None = None, details: str = "")
     return Decision(
         (
             SetStatus(latest.merge_sha, StatusState.FAILURE, reason[:140]),
+            *((w.label(latest.pr_number, ()),) if w.labels_deferred(latest.key.item) else ()),
             Comment(latest.pr_number, marker.status(), texts.status_comment(marker, "failed", lines, details)),
             records.record(moved, events=(event,), stage=reverting),
         )
@@ -196,7 +197,7 @@ def stuck(w: Walk) -> Decision:
     hold = Hold(w.pipeline.name, w.promotion.version, why, w.now)
     event = w.event(EventKind.PROMOTION_FAILED, reason, held=True, stuck=True)
     labelled = run.revert_pr_number or w.snapshot.last_pr
-    label = (Label(labelled, _HELD),) if labelled else ()
+    label = (w.label(labelled, _HELD),) if labelled else ()
     done = records.record(w.moved(phase=Phase.FAILED, reason=reason), events=(event,), holds=(hold,))
     return Decision((*label, done))
 
@@ -211,7 +212,7 @@ def before_merge(w: Walk, reason: str, aborted_by: str | None = None) -> Decisio
     outcome = Outcome.ABORTED if aborted_by else Outcome.FAILED
     holds = (Hold(w.pipeline.name, w.promotion.version, reason, w.now),) if aborted_by else ()
     names = (outcome.value, markers.HELD) if aborted_by else (outcome.value,)
-    label = (Label(last, names),) if last else ()
+    label = (w.label(last, names),) if last else ()
     done = records.record(w.moved(phase=phase, reason=reason), events=(event,), holds=holds)
     return Decision((*label, done))
 
@@ -229,7 +230,7 @@ def closed(w: Walk, pr: PullRequest) -> Decision:
     event = w.event(EventKind.PROMOTION_ABORTED, reason)
     return Decision(
         (
-            Label(pr.number, (Outcome.ABORTED.value,)),
+            w.label(pr.number, (Outcome.ABORTED.value,)),
             comment,
             records.record(w.moved(phase=Phase.ABORTED, reason=reason), events=(event,)),
         )

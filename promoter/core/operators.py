@@ -12,7 +12,7 @@ import dataclasses
 from typing import assert_never
 
 from promoter.core import failure, markers, schedule
-from promoter.core.actions import Action, Decision, Label, Record, Unlabel
+from promoter.core.actions import Action, Decision, Record, Unlabel
 from promoter.core.changes import Changes
 from promoter.core.commands import Command, CommandKind
 from promoter.core.model import Event, EventKind, Promotion
@@ -40,7 +40,7 @@ def apply(w: Walk, commands: tuple[Command, ...]) -> Decision:
                 events.append(w.event(kind, f"{command.kind.value} by {command.by}", by=command.by))
                 last = w.snapshot.last_pr
                 if last is not None:  # said on its PR too: a lost store must not resume a paused promotion
-                    effects.append((Label if paused else Unlabel)(last, (markers.PAUSED,)))
+                    effects.append(w.label(last, (markers.PAUSED,)) if paused else Unlabel(last, (markers.PAUSED,)))
             case CommandKind.PROMOTE:
                 promoted, message = _promote(w, command)
                 if promoted is None:

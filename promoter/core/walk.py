@@ -67,6 +67,21 @@ class Walk:
     def first_change(self) -> int:
         return next(i for i, item in enumerate(self.plan.items) if isinstance(item, Change))
 
+    def label(self, number: int, names: tuple[str, ...]) -> Label:
+        """Labels for one of the promotion's PRs, with the pipeline's own: the final change's PR may have been
+        opened without them (:meth:`labels_deferred`), and adding a label a PR has is no change."""
+        return Label(number, tuple(dict.fromkeys((*self.pipeline.labels, *names))))
+
+    def labels_deferred(self, item: int | None = None) -> bool:
+        """Whether change ``item`` (the current one by default) is the promotion's last and merges at once (no
+        approval awaited): its PR is opened without the pipeline's labels, which come with its outcome, in one
+        request instead of two. Nobody triages a PR merged as it opens; ownership is in its marker."""
+        index = self.index if item is None else item
+        if self.promotion.stage != len(self.pipeline.stages) - 1:
+            return False
+        changes = [i for i, found in enumerate(self.plan.items) if isinstance(found, Change)]
+        return index == changes[-1] and (index != changes[0] or self.stage.merge.approvals == 0)
+
     def where(self) -> str:
         """``staging, 3/8 canary 20%``: the stage and the current item, for reasons and messages."""
         item = self.plan.items[self.index] if self.index < len(self.plan.items) else None
@@ -107,7 +122,7 @@ class Walk:
         event = self.event(EventKind.PROMOTION_SUCCEEDED, f"{self.promotion.version} runs in every stage")
         done = records.record(self.moved(phase=Phase.SUCCEEDED, reason="every stage verified"), events=(event,))
         last = self.snapshot.last_pr
-        return Decision(((Label(last, (Outcome.SUCCEEDED.value,)),) if last else ()) + (done,))
+        return Decision(((self.label(last, (Outcome.SUCCEEDED.value,)),) if last else ()) + (done,))
 
     def save(self, run: Run, *events: Event, reason: str | None = None) -> Record:
         moved = self.moved(reason=f"{self.where()}: {reason}") if reason is not None else None

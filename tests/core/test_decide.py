@@ -29,8 +29,17 @@ from promoter.core.actions import (
 from promoter.core.appstatus import Health, OperationPhase, SyncStatus
 from promoter.core.commands import Command, CommandKind
 from promoter.core.decide import decide
-from promoter.core.markers import Kind
-from promoter.core.model import EventKind, Phase, Pipeline, Promotion, branch_name, promotion_id, revert_branch_name
+from promoter.core.markers import Kind, Outcome
+from promoter.core.model import (
+    EventKind,
+    MergePolicy,
+    Phase,
+    Pipeline,
+    Promotion,
+    branch_name,
+    promotion_id,
+    revert_branch_name,
+)
 from promoter.core.resources import Found, Located
 from promoter.core.runs import ChangeRun, ChangeState, Facts, GateState, StageState
 from promoter.core.snapshot import Preflight, Snapshot, Unobserved
@@ -936,3 +945,34 @@ def test_model_and_text_helpers() -> None:
     assert texts.commit_message("title", "body") == "title\n\nbody"
     assert texts.moment(at(0)) == "2026-11-21 12:00:00 UTC"
     assert promotion_id("1.5.0", at(0), 7).startswith("1.5.0-")
+
+
+# The promotion's last change, merged as it opens, gets the pipeline's labels with its outcome (one request).
+ONLY_STAGING = dataclasses.replace(PIPELINE, stages=(PIPELINE.stage(0),))
+WITH_APPROVALS = dataclasses.replace(
+    PIPELINE, stages=(dataclasses.replace(PIPELINE.stage(0), merge=MergePolicy(approvals=1)),)
+)
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "labels"),
+    [(PIPELINE, ("promoter",)), (ONLY_STAGING, ()), (WITH_APPROVALS, ("promoter",))],
+    ids=["not the last stage", "the last change, merged at once", "the last change, awaiting an approval"],
+)
+def test_the_pipelines_labels_at_open_unless_they_come_with_the_outcome(
+    pipeline: Pipeline, labels: tuple[str, ...]
+) -> None:
+    (action,) = decide(pipeline, promotion(), snap(0)).actions
+    assert isinstance(action, OpenStepPR) and action.labels == labels
+
+
+def test_the_outcome_label_carries_the_pipelines_labels() -> None:
+    decision = decide(PIPELINE, promotion(stage=1, step=8), prod(0, last_pr=12))
+    label = next(a for a in decision.actions if isinstance(a, Label))
+    assert label == Label(12, ("promoter", Outcome.SUCCEEDED.value))
+
+
+def test_a_failing_last_change_labels_its_pr_with_the_pipelines_labels() -> None:
+    degraded = apps(health=Health.DEGRADED, message="CrashLoopBackOff")
+    decision = decide(ONLY_STAGING, promotion(), snap(30, merged, apps=degraded, deployed=STAGING_DEPLOYED))
+    assert [a for a in decision.actions if isinstance(a, Label)] == [Label(7, ("promoter",))]

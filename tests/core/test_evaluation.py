@@ -133,9 +133,10 @@ ROWS = {
         [(evaluation.CONTEXT, StatusState.SUCCESS)],
         None,
     ),
+    # (the promotion's last change: its PR was opened without the pipeline's labels, which come with the outcome)
     "failed: the stage is rolled back, the verdict on the merge": (
         at_gate(110, *measured(0.99, 0.5)),
-        ["SetStatus", "SetStatus", "Comment", "Record"],
+        ["SetStatus", "SetStatus", "Label", "Comment", "Record"],
         [(evaluation.CONTEXT, StatusState.FAILURE), ("promoter", StatusState.FAILURE)],
         None,
     ),
