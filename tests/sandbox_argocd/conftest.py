@@ -212,6 +212,15 @@ def _has_branch(work: Path, branch: str) -> bool:
     return bool(git(work, "branch", "-r", "--list", f"origin/{branch}"))
 
 
+def root_synced(http: httpx.Client, clock: ManualClock) -> None:
+    """The app-of-apps root syncs what was pushed (refreshed, it auto-syncs): its children are what it applied
+    from then on, as in Argo CD, where a child Application is what its parent last synced."""
+    checked(http.get("/api/v1/applications/root", params={"refresh": "normal"}))
+    clock.advance(SCENARIO.sync_seconds + 0.5)
+    root = checked(http.get("/api/v1/applications/root"))
+    assert root["status"]["operationState"]["phase"] == "Succeeded", root["status"].get("operationState")
+
+
 def checked(response: httpx.Response) -> Any:
     """The response's JSON, after checking it against Argo CD's API description."""
     body = response.json()

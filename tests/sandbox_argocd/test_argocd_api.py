@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from promoter.sandbox.argocd import ManualClock, Simulator
-from tests.sandbox_argocd.conftest import CREDENTIALS, TIMESTAMP, application, checked, deployment
+from tests.sandbox_argocd.conftest import CREDENTIALS, TIMESTAMP, application, checked, deployment, root_synced
 
 APPLICATION_SET = """\
 apiVersion: argoproj.io/v1alpha1
@@ -207,8 +207,11 @@ def test_application_sets_are_listed_from_git(http: httpx.Client, push: Callable
     assert checked(http.get("/api/v1/applicationsets/nope"))["code"] == 5
 
 
-def test_an_unresolvable_target_revision_is_a_comparison_error(http: httpx.Client, push: Callable[..., str]) -> None:
+def test_an_unresolvable_target_revision_is_a_comparison_error(
+    http: httpx.Client, push: Callable[..., str], clock: ManualClock
+) -> None:
     push({"apps/staging.yaml": application("web-staging", "envs/staging", "web-staging", revision="gone")})
+    root_synced(http, clock)
     status = checked(http.get("/api/v1/applications/web-staging", params={"refresh": "normal"}))["status"]
     assert status["sync"]["status"] == "Unknown"
     assert status["conditions"][0]["type"] == "ComparisonError"

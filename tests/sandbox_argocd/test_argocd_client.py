@@ -234,8 +234,14 @@ def test_a_malformed_response_is_a_permanent_error(fake_argocd: str, name: str) 
         argocd.app_status(name)
 
 
-def test_the_app_of_apps_gains_a_child_pushed_to_git(argocd: ArgoCD, push: Callable[..., str]) -> None:
-    push({"apps/qa.yaml": application("web-qa", "envs/staging", "web-qa"), "envs/qa/.keep": ""})
+def test_the_app_of_apps_gains_a_child_pushed_to_git_once_the_root_synced_it(
+    argocd: ArgoCD, push: Callable[..., str], clock: ManualClock
+) -> None:
+    sha = push({"apps/qa.yaml": application("web-qa", "envs/staging", "web-qa"), "envs/qa/.keep": ""})
+    assert {app.name for app in argocd.applications()} == {"root", "web-prod", "web-staging"}
+    argocd.app_status("root")  # refreshed, the root auto-syncs the commit: Argo CD creates the child as it applies it
+    clock.advance(SCENARIO.sync_seconds + 0.5)
+    assert argocd.app_status("root", refresh=False).operation_revisions == (sha,)
     assert {app.name for app in argocd.applications()} == {"root", "web-prod", "web-staging", "web-qa"}
     assert argocd.app_status("web-qa").operation_phase is OperationPhase.RUNNING  # new: synced on refresh
     assert set(APP_OF_APPS) >= {"apps/staging.yaml", "apps/prod.yaml"}

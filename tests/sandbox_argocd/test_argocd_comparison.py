@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from promoter.sandbox.argocd import ManualClock, Simulator
-from tests.sandbox_argocd.conftest import application, checked, deployment
+from tests.sandbox_argocd.conftest import application, checked, deployment, root_synced
 
 APPS = ("root", "web-prod", "web-staging")
 
@@ -78,6 +78,7 @@ def test_a_commit_putting_back_what_runs_is_synced_without_a_sync(
         "  syncPolicy:\n    automated:\n      prune: true\n", ""
     )
     push({"apps/staging.yaml": manual}, "staging: sync by hand")
+    root_synced(http, clock)
     before = get(http, "web-staging")
     assert before["status"]["sync"]["status"] == "Synced"  # its own spec changed, not what it renders
 
@@ -135,9 +136,11 @@ def test_a_change_to_the_applications_own_spec_that_changes_its_manifests_is_syn
     labelled = push(
         {"apps/staging.yaml": application("web-staging", "envs/staging", "web-staging", labels="{env: qa}")}
     )
+    root_synced(http, clock)
     untouched(before, get(http, "web-staging"), labelled)  # a label of the Application: same manifests
 
     moved = push({"apps/staging.yaml": application("web-staging", "envs/staging", "web-qa", labels="{env: qa}")})
+    root_synced(http, clock)
     found = get(http, "web-staging")  # what it deployed went to web-staging: the new namespace is a difference
     assert (found["status"]["sync"]["status"], found["operation"]["sync"]["revision"]) == ("OutOfSync", moved)
     clock.advance(3)

@@ -1,10 +1,11 @@
 """The Argo CD Applications a config repo declares: plain ``kind: Application`` manifests, wherever they are,
 and the Applications its ApplicationSets generate.
 
-Real Argo CD learns its Applications from the cluster; the simulator reads them from the repository's
-default branch instead (every YAML file, re-read whenever that branch moves), so an app-of-apps root that
-gains a child in Git shows the child through the API. ``repoURL`` is not followed: every source reads the
-simulator's one repository. How one manifest reads is :mod:`promoter.gitops.applications`; what an
+Real Argo CD learns its Applications from the cluster; the simulator reads them from the repository instead:
+the roots (Applications no other one deploys) from the default branch, re-read whenever it moves; a child of
+an app-of-apps from the revision its parent has synced, so that it appears, changes and goes as the parent
+syncs (:class:`Catalog` ``parents``, by the product's mapping of files to the Applications deploying them).
+``repoURL`` is not followed: every source reads the simulator's one repository. How one manifest reads is :mod:`promoter.gitops.applications`; what an
 ApplicationSet generates is :func:`promoter.gitops.appsets.expand`, against the same commit (as the
 ApplicationSet controller would: git generators read the simulator's repository; a cluster generator sees
 only the local cluster; a generator only the controller can answer generates nothing, a problem).
@@ -15,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 
-from promoter.gitops import applications, appsets, manifests
+from promoter.gitops import applications, appsets, manifests, mapping
 from promoter.gitops.applications import Application
 from promoter.sandbox.argocd.gitrepo import Snapshot
 
@@ -27,6 +28,16 @@ class Catalog:
     applications: Mapping[str, Application]
     application_sets: tuple[manifests.Manifest, ...]
     problems: tuple[str, ...]  # files that mention Argo CD but do not parse, duplicate names, unexpandable sets
+    # child -> parent: the Application whose sources deploy the child's manifest (its ApplicationSet's, for a
+    # generated one), by the product's mapping; the others are roots, created in Argo CD by hand
+    parents: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def roots(self) -> list[str]:
+        return sorted(name for name in self.applications if name not in self.parents)
+
+    def children(self, parent: str) -> list[str]:
+        return sorted(child for child, p in self.parents.items() if p == parent)
 
 
 _LOCAL_CLUSTER = ({"name": "in-cluster", "server": appsets.IN_CLUSTER},)  # the simulator's one cluster
@@ -66,7 +77,22 @@ def scan(snapshot: Snapshot) -> Catalog:
                     apps[app.name] = app
     if application_sets:  # only then: most commits have none, and a scan runs on every push
         _generate(snapshot, list(zip(set_files, application_sets, strict=True)), apps, problems)
-    return Catalog(apps, tuple(application_sets), tuple(problems))
+    return Catalog(apps, tuple(application_sets), tuple(problems), _parents(snapshot, apps))
+
+
+def _parents(snapshot: Snapshot, apps: Mapping[str, Application]) -> dict[str, str]:
+    """Each Application whose manifest another one deploys, and that one (the first, in name order)."""
+    if len(apps) < 2:
+        return {}
+    ordered = [apps[name] for name in sorted(apps)]
+    files = sorted({app.file for app in ordered})
+    reasons = mapping.deployers(_Files(snapshot), ordered, files)
+    parents = {}
+    for app in ordered:
+        parent = next((r.application for r in reasons[app.file] if r.application != app.name), None)
+        if parent is not None:
+            parents[app.name] = parent
+    return parents
 
 
 def _generate(

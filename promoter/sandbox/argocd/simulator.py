@@ -28,6 +28,7 @@ from promoter.sandbox.argocd.rendering import Rendered
 from promoter.sandbox.argocd.scenario import Scenario
 
 _RENDER_CACHE = 512
+_SCAN_CACHE = 64
 _EMPTY = Catalog({}, (), ())
 
 
@@ -48,6 +49,8 @@ class Simulator:
         self._clock = clock
         self._lock = threading.RLock()
         self._catalog, self._catalog_commit = _EMPTY, ""
+        self._scans: dict[str, Catalog] = {}
+        self._present: dict[str, Application] = {}  # the Applications Argo CD has now, by name
         self._states: dict[str, lifecycle.State] = {}
         self._identities: dict[str, Identity] = {}
         self._version = 0
@@ -87,7 +90,7 @@ class Simulator:
         """Every Application, by name."""
         with self._lock:
             self._observe(self._now())
-            return [self._view(name) for name in sorted(self._catalog.applications)]
+            return [self._view(name) for name in sorted(self._present)]
 
     def view(self, name: str, refresh: bool = False) -> View:
         """One Application; with ``refresh`` the controller compares (and auto-syncs) before answering."""
@@ -110,7 +113,7 @@ class Simulator:
             inputs = self._observe(now)
             if name not in inputs:
                 raise app_not_found(name)
-            app, state, wanted = self._catalog.applications[name], self._states[name], inputs[name].desired.revisions
+            app, state, wanted = self._present[name], self._states[name], inputs[name].desired.revisions
             if state.running:
                 raise ApiError(Code.FAILED_PRECONDITION, "another operation is already in progress")
             if revisions:
@@ -138,16 +141,21 @@ class Simulator:
             return self._catalog.application_sets
 
     def _observe(self, now: dt.datetime, seed: bool = False) -> dict[str, lifecycle.Inputs]:
-        """Read Git, then let every Application's controller catch up to ``now``; return what each sees."""
+        """Read Git, then let every Application's controller catch up to ``now``; return what each sees.
+
+        The roots come from the default branch's head; then, parent by parent, the children each parent's
+        live revision declares (so a child appears, changes and goes when its parent syncs, as in Argo CD)."""
         refs = self.repo.refs()
         head = refs.shas.get(refs.default_branch)
         if head != self._catalog_commit:
-            self._catalog = _EMPTY if head is None else applications.scan(Snapshot(self.repo, head))
+            self._catalog = _EMPTY if head is None else self._scan(head)
             self._catalog_commit = head or ""
-            for gone in self._states.keys() - self._catalog.applications.keys():
-                del self._states[gone], self._identities[gone]
-        inputs = {}
-        for name, app in self._catalog.applications.items():
+        definitions = {name: self._catalog.applications[name] for name in self._catalog.roots}
+        queue = list(definitions)
+        inputs: dict[str, lifecycle.Inputs] = {}
+        while queue:  # each name is queued once: bounded by the Applications of the commits read
+            name = queue.pop(0)
+            app = definitions[name]
             inputs[name] = self._inputs(app, refs)
             if name not in self._states:
                 revisions = inputs[name].desired.revisions
@@ -158,7 +166,36 @@ class Simulator:
                 uid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"argocd-simulator/{name}"))
                 self._identities[name] = Identity(uid, 0, now)
             self._keep(name, lifecycle.advance(self._states[name], inputs[name], now))
+            for child, defined in self._children(name, app).items():
+                if child not in definitions:
+                    definitions[child] = defined
+                    queue.append(child)
+        for gone in self._states.keys() - definitions.keys():
+            del self._states[gone], self._identities[gone]
+        self._present = definitions
         return inputs
+
+    def _children(self, name: str, app: Application) -> dict[str, Application]:
+        """The Applications that ``name``'s live revision declares and its sources deploy."""
+        live = self._states[name].live
+        if live is None or len(live.revisions) != len(app.sources):
+            return {}
+        found: dict[str, Application] = {}
+        for source, revision in zip(app.sources, live.revisions, strict=True):
+            if source.chart is not None:
+                continue  # a chart from a Helm repository: its children, if any, are not in this repo
+            catalog = self._scan(revision)
+            for child in catalog.children(name):
+                found.setdefault(child, catalog.applications[child])
+        return found
+
+    def _scan(self, commit: str) -> Catalog:
+        """What a commit declares, cached (commits never change)."""
+        if commit not in self._scans:
+            if len(self._scans) >= _SCAN_CACHE:
+                self._scans.pop(next(iter(self._scans)))
+            self._scans[commit] = applications.scan(Snapshot(self.repo, commit))
+        return self._scans[commit]
 
     def _inputs(self, app: Application, refs: Refs) -> lifecycle.Inputs:
         revisions: list[str] = []
@@ -234,7 +271,7 @@ class Simulator:
             self._identities[name] = dataclasses.replace(self._identities[name], resource_version=self._version)
 
     def _view(self, name: str) -> View:
-        app, state = self._catalog.applications[name], self._states[name]
+        app, state = self._present[name], self._states[name]
         override = self._scenario.override(name)
         if override is not None:
             state = lifecycle.overridden(state, override, self._now())
