@@ -5,10 +5,11 @@ Real Argo CD learns its Applications from the cluster; the simulator reads them 
 the roots (Applications no other one deploys) from the default branch, re-read whenever it moves; a child of
 an app-of-apps from the revision its parent has synced, so that it appears, changes and goes as the parent
 syncs (:class:`Catalog` ``parents``, by the product's mapping of files to the Applications deploying them).
-``repoURL`` is not followed: every source reads the simulator's one repository. How one manifest reads is :mod:`promoter.gitops.applications`; what an
-ApplicationSet generates is :func:`promoter.gitops.appsets.expand`, against the same commit (as the
-ApplicationSet controller would: git generators read the simulator's repository; a cluster generator sees
-only the local cluster; a generator only the controller can answer generates nothing, a problem).
+``repoURL`` is not followed: every source reads the simulator's one repository. How one manifest reads is
+:mod:`promoter.gitops.applications`; what an ApplicationSet generates is
+:func:`promoter.gitops.appsets.expand`, against the same commit (as the ApplicationSet controller would: git
+generators read the simulator's repository; a cluster generator sees only the local cluster; a generator only
+the controller can answer generates nothing, a problem).
 """
 
 from __future__ import annotations
