@@ -42,9 +42,8 @@ from tests.e2e.crashes import (
 )
 from tests.e2e.world import At, World
 
-# The drills stop a bot at a chosen point between passes: they run one after another (on one xdist worker)
-# so that no drill's passes are slowed past that point by the others.
-pytestmark = pytest.mark.xdist_group("crash-drills")
+# The drills stop a bot at a chosen point between passes: the drills of one kind run one after another (on one
+# xdist worker), so that at most a few run at once and none is slowed past its point by the others.
 
 STATUS_MARKER = "<!-- promoter:status "
 
@@ -88,6 +87,7 @@ def run_until_killed(world: World, fault: str) -> None:
     assert process.returncode == -signal.SIGKILL, stderr.decode()[-2000:]
 
 
+@pytest.mark.xdist_group("crash-drills-rolling")
 @pytest.mark.parametrize(("fault", "version"), POINTS, ids=[f"{v}-after-{p}" for p, v in POINTS])
 def test_killed_after_an_action_the_promotion_completes_once(
     make_world: Callable[..., World], fault: str, version: str
@@ -160,6 +160,7 @@ CANARY_DRILLS = [
 ]
 
 
+@pytest.mark.xdist_group("crash-drills-canary")
 @pytest.mark.parametrize(("crashes", "expect"), [row[1:] for row in CANARY_DRILLS], ids=ids(CANARY_DRILLS))
 def test_a_canary_crashed_after_each_kind_of_action_completes_once(
     make_world: Callable[..., World], crashes: tuple[Crash, ...], expect: Expect
@@ -198,6 +199,7 @@ FAILING_DRILLS = [
 ]
 
 
+@pytest.mark.xdist_group("crash-drills-failing")
 @pytest.mark.parametrize(("crashes", "expect"), [row[1:] for row in FAILING_DRILLS], ids=ids(FAILING_DRILLS))
 def test_a_failing_canary_crashed_while_reverting_reverts_once(
     make_world: Callable[..., World], crashes: tuple[Crash, ...], expect: Expect
@@ -226,6 +228,7 @@ BLUE_GREEN_DRILLS = [
 ]
 
 
+@pytest.mark.xdist_group("crash-drills-blue-green")
 @pytest.mark.parametrize(("crashes", "expect"), [row[1:] for row in BLUE_GREEN_DRILLS], ids=ids(BLUE_GREEN_DRILLS))
 def test_a_blue_green_crashed_at_the_switch_and_the_scale_down_completes_once(
     make_world: Callable[..., World], crashes: tuple[Crash, ...], expect: Expect
