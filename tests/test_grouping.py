@@ -16,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.xdist_group("one")
 
 
-@pytest.mark.parametrize("i", range(6))
+@pytest.mark.parametrize("i", range(4))
 def test_worker(i):
     with open(os.environ["PROBE_OUT"], "a") as out:
         out.write(os.environ["PYTEST_XDIST_WORKER"] + " ")
@@ -27,7 +27,7 @@ def test_a_group_runs_on_one_worker(tmp_path: Path) -> None:
     (tmp_path / "test_probe.py").write_text(PROBE)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "3", "--dist", "loadgroup", "-q"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup", "-q"],
         env={**os.environ, "PROBE_OUT": str(tmp_path / "workers")},
         cwd=tmp_path,
         capture_output=True,
