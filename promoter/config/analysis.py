@@ -29,9 +29,6 @@ from typing import Annotated, Any, Literal, Self
 import pydantic
 from pydantic import Field, PlainValidator, field_validator, model_validator
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from promoter.config import documents, durations, fields, messages
 from promoter.config.problems import Problem
@@ -580,12 +577,15 @@ def load(
     """The templates in ``folder`` (none when it does not exist) and in ``extra`` (texts read elsewhere, from
     the config repo, by the name to show: ``BRANCH:PATH``; ``searched_too`` names where those were looked for);
     their problems and warnings are appended."""
-    texts: list[tuple[Path, str] | Problem] = [_text(file) for file in _files(folder)] if folder.is_dir() else []
+    texts: list[tuple[Path, str] | Problem] = []
+    for file in _files(folder) if folder.is_dir() else []:
+        content = documents.read_text(file)
+        texts.append(content if isinstance(content, Problem) else (file, content))
     texts.extend(extra)
     loaded: list[tuple[_Read, Template]] = []
     refused: set[tuple[bool, str]] = set()
-    for text in texts:
-        read = text if isinstance(text, Problem) else _read_all(*text)
+    for entry in texts:
+        read = entry if isinstance(entry, Problem) else _read_all(*entry)
         if isinstance(read, Problem):
             problems.append(read)
             continue
@@ -605,15 +605,6 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
-def _text(file: Path) -> tuple[Path, str] | Problem:
-    try:
-        return file, file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return Problem(file, None, None, "", f"not UTF-8 text (byte {exc.start})")
-    except OSError as exc:
-        return Problem(file, None, None, "", f"cannot read: {exc.strerror or type(exc).__name__}")
-
-
 def holds_templates(text: str) -> bool:
     """Whether a text may hold a template (cheap, before parsing a repo's files)."""
     return any(f"kind: {kind}" in text or f'"kind": "{kind}"' in text for kind in KINDS)
@@ -621,16 +612,9 @@ def holds_templates(text: str) -> bool:
 
 def _read_all(file: Path, text: str) -> list[_Read] | Problem:
     """The template documents of ``file`` (other kinds left out), or the problem that stops it from being read."""
-    try:
-        roots = list(YAML(typ="rt").load_all(text))
-    except DuplicateKeyError as exc:
-        first = exc.context_mark.line + 1 if exc.context_mark is not None else None
-        return _marked(file, exc, "duplicate key" + (f" (first at line {first})" if first else ""))
-    except MarkedYAMLError as exc:
-        reason = exc.problem or "not valid YAML"
-        return _marked(file, exc, f"{exc.context}: {reason}" if exc.context else reason)
-    except YAMLError as exc:
-        return Problem(file, None, None, "", f"not valid YAML: {exc}")
+    roots = documents.load_all(file, text)
+    if isinstance(roots, Problem):
+        return roots
     lines = tuple(text.splitlines())
     read: list[_Read] = []
     for root in roots:
@@ -640,13 +624,6 @@ def _read_all(file: Path, text: str) -> list[_Read] | Problem:
             name = metadata.get("name") if isinstance(metadata, dict) else None
             read.append(_Read(documents.Document(file, root), lines, kind, name if isinstance(name, str) else None))
     return read
-
-
-def _marked(file: Path, exc: MarkedYAMLError, message: str) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
-    if mark is None:
-        return Problem(file, None, None, "", message)
-    return Problem(file, mark.line + 1, mark.column + 1, "", message)
 
 
 def _template(read: _Read, problems: list[Problem], warnings: list[ConfigWarning]) -> Template | None:

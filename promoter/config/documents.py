@@ -10,6 +10,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -62,15 +63,29 @@ class Document:
 
 def read(file: Path) -> Document | Problem:
     """The document in ``file``, or the problem that stops it from being read."""
+    text = read_text(file)
+    if isinstance(text, Problem):
+        return text
+    roots = load_all(file, text, several=False)
+    return roots if isinstance(roots, Problem) else Document(file, roots[0] if roots else None)
+
+
+def read_text(file: Path) -> str | Problem:
+    """The text of ``file`` (UTF-8), or the problem that stops it from being read."""
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return Problem(file, None, None, "", f"not UTF-8 text (byte {exc.start})")
     except OSError as exc:
         return Problem(file, None, None, "", f"cannot read: {exc.strerror or type(exc).__name__}")
+
+
+def load_all(file: Path, text: str, *, several: bool = True) -> list[Any] | Problem:
+    """The round-trip roots of ``text`` (one document unless ``several``), or where and why it is not YAML;
+    ``file`` names it in the problem."""
     yaml = YAML(typ="rt")
     try:
-        root = yaml.load(text)
+        return list(yaml.load_all(text)) if several else [yaml.load(text)]
     except DuplicateKeyError as exc:
         first = exc.context_mark.line + 1 if exc.context_mark is not None else None
         return _marked(file, exc, "duplicate key" + (f" (first at line {first})" if first else ""))
@@ -79,7 +94,6 @@ def read(file: Path) -> Document | Problem:
         return _marked(file, exc, f"{exc.context}: {reason}" if exc.context else reason)
     except YAMLError as exc:
         return Problem(file, None, None, "", f"not valid YAML: {exc}")
-    return Document(file, root)
 
 
 def _marked(file: Path, exc: MarkedYAMLError, message: str) -> Problem:
