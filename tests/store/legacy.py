@@ -76,9 +76,39 @@ CREATE TABLE pipeline_errors (
 )""",
 )
 
+# Version 3 (as 7210fc5's schema created it): the typed plan's records; runs without told/verdict, no
+# measurements.
+_PROMOTIONS_3 = _PROMOTIONS.replace("reason TEXT NOT NULL,", "reason TEXT NOT NULL, paused BOOLEAN,")
+_RECORDS_3 = (
+    """
+CREATE TABLE stage_runs (
+    pipeline TEXT NOT NULL, promotion TEXT NOT NULL, stage INTEGER NOT NULL, state TEXT NOT NULL, facts TEXT,
+    revert_pr_number INTEGER, revert_merge_sha TEXT, failure TEXT, aborted_by TEXT,
+    PRIMARY KEY (pipeline, promotion, stage),
+    FOREIGN KEY (pipeline, promotion) REFERENCES promotions (pipeline, id) ON DELETE CASCADE
+)""",
+    """
+CREATE TABLE runs (
+    pipeline TEXT NOT NULL, promotion TEXT NOT NULL, stage INTEGER NOT NULL, item INTEGER NOT NULL,
+    kind TEXT NOT NULL, state TEXT NOT NULL, pr_number INTEGER, merge_sha TEXT, merged_at {time},
+    healthy_since {time}, verified_at {time}, skipped BOOLEAN, blocked TEXT, approved_by TEXT,
+    started_at {time}, unverified_since {time}, passed_at {time}, passed_by TEXT,
+    PRIMARY KEY (pipeline, promotion, stage, item),
+    FOREIGN KEY (pipeline, promotion) REFERENCES promotions (pipeline, id) ON DELETE CASCADE
+)""",
+    """
+CREATE TABLE commands (
+    id {serial}, pipeline TEXT NOT NULL, promotion TEXT NOT NULL, kind TEXT NOT NULL, by TEXT NOT NULL,
+    at {time} NOT NULL, consumed_at {time},
+    PRIMARY KEY (id)
+)""",
+    "CREATE INDEX commands_pending ON commands (pipeline, promotion, consumed_at)",
+)
+
 DDL = {
     1: (*_COMMON, _PROMOTIONS, _UNFINISHED, _STEPS_1),
     2: (*_COMMON, _PROMOTIONS, _UNFINISHED, _STEPS_2, *_VERSION_2_ONLY),
+    3: (*_COMMON, _PROMOTIONS_3, _UNFINISHED, *_RECORDS_3, *_VERSION_2_ONLY),
 }
 
 

@@ -263,72 +263,6 @@ def test_measurements_go_with_their_promotion(store: SQLStore, database: sa.Engi
 
 # a version-3 database, upgraded ------------------------------------------------------------------------------
 
-# Version 3 in its own DDL (as 7210fc5's schema created it): runs without told/verdict, no measurements.
-_VERSION_3 = (
-    "CREATE TABLE schema_version (version INTEGER NOT NULL, PRIMARY KEY (version))",
-    """
-CREATE TABLE promotions (
-    pipeline TEXT NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL, phase TEXT NOT NULL,
-    stage INTEGER NOT NULL, step INTEGER NOT NULL, created_at {time} NOT NULL, updated_at {time} NOT NULL,
-    reason TEXT NOT NULL, paused BOOLEAN,
-    PRIMARY KEY (pipeline, id)
-)""",
-    """
-CREATE UNIQUE INDEX promotions_one_unfinished_per_version ON promotions (pipeline, version)
-WHERE phase NOT IN ('Aborted', 'Failed', 'Succeeded')""",
-    """
-CREATE TABLE stage_runs (
-    pipeline TEXT NOT NULL, promotion TEXT NOT NULL, stage INTEGER NOT NULL, state TEXT NOT NULL, facts TEXT,
-    revert_pr_number INTEGER, revert_merge_sha TEXT, failure TEXT, aborted_by TEXT,
-    PRIMARY KEY (pipeline, promotion, stage),
-    FOREIGN KEY (pipeline, promotion) REFERENCES promotions (pipeline, id) ON DELETE CASCADE
-)""",
-    """
-CREATE TABLE runs (
-    pipeline TEXT NOT NULL, promotion TEXT NOT NULL, stage INTEGER NOT NULL, item INTEGER NOT NULL,
-    kind TEXT NOT NULL, state TEXT NOT NULL, pr_number INTEGER, merge_sha TEXT, merged_at {time},
-    healthy_since {time}, verified_at {time}, skipped BOOLEAN, blocked TEXT, approved_by TEXT,
-    started_at {time}, unverified_since {time}, passed_at {time}, passed_by TEXT,
-    PRIMARY KEY (pipeline, promotion, stage, item),
-    FOREIGN KEY (pipeline, promotion) REFERENCES promotions (pipeline, id) ON DELETE CASCADE
-)""",
-    """
-CREATE TABLE commands (
-    id {serial}, pipeline TEXT NOT NULL, promotion TEXT NOT NULL, kind TEXT NOT NULL, by TEXT NOT NULL,
-    at {time} NOT NULL, consumed_at {time},
-    PRIMARY KEY (id)
-)""",
-    "CREATE INDEX commands_pending ON commands (pipeline, promotion, consumed_at)",
-    """
-CREATE TABLE holds (
-    pipeline TEXT NOT NULL, version TEXT NOT NULL, reason TEXT NOT NULL, at {time} NOT NULL,
-    PRIMARY KEY (pipeline, version)
-)""",
-    """
-CREATE TABLE events (
-    id {serial}, pipeline TEXT NOT NULL, promotion TEXT, at {time} NOT NULL, kind TEXT NOT NULL,
-    message TEXT NOT NULL, evidence TEXT NOT NULL,
-    PRIMARY KEY (id)
-)""",
-    "CREATE INDEX events_by_pipeline ON events (pipeline, promotion, id)",
-    """
-CREATE TABLE leases (
-    pipeline TEXT NOT NULL, owner TEXT NOT NULL, expires_at {time} NOT NULL,
-    PRIMARY KEY (pipeline)
-)""",
-    """
-CREATE TABLE refreshes (
-    pipeline TEXT NOT NULL, application TEXT NOT NULL, since {time} NOT NULL,
-    PRIMARY KEY (pipeline, application)
-)""",
-    """
-CREATE TABLE pipeline_errors (
-    pipeline TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL, since {time} NOT NULL,
-    seen_at {time} NOT NULL,
-    PRIMARY KEY (pipeline)
-)""",
-)
-
 P = "1.0-lvmyx3k0a7"
 MINUTE = dt.timedelta(minutes=1)
 FACTS = '{"active": null, "replicas": {"Deployment/web": 4}}'
@@ -393,9 +327,8 @@ def schema_version(database: sa.Engine) -> list[int]:
 
 
 def test_a_version_3_database_is_upgraded_on_start_and_keeps_its_rows(
-    url: str, store: SQLStore, database: sa.Engine, monkeypatch: pytest.MonkeyPatch
+    url: str, store: SQLStore, database: sa.Engine
 ) -> None:
-    monkeypatch.setitem(legacy.DDL, 3, _VERSION_3)
     legacy.create(url, 3, V3_ROWS)
     assert "measurements" not in sa.inspect(database).get_table_names()
 
@@ -428,9 +361,8 @@ def test_a_version_3_database_is_upgraded_on_start_and_keeps_its_rows(
 
 
 def test_an_upgraded_database_is_left_as_it_is_by_the_next_start(
-    url: str, open_store: Callable[..., SQLStore], database: sa.Engine, monkeypatch: pytest.MonkeyPatch
+    url: str, open_store: Callable[..., SQLStore], database: sa.Engine
 ) -> None:
-    monkeypatch.setitem(legacy.DDL, 3, _VERSION_3)
     legacy.create(url, 3, V3_ROWS)
     first = open_store()
     promotion = first.promotion(P, "web")
