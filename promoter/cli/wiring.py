@@ -22,12 +22,13 @@ from promoter.adapters.gitrepo import GitRepo
 from promoter.adapters.prometheus import PrometheusMetrics
 from promoter.adapters.store import SQLStore
 from promoter.config import analysis, loading, secrets
-from promoter.config.settings import ForgeSettings, Settings, under
+from promoter.config.settings import ForgeSettings, Settings
 from promoter.core import strategies
 from promoter.core.model import Pipeline
 from promoter.engine.faults import Faults
 from promoter.engine.runtime import Runtime
 from promoter.errors import PermanentError, PromoterError
+from promoter.gitops.files import inside
 
 
 def config_dir(option: Path | None, environ: Mapping[str, str]) -> Path:
@@ -113,7 +114,7 @@ def repo_templates(environ: Mapping[str, str] | None = None) -> loading.ReadRepo
             files = repo.files(head)
         except PromoterError as exc:
             return f"analysis.templates_in_repo: cannot read the config repo's {wanted.branch}: {exc}"
-        missing = [p for p in wanted.paths if not any(under(p, file) for file in files)]
+        missing = [p for p in wanted.paths if not any(inside(file, p) for file in files)]
         if missing:
             return f"analysis.templates_in_repo: no YAML file at {', '.join(missing)} on {wanted.branch} ({head[:12]})"
         return [

@@ -12,6 +12,7 @@ import enum
 from pathlib import Path
 
 from promoter.config import secrets
+from promoter.gitops.files import inside
 
 
 class ForgeType(enum.Enum):
@@ -73,12 +74,7 @@ class RepoTemplates:
     branch: str = "main"
 
     def covers(self, file: str) -> bool:
-        return any(under(p, file) for p in self.paths)
-
-
-def under(path: str, file: str) -> bool:
-    """Whether ``file`` is ``path`` or in the folder ``path`` (``.`` is the whole repo)."""
-    return path in (".", file) or file.startswith(path + "/")
+        return any(inside(file, path) for path in self.paths)
 
 
 @dataclasses.dataclass(frozen=True)
