@@ -61,14 +61,14 @@ def load_documents(text: str, where: str) -> list[Manifest]:
         loaded = _lenient(lambda yaml: list(yaml.load_all(text)))
     except YAMLError as exc:
         raise ManifestError(f"{where}: invalid YAML: {describe(exc)}") from None
-    documents: list[Manifest] = []
-    for document in loaded:
-        if document is None:
-            continue
-        if not isinstance(document, dict):
-            raise ManifestError(f"{where}: a document is a {type(document).__name__}, not a mapping")
-        documents.append(plain(document))
-    return documents
+    return [plain(document) for document in loaded if mapping(document, where)]
+
+
+def mapping(document: Any, where: str) -> bool:
+    """Whether a loaded document counts (False: an empty one); ``ManifestError`` if it is no mapping."""
+    if document is not None and not isinstance(document, dict):
+        raise ManifestError(f"{where}: a document is a {type(document).__name__}, not a mapping")
+    return document is not None
 
 
 def plain(value: Any) -> Any:

@@ -47,7 +47,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from promoter.gitops import manifests
 from promoter.yamledit import images, paths
 
-_SUFFIXES = (".yaml", ".yml", ".json")
+SUFFIXES = (".yaml", ".yml", ".json")  # what Argo CD reads from a directory
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _PATCH_KEYS = ("patchesStrategicMerge", "patches", "patchesJson6902")
@@ -123,7 +123,7 @@ def scan(files: Iterable[tuple[str, bytes | str]], *, fast: bool = True) -> Scan
     """Every reference and Application of the files, in their order; ``fast=False`` parses every file."""
     found = _Found()
     for file, data in files:
-        if file.lower().endswith(_SUFFIXES):
+        if file.lower().endswith(SUFFIXES):
             _file(found, file, data, fast)
     return Scan(tuple(found.images), tuple(found.applications), tuple(found.problems))
 
@@ -670,6 +670,24 @@ def _outline(text: str) -> list[_Doc]:
         docs.append(_Doc(len(docs), ("", "", first_line + 1) if root is None else root, None))
         first_line += chunk.count("\n")
     return docs
+
+
+def read_documents(text: str) -> list[tuple[int, Any]] | None:
+    """Each document's first line of content and plain data (None: an empty one), as
+    :func:`manifests.load_documents` reads them, by libyaml's check and the line reader; None when the text
+    is outside the line reader's subset (then only a parser may say what it holds)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if _refused(text) or not _libyaml_accepts(text):
+        return None
+    try:
+        return [(_first_line(doc.root), _plain(doc.root)) for doc in _outline(text) if doc.root is not None]
+    except _Unsupported:
+        return None
+
+
+def _first_line(node: _Tree) -> int:
+    return node[2] if type(node) is tuple else node.line  # type: ignore[union-attr]
 
 
 def _read(lines: list[str], first: int) -> _Map | _Seq | None:  # noqa: PLR0915 (one loop, kept flat for speed)

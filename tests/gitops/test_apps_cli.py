@@ -115,7 +115,48 @@ SCHEMA = {  # the schema the module docstring documents: scripts rely on it
         "tree": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
         "pending": {"type": "array", "items": {"type": "object", "required": ["parent", "reason"]}},
         "problems": {"type": "array", "items": {"type": "object", "required": ["file", "line", "message"]}},
+        "images": {  # with --images only
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["file", "doc", "line", "path", "written", "name", "tag", "digest", "form", "overrides"],
+                "additionalProperties": False,
+                "properties": {
+                    "file": {"type": "string"},
+                    "doc": {"type": "integer", "minimum": 0},
+                    "line": {"type": "integer", "minimum": 1},
+                    "path": {"type": "string"},
+                    "written": {"type": "string"},
+                    "name": {"type": "string"},
+                    "tag": {"type": ["string", "null"]},
+                    "digest": {"type": ["string", "null"]},
+                    "form": {
+                        "enum": [
+                            "container",
+                            "value",
+                            "helm",
+                            "json-patch",
+                            "kustomize",
+                            "argocd-kustomize",
+                            "helm-parameters",
+                        ]
+                    },
+                    "overrides": {"type": ["string", "null"]},
+                },
+            },
+        },
     },
+}
+IMAGES = {
+    **REPO,
+    "envs/dev/deploy.yaml": "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+    "        - name: web\n          image: ghcr.io/o/web:1.2.3\n",
+    "envs/prd/kustomization.yaml": "resources: [../dev]\nimages:\n  - name: ghcr.io/o/web\n    newTag: 1.2.0\n",
+    "web/values-prod.yaml": "replicas: 2\nimage:\n  repository: ghcr.io/o/web\n  tag: '1.1.0'\n---\nimage: a/b@sha256:"
+    + "0" * 64
+    + "\n",
+    "web/templates/deploy.yaml": 'image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+    "envs/broken.yaml": "image: a/b:1\n  x: [\n",
 }
 
 
@@ -183,6 +224,49 @@ def test_json_follows_the_documented_schema(tmp_path: Path) -> None:
     assert document["applicationSets"][0]["generators"] == ["git directories"]
     assert "inside-git" not in by_name  # .git is skipped
     assert "files" not in document
+
+
+def test_images_lists_every_reference_with_file_and_line(tmp_path: Path) -> None:
+    result = run(str(checkout(tmp_path, IMAGES)), "--json", "--images")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    found = [
+        (i["file"], i["doc"], i["line"], i["path"], i["name"], i["tag"], i["digest"], i["form"])
+        for i in document["images"]
+    ]
+    assert found == [
+        (
+            "envs/dev/deploy.yaml",
+            0,
+            7,
+            "spec.template.spec.containers[0].image",
+            "ghcr.io/o/web",
+            "1.2.3",
+            None,
+            "container",
+        ),
+        ("envs/prd/kustomization.yaml", 0, 3, "images[0]", "ghcr.io/o/web", "1.2.0", None, "kustomize"),
+        ("web/values-prod.yaml", 0, 3, "image", "ghcr.io/o/web", "1.1.0", None, "helm"),
+        ("web/values-prod.yaml", 1, 6, "image", "a/b", None, "sha256:" + "0" * 64, "value"),
+    ]  # a chart's templates are Helm's to render: no reference of their own, and no problem
+    assert [(p["file"], p["line"]) for p in document["problems"]] == [("envs/broken.yaml", 2)]
+    assert len(document["applications"]) == 4  # the Applications as without --images
+
+
+def test_images_table_follows_the_applications(tmp_path: Path) -> None:
+    result = run(str(checkout(tmp_path, IMAGES)), "--images", env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("IMAGE")))
+    assert lines[header - 1] == "" and lines[0].startswith("NAME")
+    assert lines[header].split() == ["IMAGE", "TAG/DIGEST", "FORM", "WHERE", "PATH"]
+    rows = lines[header + 1 :]
+    assert len(rows) == 4 and max(len(line) for line in lines) <= 100
+    assert rows[0].split()[:4] == ["ghcr.io/o/web", "1.2.3", "container", "envs/dev/deploy.yaml:7"]
+    assert rows[3].split()[:3] == ["a/b", "sha256:" + "0" * 16 + "…", "value"]
+    assert "web/values-prod.yaml:6 (document 1)" in rows[3]
+    assert "promoter: warning: envs/broken.yaml:2: not valid YAML" in result.stderr
 
 
 def test_tree(tmp_path: Path) -> None:

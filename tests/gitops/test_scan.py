@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from promoter.gitops import manifests, scan
+from promoter.gitops import discovery, manifests, scan
 from promoter.yamledit import imageedit
 from promoter.yamledit.errors import EditError
 from tests.perf import bench_scan
@@ -431,7 +433,47 @@ def test_the_fast_path_equals_the_parser_on_tricky_yaml(text: str) -> None:
     both({"tricky.yaml": text, "tricky-crlf.yaml": text.replace("\n", "\r\n")})
 
 
-def test_every_reference_found_is_one_the_editor_edits() -> None:
+def same_documents(text: str) -> bool:
+    """Whether the line reader's documents (when it reads the text) are the parser's, lines included (unless
+    the parser's lost them: all 1, where its splitter misread a marker); returns whether it read the text."""
+
+    def read(reader: Callable[[], list[tuple[int, Any]]]) -> list[tuple[int, Any]] | str:
+        try:
+            return reader()
+        except manifests.ManifestError as exc:
+            return str(exc)
+
+    quick = scan.read_documents(text)
+    if quick is None:
+        return False
+    mine = read(lambda: [(n, d) for n, d in quick if manifests.mapping(d, "f.yaml")])
+    parsed = read(lambda: discovery.parsed_documents(text, "f.yaml"))
+    if isinstance(mine, list) and isinstance(parsed, list) and {n for n, _ in parsed} == {1}:
+        mine = [(1, d) for _, d in mine]
+    assert mine == parsed, text
+    return True
+
+
+@pytest.mark.parametrize("text", TRICKY, ids=range(len(TRICKY)))
+def test_read_documents_equals_the_parser_on_tricky_yaml(text: str) -> None:
+    same_documents(text)
+    same_documents(text.replace("\n", "\r\n"))
+
+
+def test_read_documents_equals_the_parser_on_generated_and_odd_files() -> None:
+    files = bench_scan.repo(files=300, seed=11, scale=0.02)
+    texts = [data.decode() for path, data in sorted(files.items()) if path.endswith((".yaml", ".json"))]
+    read = sum(same_documents(text) for text in texts)
+    assert read >= 0.9 * len(texts), f"the line reader read only {read} of {len(texts)} files"
+    rng = random.Random(12)
+    small = [text for text in texts if len(text) < 4000]
+    for _ in range(150):
+        same_documents(_mutated(rng.choice(small), rng))
+    lines = "# head\n---\n" + "\n".join(f"---\na{i}: {i}\n\n# c\n" for i in range(3)) + "---\n- a list\n"
+    assert same_documents(lines)
+    with pytest.raises(manifests.ManifestError, match=r"f\.yaml: a document is a list, not a mapping"):
+        discovery.documents(lines, "f.yaml")
+
     """For each reference the scan finds, ``edit image`` with a new tag changes exactly its line."""
     files = {
         "d.yaml": DEPLOYMENT,
@@ -548,4 +590,7 @@ def test_the_real_repos_of_the_corpus_scan_the_same_fast_and_slow(corpus: Path) 
                 path = Path(folder) / name
                 files[str(path.relative_to(repo))] = path.read_bytes()
         total += len(both(files).images)
+        for path, data in files.items():
+            if path.endswith((".yaml", ".yml", ".json")):
+                same_documents(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
     assert total > 20
