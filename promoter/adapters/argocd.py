@@ -68,6 +68,13 @@ class ArgoCD:
         listed = _parse(_AppList, self._call("GET", "/api/v1/applications", None), None)
         return [_application(app) for app in listed.items or ()]
 
+    def manifests(self, kind: str) -> list[dict[str, Any]]:
+        """The items of ``GET /api/v1/<kind>`` (``applications``, ``clusters``) as Argo CD serves them, for
+        the repo discovery, which reads them as it reads manifests."""
+        body = self._call("GET", f"/api/v1/{kind}", None)
+        items = body.get("items") if isinstance(body, dict) else None
+        return [item for item in items or [] if isinstance(item, dict)]
+
     def close(self) -> None:
         self._http.close()
 

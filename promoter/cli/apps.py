@@ -63,8 +63,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
+from promoter.errors import PromoterError
 from promoter.gitops import appsets, discovery, mapping, scan
 from promoter.gitops.applications import Application, Source
 from promoter.gitops.discovery import Discovery, Found
@@ -124,7 +124,7 @@ def apps(
     if not directory.is_dir():
         click.echo(f"promoter: {directory}: not a directory", err=True)
         sys.exit(REFUSED)
-    files = _Files(directory)
+    files = CheckoutFiles(directory)
     checkout = appsets.Checkout(files, tuple(repo_urls) or _remotes(directory))
     found = discovery.discover(checkout, new_file_globbing=new_file_globbing)
     failure = None
@@ -132,7 +132,7 @@ def apps(
     if argocd_url and token and not offline:
         try:
             found = _ask_argocd(checkout, found, argocd_url, token, new_file_globbing)
-        except ArgoCDError as exc:
+        except PromoterError as exc:
             failure = str(exc)
     deployed = _deployers(checkout, found, directory, paths) if paths else None
     scanned = images(files) if with_images else None
@@ -164,7 +164,7 @@ def apps(
 # --- reading the checkout -------------------------------------------------------------------------------
 
 
-class _Files(Mapping[str, str]):
+class CheckoutFiles(Mapping[str, str]):
     """Every file of the checkout by repository path; a text is read when first asked for (most never are)."""
 
     def __init__(self, root: Path) -> None:
@@ -214,7 +214,7 @@ class _Files(Mapping[str, str]):
         return path in self._paths
 
 
-def images(files: _Files) -> scan.Scan:
+def images(files: CheckoutFiles) -> scan.Scan:
     """Every image reference of the checkout's YAML and JSON files, a chart's templates left out."""
     return scan.scan(
         (path, files.data(path))
@@ -261,37 +261,15 @@ def _repository_path(directory: Path, path: str) -> str:
 # --- Argo CD ----------------------------------------------------------------------------------------------
 
 
-class ArgoCDError(Exception):
-    """Argo CD could not be asked; the message names the URL and the reason, never the token."""
-
-
 def _ask_argocd(checkout: appsets.Checkout, found: Discovery, url: str, token: str, globbing: bool) -> Discovery:
-    """The discovery again, with the live Applications (and clusters, when an ApplicationSet wants them)."""
-    with httpx.Client(
-        base_url=url.rstrip("/"),
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-        timeout=httpx.Timeout(10.0),
-    ) as http:
-        live = _items(http, "/api/v1/applications")
-        clusters = _items(http, "/api/v1/clusters") if any(s.unresolved for s in found.application_sets) else None
+    """The discovery again, with the live Applications (and clusters, when an ApplicationSet wants them);
+    PromoterError (its message names the URL and the reason, never the token) when Argo CD cannot be asked."""
+    from promoter.adapters.argocd import ArgoCD  # noqa: PLC0415  (httpx and pydantic: only when Argo CD is asked)
+
+    with ArgoCD(url, token) as argocd:
+        live = argocd.manifests("applications")
+        clusters = argocd.manifests("clusters") if any(s.unresolved for s in found.application_sets) else None
     return discovery.discover(checkout, clusters=clusters, live=live, new_file_globbing=globbing)
-
-
-def _items(http: httpx.Client, path: str) -> list[dict[str, Any]]:
-    where = f"GET {http.base_url}{path}"
-    try:
-        response = http.get(path)
-    except httpx.HTTPError as exc:
-        raise ArgoCDError(f"Argo CD: {where} failed: {type(exc).__name__}: {exc}") from None
-    if response.status_code >= 400:
-        hint = " (check PROMOTER_ARGOCD_TOKEN and its RBAC)" if response.status_code in (401, 403) else ""
-        raise ArgoCDError(f"Argo CD: {where} answered {response.status_code}{hint}")
-    try:
-        body = response.json()
-    except ValueError:
-        raise ArgoCDError(f"Argo CD: {where} answered with a body that is not JSON") from None
-    items = body.get("items") if isinstance(body, dict) else None
-    return [item for item in items or [] if isinstance(item, dict)]
 
 
 # --- JSON -------------------------------------------------------------------------------------------------

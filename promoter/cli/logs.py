@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
-import structlog
-
 LEVELS = ("debug", "info", "warning", "error")
 
 
 def configure(level: str = "info", *, json: bool = False) -> None:
+    import structlog  # noqa: PLC0415  (here: the commands that write no logs need not import it)
+
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )

@@ -159,6 +159,14 @@ spec:
     )
 
 
+def test_manifests_are_the_applications_as_served(argocd: ArgoCD) -> None:
+    """What ``promoter apps --argocd-url`` reads: the items whole, as manifests, not the client's models."""
+    listed = {item["metadata"]["name"]: item for item in argocd.manifests("applications")}
+    assert set(listed) == {"root", "web-prod", "web-staging"}
+    assert listed["web-prod"]["spec"]["source"]["path"] == "envs/prod"
+    assert "sync" in listed["web-prod"]["status"]
+
+
 def test_applications_lists_every_app_with_its_sources(argocd: ArgoCD) -> None:
     listed = {app.name: app.sources for app in argocd.applications()}
     assert listed == {
