@@ -1,9 +1,10 @@
 """The config repository, through one persistent clone and the git command line (GitPython's ``repo.git``).
 
 - One clone per config repo under the state directory; ``git fetch``, never a re-clone per change.
-- A step's commit is built with plumbing on a temporary index (``read-tree``, ``hash-object``,
-  ``update-index``, ``write-tree``, ``commit-tree``): no checkout, so it is fast on large repos and a crash
-  leaves nothing half-done in a work tree. File bytes are stored exactly (``--no-filters``).
+- A step's commit is written as git objects by promoter itself (:mod:`.gittrees`): the changed blobs, the
+  trees on their paths, the commit; the trees read through one long-lived ``git cat-file --batch``. No
+  checkout and no index, so it is fast on large repos, a crash leaves nothing half-done in a work tree, and
+  file bytes are stored exactly.
 - A revert is a real ``git revert`` in the clone's work tree, detached at the base branch's head.
 - Pushes never force. A branch that already exists on the remote is respected, not overwritten: it is the
   bot's own branch from before a crash, or a person's commits on it; a branch without a commit of the
@@ -19,6 +20,7 @@ import datetime as dt
 import hashlib
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,6 +56,7 @@ class GitRepo:
         self._repo: git.Repo | None = None
         self._format: str | None = None
         self._fetches = 0
+        self._reading = threading.Lock()  # GitPython's persistent cat-file serves one question at a time
 
     # set-up ----------------------------------------------------------------------------------------
 
@@ -62,6 +65,13 @@ class GitRepo:
         if self._repo is None:
             self._repo = self._open()
         return self._repo
+
+    def close(self) -> None:
+        """Stop the long-lived ``git cat-file`` (opened again by the next read)."""
+        with self._reading:
+            if self._repo is not None:
+                self._repo.close()
+                self._repo = None
 
     def _open(self) -> git.Repo:
         if (self.path / ".git").is_dir():
@@ -133,18 +143,24 @@ class GitRepo:
 
     def read(self, path: str, ref: str) -> str | None:
         """The file's text at ``ref``; None if absent (or not UTF-8, which promoter never edits)."""
-        try:
-            data: bytes = self.repo.git.execute(
-                ["git", "cat-file", "blob", f"{ref}:{path}"],
-                stdout_as_string=False,
-                strip_newline_in_stdout=False,  # a file's final newline is part of its bytes
-            )
-        except git.GitCommandError:
+        found = self._object(f"{ref}:{path}")
+        if found is None or found[0] != "blob":
             return None
         try:
-            return data.decode("utf-8")
+            return found[1].decode("utf-8")  # (a file's final newline is part of its bytes)
         except UnicodeDecodeError:
             return None
+
+    def _object(self, name: str) -> tuple[str, bytes] | None:
+        """(type, bytes) of an object (``sha``, ``ref:path``) by the clone's long-lived ``git cat-file
+        --batch`` (no process started per read: a step reads a file and the trees on its path); None if
+        missing. git looks again for packs a fetch added when an object is not found."""
+        with self._reading:
+            try:
+                _, kind, _, data = self.repo.git.get_object_data(name)
+            except ValueError:  # "<name> missing"
+                return None
+        return os.fsdecode(kind), data  # (GitPython gives the type as bytes, whatever its annotation says)
 
     def files(self, commit: str) -> dict[str, str]:
         """Every manifest-like file at ``commit`` (YAML, JSON, Helm's ``.tpl``), read in one ``cat-file
@@ -260,29 +276,15 @@ class GitRepo:
 
     def _read_trees(self, base_sha: str, directories: list[str], width: int) -> dict[str, list[gittrees.Entry]]:
         """Each directory's entries at ``base_sha`` (empty for a directory that does not exist yet)."""
-        requests = "".join(f"{base_sha}:{d}\n" if d else f"{base_sha}^{{tree}}\n" for d in directories).encode()
-        out = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.path,
-            input=requests,
-            capture_output=True,
-            check=True,
-            timeout=self._timeout,
-        ).stdout
         trees: dict[str, list[gittrees.Entry]] = {}
-        position = 0
         for directory in directories:
-            newline = out.index(b"\n", position)
-            header = out[position:newline].split()
-            position = newline + 1
-            if header[-1] == b"missing":
+            found = self._object(f"{base_sha}:{directory}" if directory else f"{base_sha}^{{tree}}")
+            if found is None:
                 trees[directory] = []
-                continue
-            if header[1] != b"tree":
+            elif found[0] != "tree":
                 raise PermanentError(f"{directory} is a file in the config repo, not a directory")
-            size = int(header[2])
-            trees[directory] = gittrees.parse(out[position : position + size], width)
-            position += size + 1
+            else:
+                trees[directory] = gittrees.parse(found[1], width)
         return trees
 
     def _object_format(self) -> str:

@@ -44,8 +44,8 @@ class Runtime:
         return self._marked
 
     def close(self) -> None:
-        """Release connections (the store's pool, HTTP clients) that support it."""
-        for part in (self.store, self.deployments, self.forge, self.metrics):
+        """Release connections (the store's pool, HTTP clients, git's long-lived reader) that support it."""
+        for part in (self.store, self.deployments, self.forge, self.metrics, self.repo):
             close = getattr(part, "close", None)
             if callable(close):
                 close()

@@ -43,6 +43,25 @@ def test_fetch_and_read_exact_bytes(repo: GitRepo) -> None:
     assert repo.read("missing.yaml", head) is None
 
 
+def test_reads_see_what_later_fetches_bring(repo: GitRepo, origin: Path, fast_tmp: Path) -> None:
+    """One cat-file process serves every read: objects a fetch adds later (a new pack) are found, and a
+    directory or a missing path is no file."""
+    first = repo.fetch("main")
+    assert repo.read("envs", first) is None
+    work = person_clone(origin, fast_tmp / "person")
+    for n in range(3):
+        (work / "envs" / "staging" / "app.yaml").write_text(f"image: app:2.{n}\n")
+        git(work, "commit", "-q", "-am", f"by hand {n}")
+        git(work, "push", "-q", "origin", "main")
+        head = repo.fetch("main")
+        assert repo.read("envs/staging/app.yaml", head) == f"image: app:2.{n}\n"
+        assert repo.read("envs/staging/app.yaml", first) == FILES["envs/staging/app.yaml"]
+    assert repo.read("envs/staging/app.yaml", "0" * 40) is None
+    repo.close()
+    assert repo.read("envs/staging/app.yaml", first) == FILES["envs/staging/app.yaml"]  # opened again
+    repo.close()
+
+
 def test_commit_edit_pushes_a_branch_with_trailers(repo: GitRepo, origin: Path) -> None:
     base = repo.fetch("main")
     text = "image: app:1.1\r\nreplicas: 1\r\n"
