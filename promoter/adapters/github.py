@@ -87,6 +87,10 @@ class GitHubForge:
 
     # pull requests ---------------------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Release the HTTP connections (PyGithub's session)."""
+        self._gh.close()
+
     def find_pr(self, head_branch: str) -> PullRequest | None:
         newest = {"state": "all", "head": f"{self._owner}:{head_branch}", "sort": "created", "direction": "desc"}
         return self._call(lambda: next(self._listed("/pulls", newest, _pull), None), f"finding the PR of {head_branch}")

@@ -73,6 +73,8 @@ def test_promoters_prs_are_listed_with_labels_and_times(sandbox: tuple[GitHubSan
     assert [pr.number for pr in listed] == [mine.number]
     assert set(listed[0].labels) == {"promoter", "promoter:succeeded", "promoter:held"}
     assert listed[0].created_at is not None and listed[0].merged_at is None
+    bot.close()  # (connections released; the next request opens them again)
+    assert [pr.number for pr in bot.marked_prs()] == [mine.number]
 
 
 def test_the_latest_promoter_status_of_a_commit(sandbox: tuple[GitHubSandbox, Path], fast_tmp: Path) -> None:
