@@ -207,6 +207,11 @@ def test_application_sets_are_listed_from_git(http: httpx.Client, push: Callable
     assert checked(http.get("/api/v1/applicationsets/nope"))["code"] == 5
 
 
+def test_clusters_are_the_simulators_one(http: httpx.Client) -> None:
+    (cluster,) = checked(http.get("/api/v1/clusters"))["items"]
+    assert (cluster["name"], cluster["server"]) == ("in-cluster", "https://kubernetes.default.svc")
+
+
 def test_an_unresolvable_target_revision_is_a_comparison_error(
     http: httpx.Client, push: Callable[..., str], clock: ManualClock
 ) -> None:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from promoter.adapters.argocd import ArgoCD, Source
+from promoter.cli import main
 from promoter.core.appstatus import Health, OperationPhase, SyncStatus
 from promoter.errors import PermanentError, TemporaryError
 from promoter.sandbox.argocd import ManualClock, Simulator, create_app
 from tests.conftest import git
+from tests.gitops.test_discovery import CLUSTER_SET
 from tests.sandbox_argocd.conftest import APP_OF_APPS, CREDENTIALS, SCENARIO, application, deployment, serve
 
 
@@ -165,6 +169,23 @@ def test_manifests_are_the_applications_as_served(argocd: ArgoCD) -> None:
     assert set(listed) == {"root", "web-prod", "web-staging"}
     assert listed["web-prod"]["spec"]["source"]["path"] == "envs/prod"
     assert "sync" in listed["web-prod"]["status"]
+
+
+def test_promoter_apps_asks_the_simulator_for_what_only_argocd_knows(
+    url: str, push: Callable[..., str], fast_tmp: Path
+) -> None:
+    """``promoter apps`` against the simulator: its cluster generator resolved by ``/api/v1/clusters``, the
+    live Applications adopted under their parents; nothing left pending."""
+    push({"sets/guestbook.yaml": CLUSTER_SET})
+    checkout = fast_tmp / "checkout"
+    (checkout / "sets").mkdir(parents=True)
+    (checkout / "sets" / "guestbook.yaml").write_text(CLUSTER_SET)
+    env = {"PROMOTER_ARGOCD_URL": url, "PROMOTER_ARGOCD_TOKEN": CREDENTIALS.token, "COLUMNS": "200"}
+    result = CliRunner().invoke(main.cli, ["apps", str(checkout), "--json"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [(a["name"], a["origin"]) for a in document["applications"]] == [("guestbook-in-cluster", "applicationset")]
+    assert document["pending"] == [] and document["problems"] == []
 
 
 def test_applications_lists_every_app_with_its_sources(argocd: ArgoCD) -> None:

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from promoter.sandbox.argocd import documents, resources, selectors
+from promoter.sandbox.argocd.applications import CLUSTERS
 from promoter.sandbox.argocd.auth import Credentials, Sessions
 from promoter.sandbox.argocd.documents import View
 from promoter.sandbox.argocd.errors import ApiError, Code
@@ -60,6 +61,7 @@ def create_app(simulator: Simulator, credentials: Credentials) -> Starlette:
             methods=["GET"],
         ),
         Route("/api/v1/applicationsets", api.guarded(api.list_application_sets), methods=["GET"]),
+        Route("/api/v1/clusters", api.guarded(api.list_clusters), methods=["GET"]),
         Route("/api/v1/applicationsets/{name}", api.guarded(api.get_application_set), methods=["GET"]),
         Route("/_sim/scenario", api.admin(api.scenario), methods=["GET", "POST"]),
     ]
@@ -161,6 +163,12 @@ class _Api:
     async def list_application_sets(self, _request: Request, _user: str) -> dict[str, Any]:
         found = await run_in_threadpool(self.simulator.application_sets)
         return {"metadata": {}, "items": [_application_set(s) for s in found]}
+
+    async def list_clusters(self, _request: Request, _user: str) -> dict[str, Any]:
+        """The one cluster the simulator deploys to (the in-cluster one, as a fresh Argo CD has), which its
+        ApplicationSets' cluster generators see too."""
+        items = [{**cluster, "labels": {}, "connectionState": {"status": "Successful"}} for cluster in CLUSTERS]
+        return {"metadata": {}, "items": items}
 
     async def get_application_set(self, request: Request, _user: str) -> dict[str, Any]:
         name = request.path_params["name"]

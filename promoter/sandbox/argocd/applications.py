@@ -41,7 +41,7 @@ class Catalog:
         return sorted(child for child, p in self.parents.items() if p == parent)
 
 
-_LOCAL_CLUSTER = ({"name": "in-cluster", "server": appsets.IN_CLUSTER},)  # the simulator's one cluster
+CLUSTERS = ({"name": "in-cluster", "server": appsets.IN_CLUSTER},)  # the simulator's one cluster, as Argo CD lists it
 
 
 def scan(snapshot: Snapshot) -> Catalog:
@@ -106,7 +106,7 @@ def _generate(
     checkout = appsets.Checkout(_Files(snapshot))
     for path, appset in found:
         try:
-            expansion = appsets.expand(appset, checkout, path, clusters=_LOCAL_CLUSTER)
+            expansion = appsets.expand(appset, checkout, path, clusters=CLUSTERS)
         except appsets.AppSetError as exc:  # the controller would generate nothing either
             problems.append(str(exc))
             continue
