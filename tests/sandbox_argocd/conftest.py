@@ -179,6 +179,34 @@ def argocd(url: str, _clients: _Clients) -> ArgoCD:
     return _clients.argocd
 
 
+@dataclasses.dataclass(frozen=True)
+class Served:
+    simulator: Simulator
+    push: Callable[..., str]
+
+
+ServeRepo = Callable[[dict[str, str], Scenario], Served]
+
+
+@pytest.fixture
+def serve_repo(
+    make_bare_repo: Callable[[dict[str, str]], Path],
+    fast_tmp: Path,
+    clock: ManualClock,
+    plug: Callable[[Simulator], str],
+    http: httpx.Client,
+) -> ServeRepo:
+    """Serve a simulator following a new repo holding ``files``, deployed and settled already."""
+
+    def start(files: dict[str, str], scenario: Scenario) -> Served:
+        bare = make_bare_repo(files)
+        simulator = Simulator(bare, scenario=scenario, clock=clock)
+        plug(simulator)
+        return Served(simulator, pusher(bare, fast_tmp / f"clone-of-{bare.name}"))
+
+    return start
+
+
 @pytest.fixture
 def push(config_repo: Path, fast_tmp: Path) -> Callable[..., str]:
     """Commit files (path -> text; None deletes) to a branch of the config repo from a clone; return the sha."""

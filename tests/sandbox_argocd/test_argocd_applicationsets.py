@@ -10,7 +10,7 @@ import httpx
 
 from promoter.core.appstatus import Health, SyncStatus
 from promoter.sandbox.argocd import ManualClock, Simulator
-from tests.sandbox_argocd.conftest import SCENARIO, application, checked, deployment, pusher
+from tests.sandbox_argocd.conftest import SCENARIO, ServeRepo, application, checked, deployment
 
 GIT_DIRECTORIES = """\
 apiVersion: argoproj.io/v1alpha1
@@ -48,15 +48,10 @@ REPO = {
 
 
 def test_the_generated_applications_are_listed_synced_and_healthy(
-    make_bare_repo: Callable[[dict[str, str]], Path],
-    fast_tmp: Path,
-    clock: ManualClock,
-    plug: Callable[[Simulator], str],
-    http: httpx.Client,
+    serve_repo: ServeRepo, clock: ManualClock, http: httpx.Client
 ) -> None:
-    bare = make_bare_repo(REPO)
-    simulator = Simulator(bare, scenario=SCENARIO, clock=clock)
-    plug(simulator)
+    served = serve_repo(REPO, SCENARIO)
+    simulator = served.simulator
     assert simulator.problems == ()
     listed = checked(http.get("/api/v1/applications"))["items"]
     assert [(a["metadata"]["name"], a["spec"]["source"]["path"]) for a in listed] == [
@@ -68,8 +63,7 @@ def test_the_generated_applications_are_listed_synced_and_healthy(
         ("Synced", "Healthy")
     }  # in Git at start: taken as deployed, as plain ones are
 
-    push = pusher(bare, fast_tmp / "clone")
-    sha = push({"apps/guestbook-staging/web.yaml": deployment("ghcr.io/acme/web:1.1.0")})
+    sha = served.push({"apps/guestbook-staging/web.yaml": deployment("ghcr.io/acme/web:1.1.0")})
     assert simulator.sync("guestbook-staging", "admin").state.running
     clock.advance(SCENARIO.progressing_seconds + SCENARIO.settle_seconds + 1)
     view = simulator.view("guestbook-staging", refresh=True)
@@ -77,7 +71,7 @@ def test_the_generated_applications_are_listed_synced_and_healthy(
     assert view.state.live is not None and view.state.live.revisions == (sha,)
     assert "ghcr.io/acme/web:1.1.0" in view.live.images
 
-    push({"apps/guestbook-qa/web.yaml": deployment("ghcr.io/acme/web:1.0.0")})  # a new directory: a new app
+    served.push({"apps/guestbook-qa/web.yaml": deployment("ghcr.io/acme/web:1.0.0")})  # a new directory: a new app
     assert [view.app.name for view in simulator.views()] == ["guestbook-prod", "guestbook-qa", "guestbook-staging"]
 
 

@@ -4,16 +4,13 @@ every response is checked against Argo CD's API description."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from promoter.sandbox.argocd import ManualClock, Scenario, Simulator
-from tests.sandbox_argocd.conftest import application, checked, pusher
+from promoter.sandbox.argocd import ManualClock, Scenario
+from tests.sandbox_argocd.conftest import ServeRepo, application, checked
 
 SCENARIO = Scenario(
     fail_images=("*:bad-*",),
@@ -89,31 +86,6 @@ def rollout(image: str, replicas: int = 3, paused: bool = False) -> dict[str, st
         "guestbook/rollout.yaml": manifest,
         "guestbook/service.yaml": service("guestbook", "{app: guestbook}"),
     }
-
-
-@dataclasses.dataclass(frozen=True)
-class Served:
-    simulator: Simulator
-    push: Callable[..., str]
-
-
-@pytest.fixture
-def serve_repo(
-    make_bare_repo: Callable[[dict[str, str]], Path],
-    fast_tmp: Path,
-    clock: ManualClock,
-    plug: Callable[[Simulator], str],
-    http: httpx.Client,
-) -> Callable[[dict[str, str]], Served]:
-    """Serve a simulator following a new repo holding ``files``, deployed and settled already."""
-
-    def start(files: dict[str, str]) -> Served:
-        bare = make_bare_repo(files)
-        simulator = Simulator(bare, scenario=SCENARIO, clock=clock)
-        plug(simulator)
-        return Served(simulator, pusher(bare, fast_tmp / f"clone-of-{bare.name}"))
-
-    return start
 
 
 def status(http: httpx.Client, refresh: bool = False) -> dict[str, Any]:
@@ -227,13 +199,13 @@ def healths(found: dict[str, Any]) -> dict[str, str | None]:
     ],
 )
 def test_health_comes_from_each_workloads_images_and_replicas(
-    serve_repo: Callable[[dict[str, str]], Served],
+    serve_repo: ServeRepo,
     http: httpx.Client,
     files: dict[str, str],
     app_health: str,
     resources: dict[str, str | None],
 ) -> None:
-    serve_repo(files)
+    serve_repo(files, SCENARIO)
     found = status(http)
     assert (found["sync"]["status"], found["health"]["status"]) == ("Synced", app_health)
     assert healths(found) == resources
@@ -246,10 +218,8 @@ def test_health_comes_from_each_workloads_images_and_replicas(
     assert {f"{n['kind']}/{n['name']}": n["health"]["status"] for n in tree["nodes"]} == resources
 
 
-def test_a_bad_canary_names_itself_and_its_image(
-    serve_repo: Callable[[dict[str, str]], Served], http: httpx.Client
-) -> None:
-    serve_repo(canary(BAD, 1))
+def test_a_bad_canary_names_itself_and_its_image(serve_repo: ServeRepo, http: httpx.Client) -> None:
+    serve_repo(canary(BAD, 1), SCENARIO)
     found = status(http)
     assert found["health"]["message"] == (
         f"Deployment/guestbook-canary: image {BAD} failing: the rollout exceeded its progress deadline"
@@ -267,9 +237,9 @@ def test_a_bad_canary_names_itself_and_its_image(
 
 
 def test_the_idle_colour_scaled_up_with_a_bad_image_degrades_and_scaled_down_recovers(
-    serve_repo: Callable[[dict[str, str]], Served], http: httpx.Client, clock: ManualClock
+    serve_repo: ServeRepo, http: httpx.Client, clock: ManualClock
 ) -> None:
-    served = serve_repo(bluegreen(BAD, 0))
+    served = serve_repo(bluegreen(BAD, 0), SCENARIO)
     assert status(http)["health"]["status"] == "Healthy"
     sha = served.push({"guestbook/green.yaml": workload("guestbook-green", BAD, 3)}, "green: 3 replicas")
     assert status(http, refresh=True)["operationState"]["phase"] == "Running"
@@ -292,9 +262,9 @@ def test_the_idle_colour_scaled_up_with_a_bad_image_degrades_and_scaled_down_rec
 
 
 def test_switching_the_selector_to_the_other_colour_is_a_sync_that_leaves_health_alone(
-    serve_repo: Callable[[dict[str, str]], Served], http: httpx.Client, clock: ManualClock
+    serve_repo: ServeRepo, http: httpx.Client, clock: ManualClock
 ) -> None:
-    served = serve_repo(bluegreen("ghcr.io/acme/guestbook:2.0.0", 3))
+    served = serve_repo(bluegreen("ghcr.io/acme/guestbook:2.0.0", 3), SCENARIO)
     before = status(http)["health"]
     switched = bluegreen("ghcr.io/acme/guestbook:2.0.0", 3, active="green")
     served.push({"guestbook/service.yaml": switched["guestbook/service.yaml"]}, "switch to green")
@@ -425,9 +395,9 @@ spec:
 
 
 def test_routing_resources_are_deployed_and_only_checked_kinds_carry_a_health(
-    serve_repo: Callable[[dict[str, str]], Served], http: httpx.Client
+    serve_repo: ServeRepo, http: httpx.Client
 ) -> None:
-    serve_repo({**canary(GOOD, 1), **ROUTING})
+    serve_repo({**canary(GOOD, 1), **ROUTING}, SCENARIO)
     found = status(http)
     assert (found["sync"]["status"], found["health"]["status"]) == ("Synced", "Healthy")
     by_name = {
@@ -453,10 +423,10 @@ def test_routing_resources_are_deployed_and_only_checked_kinds_carry_a_health(
     assert all(r["status"] == "Synced" for r in found["resources"])
 
 
-def test_a_knative_service_is_a_workload_too(
-    serve_repo: Callable[[dict[str, str]], Served], http: httpx.Client
-) -> None:
-    serve_repo({**canary(GOOD, 1), "guestbook/knative.yaml": ROUTING["guestbook/knative.yaml"].replace(GOOD, BAD)})
+def test_a_knative_service_is_a_workload_too(serve_repo: ServeRepo, http: httpx.Client) -> None:
+    serve_repo(
+        {**canary(GOOD, 1), "guestbook/knative.yaml": ROUTING["guestbook/knative.yaml"].replace(GOOD, BAD)}, SCENARIO
+    )
     found = status(http)
     assert found["health"]["status"] == "Degraded"
     assert healths(found)["Service/guestbook-serverless"] == "Degraded"
@@ -464,9 +434,9 @@ def test_a_knative_service_is_a_workload_too(
 
 
 def test_a_weight_change_is_a_new_revision_synced_without_touching_health(
-    serve_repo: Callable[[dict[str, str]], Served], http: httpx.Client, clock: ManualClock
+    serve_repo: ServeRepo, http: httpx.Client, clock: ManualClock
 ) -> None:
-    served = serve_repo({**canary(GOOD, 1), **ROUTING})
+    served = serve_repo({**canary(GOOD, 1), **ROUTING}, SCENARIO)
     settled = status(http)["health"]
     weights = (
         ROUTING["guestbook/virtualservice.yaml"].replace("weight: 90", "weight: 50").replace("weight: 10", "weight: 50")
@@ -492,8 +462,8 @@ def test_a_weight_change_is_a_new_revision_synced_without_touching_health(
     assert [look["history"][-1]["revision"] for look in looks[1:]] == [sha] * 4
 
 
-def test_an_override_still_applies_on_top(serve_repo: Callable[[dict[str, str]], Served], http: httpx.Client) -> None:
-    served = serve_repo(canary(BAD, 1))
+def test_an_override_still_applies_on_top(serve_repo: ServeRepo, http: httpx.Client) -> None:
+    served = serve_repo(canary(BAD, 1), SCENARIO)
     served.simulator.set_scenario({"overrides": {"guestbook": {"health": "Progressing"}}})
     scripted = status(http)
     assert scripted["health"]["status"] == "Progressing"
