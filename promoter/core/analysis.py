@@ -389,5 +389,8 @@ def _condition_text(metric: Metric) -> str:
 
 
 def _summary(verdict: Phase | None, metrics: Sequence[MetricState]) -> str:
-    done = ", ".join(f"{m.name} {m.phase.value if m.phase else 'running'}" for m in metrics)
+    # A metric without a phase of its own is still measuring, or was stopped by the run's verdict (another
+    # metric failed): "running" then would tell a person something is still going on.
+    unfinished = "running" if verdict is None else "stopped"
+    done = ", ".join(f"{m.name} {m.phase.value if m.phase else unfinished}" for m in metrics)
     return f"{verdict.value if verdict else 'running'}: {done}"

@@ -433,3 +433,5 @@ def test_the_table_names_each_metrics_condition(m: Metric, text: str) -> None:
 def test_the_summary_names_each_metric() -> None:
     state = judged(run_of(metric("a"), metric("b")), [*taken("a", [0.99] * 3), *taken("b", [0.99])])
     assert state.summary == "running: a Successful, b running"
+    failed = judged(run_of(metric("a"), metric("b")), [*taken("a", [0.1]), *taken("b", [0.99])])
+    assert failed.summary == "Failed: a Failed, b stopped"  # b was still measuring when a failed the run
