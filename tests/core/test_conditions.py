@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promoter.core import conditions
-from promoter.core.conditions import (
+from promoter.core.conditions import ConditionError, EvaluationError, evaluate, evaluator, names, parse, value
+from promoter.core.conditions.language import (
     Array,
     Binary,
     Call,
@@ -19,19 +20,13 @@ from promoter.core.conditions import (
     Closure,
     Condition,
     Conditional,
-    ConditionError,
     Constant,
     Element,
-    EvaluationError,
     Index,
     Node,
     Unary,
     Value,
     Variable,
-    evaluate,
-    names,
-    parse,
-    value,
 )
 
 NAN, INF = math.nan, math.inf
@@ -584,7 +579,7 @@ def test_a_variable_is_checked_once_however_often_it_is_read() -> None:
 
 
 def test_evaluation_has_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(conditions, "MAX_STEPS", 1000)
+    monkeypatch.setattr(evaluator, "MAX_STEPS", 1000)
     x = tuple(range(20))
     assert len(value(parse("map(x, {#})"), {"x": x})) == 20  # type: ignore[arg-type]
     with pytest.raises(EvaluationError, match="evaluation took more than 1000 steps"):
@@ -603,7 +598,7 @@ TOKENS = [
     *("0", "1", "2", "0.5", ".5", "1e-3", "1e999", "0x1F", "9223372036854775807", "'a'", '"b\\n"', "`r`", "'"),
     *("true", "false", "nil", "and", "or", "not", "in", "&&", "||", "!", "==", "!=", "<", "<=", ">", ">="),
     *("+", "-", "*", "/", "%", "**", "^", "??", "=", "@", "\\", "/*", "*/", "//", "\n", "matches", "let"),
-    *sorted(conditions._FUNCTIONS),
+    *sorted(conditions.FUNCTIONS),
 ]
 soups = st.builds(
     lambda parts, glue: glue.join(parts), st.lists(st.sampled_from(TOKENS), max_size=25), st.sampled_from(" ")
@@ -632,12 +627,12 @@ LEAVES: st.SearchStrategy[Node] = st.one_of(
 )
 OPERATORS = ["or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "+", "-", "*", "/", "%", "**", "??"]
 SYMBOLS = {"or": "||", "and": "&&", "**": "^", "not": "!"}
-PLAIN = sorted(name for name, signature in conditions._FUNCTIONS.items() if not signature.closure)
-PREDICATES = sorted(name for name, signature in conditions._FUNCTIONS.items() if signature.closure)
+PLAIN = sorted(name for name, signature in conditions.FUNCTIONS.items() if not signature.closure)
+PREDICATES = sorted(name for name, signature in conditions.FUNCTIONS.items() if signature.closure)
 
 
 def plain_call(name: str, arguments: list[Node]) -> Call:
-    signature = conditions._FUNCTIONS[name]
+    signature = conditions.FUNCTIONS[name]
     most = signature.most or signature.least + 2
     return Call(name, tuple((arguments * most)[: max(signature.least, min(len(arguments), most))]), 0)
 
