@@ -88,6 +88,9 @@ class Checkout:
 
     files: Mapping[str, str]
     repo_urls: tuple[str, ...] = ()
+    # The files that may hold Argo CD documents (those naming ``argoproj.io/``), when the caller knows them
+    # cheaper than reading every file (``git grep``); None: every YAML or JSON file is read to find out.
+    argocd_files: frozenset[str] | None = None
 
     @functools.cached_property
     def all_paths(self) -> tuple[str, ...]:

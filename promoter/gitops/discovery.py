@@ -99,6 +99,7 @@ class FoundSet:
     applications: tuple[str, ...]  # the names it generated here
     unresolved: str | None = None  # why only Argo CD knows what it generates
     notes: tuple[str, ...] = ()
+    manifest: Manifest = dataclasses.field(default_factory=dict, repr=False, compare=False)  # as Argo CD stores it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,7 +265,8 @@ class _Walk:
 
     def scan(self) -> None:
         """Every Application and ApplicationSet document of the checkout's files, then the plain ones."""
-        for path in self.checkout.all_paths:
+        known = self.checkout.argocd_files
+        for path in self.checkout.all_paths if known is None else sorted(known):
             if not path.endswith(SUFFIXES) or chart_template(self.checkout.files, path):
                 continue
             text = self.checkout.text(path)
@@ -484,7 +486,10 @@ class _Walk:
         for generated in expansion.applications:
             app = generated.application
             if app.name in self.apps:
-                self._duplicate("Application", app.name, where, self.apps[app.name].defined_in)
+                first = self.apps[app.name].defined_in
+                kept = f" (in {first}; that one is kept)" if first else " (that one is kept)"
+                message = f"ApplicationSet {name!r} generates an Application named {app.name!r}, which exists already"
+                self.problems.append(Problem(where.file or None, where.line or None, message + kept))
                 continue
             self.apps[app.name] = _App(
                 app, Origin.APPLICATION_SET, found.defined_in, application_set=name, params=generated.params
@@ -608,6 +613,7 @@ class _Walk:
             tuple(g.application.name for g in expansion.applications) if expansion else (),
             node.unresolved,
             expansion.notes if expansion else (),
+            node.manifest,
         )
 
 

@@ -1,7 +1,7 @@
 """What ``promoter sandbox up`` tells the person who started it, as ``#`` lines for stderr.
 
-Which Applications the Argo CD simulator found and in which files (and, when none, why: what it reads and
-what it cannot read yet), and the people's tokens, to approve and comment as someone other than the bot.
+Which Applications the Argo CD simulator found and in which files (and, when none, why: what it reads, and
+what only Argo CD itself could), and the people's tokens, to approve and comment as someone other than the bot.
 Purely computational: values in, lines out; the command prints them.
 """
 
@@ -13,9 +13,11 @@ from promoter.sandbox.argocd.applications import Catalog
 from promoter.sandbox.github.accounts import User
 
 LIMIT = 10  # files listed, and Applications listed per file, before "and N more"
-_NOT_YET = (
-    "# warning: Helm-templated app-of-apps roots are not expanded yet (the simulator's next capability); "
-    "until then it follows rendered Applications committed as plain files"
+_READS = (
+    "# note: it reads the repo as `promoter apps` does: Application manifests, what app-of-apps roots deploy "
+    "(folders, kustomize builds, Helm charts in Git whose templates stay in the Go subset) and ApplicationSets; "
+    "children only Argo CD can render (charts from Helm repositories, plugins, templates beyond the subset) "
+    "are among the problems"
 )
 
 
@@ -51,9 +53,7 @@ def people(users: Iterable[User]) -> str:
 
 def _none_found(catalog: Catalog, branch: str, limit: int) -> list[str]:
     lines = [
-        f"# warning: the Argo CD simulator found no Applications: it reads plain `kind: Application` "
-        f"manifests (apiVersion argoproj.io/...) and ApplicationSets in the YAML files of the default branch "
-        f"({branch})"
+        f"# warning: the Argo CD simulator found no Applications in the YAML files of the default branch ({branch})"
     ]
     if catalog.problems:
         lines.append(f"# warning: {_unreadable(catalog.problems, limit)}")
@@ -63,7 +63,7 @@ def _none_found(catalog: Catalog, branch: str, limit: int) -> list[str]:
         lines.append(f"# warning: {found} found, generating no Application: {_names(names, limit)}")
     if not catalog.problems and not catalog.application_sets:
         lines.append(f"# warning: no file on {branch} mentions argoproj.io/")
-    lines.append(_NOT_YET)
+    lines.append(_READS)
     return lines
 
 

@@ -390,7 +390,8 @@ def test_sources_that_cannot_be_read_are_problems_or_pending() -> None:
         "kustomized.yaml:1: Application 'kustomized', source 0 (overlay): overlay/kustomization.yaml: resource"
         " 'missing.yaml' not found",
         "sets/broken.yaml:1: ApplicationSet 'broken': spec.generators[0].matrix: a matrix needs two generators",
-        "sets/twice.yaml:1: a second Application named 'a' (the first, apps/a.yaml:1, is kept)",
+        "sets/twice.yaml:1: ApplicationSet 'twice' generates an Application named 'a', which exists already"
+        " (in apps/a.yaml:1; that one is kept)",
     ]
     assert result.pending == (discovery.Pending("charted", "chart: chart: value file 'missing.yaml' not found"),)
     broken = {s.name: s for s in result.application_sets}["broken"]

@@ -86,7 +86,9 @@ def test_a_plain_manifest_keeps_its_name_and_the_clash_is_a_problem(
     assert (apps["guestbook-prod"].file, apps["guestbook-prod"].sources[0].path) == ("manifests/prod.yaml", "elsewhere")
     assert apps["guestbook-staging"].file == "appset.yaml"
     (problem,) = simulator.problems
-    assert problem.startswith("appset.yaml: ApplicationSet 'guestbook' generates an Application named 'guestbook-prod'")
+    assert problem.startswith(
+        "appset.yaml:1: ApplicationSet 'guestbook' generates an Application named 'guestbook-prod'"
+    )
     assert "manifests/prod.yaml" in problem
 
 

@@ -25,14 +25,13 @@ from promoter.sandbox.github import accounts
 from tests.sandbox_argocd.conftest import application
 
 HELM_ROOT = "templates/apps.yaml: invalid YAML: expected the node content, but found '-' (line 1)"
-NOT_YET = (
-    "# warning: Helm-templated app-of-apps roots are not expanded yet (the simulator's next capability); "
-    "until then it follows rendered Applications committed as plain files"
+READS = (
+    "# note: it reads the repo as `promoter apps` does: Application manifests, what app-of-apps roots deploy "
+    "(folders, kustomize builds, Helm charts in Git whose templates stay in the Go subset) and ApplicationSets; "
+    "children only Argo CD can render (charts from Helm repositories, plugins, templates beyond the subset) "
+    "are among the problems"
 )
-NONE_FOUND = (
-    "# warning: the Argo CD simulator found no Applications: it reads plain `kind: Application` manifests "
-    "(apiVersion argoproj.io/...) and ApplicationSets in the YAML files of the default branch (main)"
-)
+NONE_FOUND = "# warning: the Argo CD simulator found no Applications in the YAML files of the default branch (main)"
 
 
 def catalog(apps: dict[str, str], problems: tuple[str, ...] = (), sets: tuple[str, ...] = ()) -> Catalog:
@@ -77,13 +76,13 @@ def catalog(apps: dict[str, str], problems: tuple[str, ...] = (), sets: tuple[st
                 NONE_FOUND,
                 f"# warning: 1 problem in files that mention Argo CD: {HELM_ROOT}",
                 "# warning: 1 ApplicationSet found, generating no Application: guestbook",
-                NOT_YET,
+                READS,
             ],
             id="none-helm-root-and-a-set",
         ),
         pytest.param(
             catalog({}),
-            [NONE_FOUND, "# warning: no file on main mentions argoproj.io/", NOT_YET],
+            [NONE_FOUND, "# warning: no file on main mentions argoproj.io/", READS],
             id="none-at-all",
         ),
     ],
