@@ -434,6 +434,10 @@ class _Run:
         value: Any = _NOARG
         for command in pipe.commands:
             value = self.command(command, dot, value)
+        if value is None:
+            # Go unwraps a pipeline's nil into no value, and a field of no value is no value: so Helm's
+            # idiom ``(.x).y`` (or ``$x := .x`` then ``$x.y``) reads nothing where ``.x.y`` fails on nil
+            value = MISSING
         if pipe.declare:
             name = pipe.declare[0]
             if pipe.assign:
@@ -728,6 +732,80 @@ def _indent(count: Any, value: Any) -> str:
     return pad + _string(value).replace("\n", "\n" + pad)
 
 
+def _has_key(mapping: Any, key: Any) -> bool:
+    return _mapping(mapping, "hasKey") is not None and _string(key) in mapping
+
+
+def _omit(mapping: Any, *keys: Any) -> dict[str, Any]:
+    dropped = {_string(key) for key in keys}
+    return {k: v for k, v in (_mapping(mapping, "omit") or {}).items() if k not in dropped}
+
+
+def _pick(mapping: Any, *keys: Any) -> dict[str, Any]:
+    given = _mapping(mapping, "pick") or {}
+    return {k: given[k] for k in (_string(key) for key in keys) if k in given}
+
+
+def _keys(*mappings: Any) -> list[str]:
+    return [key for mapping in mappings for key in (_mapping(mapping, "keys") or {})]
+
+
+def _get(mapping: Any, key: Any) -> Any:
+    return (_mapping(mapping, "get") or {}).get(_string(key), "")
+
+
+def _dig(*args: Any) -> Any:
+    """``dig "a" "b" default dict``: the value at a.b, else the default."""
+    if len(args) < 3:
+        raise TemplateError("dig needs at least a key, a default and a dict")
+    *keys, fallback, value = args
+    for key in keys:
+        found = _mapping(value, "dig")
+        if found is None or _string(key) not in found:
+            return fallback
+        value = found[_string(key)]
+    return value
+
+
+def _has(needle: Any, haystack: Any) -> bool:
+    return isinstance(haystack, list | tuple) and any(_eq(needle, item) for item in haystack)
+
+
+def _first(values: Any) -> Any:
+    return _list(values, "first")[0] if _list(values, "first") else None
+
+
+def _last(values: Any) -> Any:
+    return _list(values, "last")[-1] if _list(values, "last") else None
+
+
+def _uniq(values: Any) -> list[Any]:
+    kept: list[Any] = []
+    for value in _list(values, "uniq"):
+        if not any(_eq(value, seen) for seen in kept):
+            kept.append(value)
+    return kept
+
+
+def _mapping(value: Any, function: str) -> Mapping[str, Any] | None:
+    """A dict argument (nil is an empty one, as Sprig's functions see a nil map)."""
+    if value is None or value is MISSING:
+        return None
+    if not isinstance(value, Mapping):
+        raise TemplateError(
+            f"{function}: wrong type for value; expected map[string]interface {{}}; got {_go_type(value)}"
+        )
+    return value
+
+
+def _list(value: Any, function: str) -> list[Any]:
+    if value is None or value is MISSING:
+        return []
+    if not isinstance(value, list | tuple):
+        raise TemplateError(f"{function}: cannot find {function} on type {_go_type(value)}")
+    return list(value)
+
+
 def _required(message: Any, value: Any) -> Any:
     if value is None or value is MISSING or value == "":
         raise TemplateError(_strval(message))
@@ -790,6 +868,19 @@ BASE: Mapping[str, Callable[..., Any]] = {
     "toYaml": _to_yaml,
     "indent": _indent,
     "nindent": lambda count, value: "\n" + _indent(count, value),
+    # Sprig's dict and list functions, as Helm "apps" charts use them
+    "hasKey": _has_key,
+    "omit": _omit,
+    "pick": _pick,
+    "keys": _keys,
+    "get": _get,
+    "dig": _dig,
+    "has": _has,
+    "first": _first,
+    "last": _last,
+    "uniq": _uniq,
+    "compact": lambda values: [v for v in _list(values, "compact") if not empty(v)],
+    "sortAlpha": lambda values: sorted(_strval(v) for v in _list(values, "sortAlpha")),
 }
 ARGOCD: Mapping[str, Callable[..., Any]] = {**BASE, "normalize": _strings(normalize)}
 HELM: Mapping[str, Callable[..., Any]] = {**BASE, "required": _required}

@@ -538,6 +538,35 @@ def test_go_template_refused(template: str, data: dict[str, Any], missing: str, 
     assert repr(template) in str(caught.value)  # the message names the template
 
 
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("{{ $h := (.tool).helm }}[{{ $h }}]{{ with (.tool).helm }}{{ .r }}{{ end }}", "[]"),  # no tool: no value
+        ("{{ $t := .tool }}[{{ $t.helm }}]", "[]"),  # a variable holding nil: the same
+        ("{{ (.with).helm.r }}", "bee"),
+        ('{{ if hasKey . "with" }}y{{ end }}{{ if hasKey .with "nope" }}n{{ end }}', "y"),
+        ('{{ omit .with "helm" | toJson }}|{{ pick .with "helm" "nope" | toJson }}', '{"x":1}|{"helm":{"r":"bee"}}'),
+        ('{{ keys .with | sortAlpha | join "," }}|{{ get .with "x" }}|{{ get .with "nope" }}|', "helm,x|1||"),
+        ('{{ dig "with" "helm" "r" "d" . }}-{{ dig "with" "nope" "d" . }}', "bee-d"),
+        (
+            "{{ has 2 .l }}{{ has 9 .l }}|{{ first .l }}{{ last .l }}|{{ uniq .d | toJson }}|{{ compact .c | toJson }}",
+            'truefalse|13|[1,2]|["a"]',
+        ),
+    ],
+)
+def test_helm_idioms_and_sprig_dict_functions(template: str, expected: str) -> None:
+    values = {"with": {"helm": {"r": "bee"}, "x": 1}, "l": [1, 2, 3], "d": [1, 2, 1], "c": ["", "a", None]}
+    out = gotemplate.render(template, values, gotemplate.HELM, "zero").replace(gotemplate.NO_VALUE, "")
+    assert out == expected
+
+
+def test_a_field_of_nil_fails_unless_the_nil_came_out_of_a_pipeline() -> None:
+    with pytest.raises(gotemplate.TemplateError, match="nil pointer evaluating interface {}.helm"):
+        gotemplate.render("{{ .tool.helm }}", {}, gotemplate.HELM, "zero")
+    with pytest.raises(gotemplate.TemplateError, match='nil data; no entry for key "helm"'):
+        gotemplate.render("{{ (.tool).helm }}", {"tool": None}, gotemplate.HELM, "error")
+
+
 def test_helm_functions() -> None:
     values = {"Values": {"x": "1"}}
     assert gotemplate.render('{{ required "need x" .Values.x }}', values, gotemplate.HELM, "zero") == "1"
