@@ -561,7 +561,7 @@ def test_helm_idioms_and_sprig_dict_functions(template: str, expected: str) -> N
 
 
 def test_a_field_of_nil_fails_unless_the_nil_came_out_of_a_pipeline() -> None:
-    with pytest.raises(gotemplate.TemplateError, match="nil pointer evaluating interface {}.helm"):
+    with pytest.raises(gotemplate.TemplateError, match=r"nil pointer evaluating interface \{\}\.helm"):
         gotemplate.render("{{ .tool.helm }}", {}, gotemplate.HELM, "zero")
     with pytest.raises(gotemplate.TemplateError, match='nil data; no entry for key "helm"'):
         gotemplate.render("{{ (.tool).helm }}", {"tool": None}, gotemplate.HELM, "error")
