@@ -365,7 +365,7 @@ def _file_params(
         if text is None:
             raise AppSetError(f"{context.where}: {at}: {path} could not be read")
         try:
-            loaded = manifests.load_value(text, path)
+            loaded = manifests.load_value(text, path, manifests.GO_YAML)  # (sigs.k8s.io/yaml: YAML 1.1)
         except manifests.ManifestError as exc:
             raise AppSetError(f"{context.where}: {at}: {exc}") from None
         objects = [{}] if loaded is None else loaded if isinstance(loaded, list) else [loaded]

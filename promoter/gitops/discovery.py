@@ -441,10 +441,9 @@ class _Walk:
             self.pending.append(Pending(parent, f"{path}: Applications come from named templates (helpers)"))
         if not relevant:
             return
-        options = source.option("helm")
         refs = {s.ref: self.files for s in app.sources if s.ref and self.checkout.reads(s.repo_url)}
         try:
-            context = _helm_context(self.files, path, app, options, refs)
+            context = _helm_context(self.files, path, app, source, refs)
         except ManifestError as exc:
             self.pending.append(Pending(parent, f"{path}: {exc}"))
             return
@@ -617,11 +616,10 @@ class _Walk:
         )
 
 
-def _helm_context(
-    files: Tree, path: str, app: Application, options: Mapping[str, Any], refs: Mapping[str, Tree]
-) -> dict[str, Any]:
+def _helm_context(files: Tree, path: str, app: Application, source: Source, refs: Mapping[str, Tree]) -> dict[str, Any]:
     """What a chart's templates see: ``.Values`` merged as Argo CD passes them, ``.Release``, ``.Chart``."""
-    values = helm.values(files, path, options, refs)
+    options = source.option("helm")
+    values = helm.values(files, path, options, refs, helm.build_env(app.name, app.destination_namespace, source))
     chart_text = files.text(join(path, "Chart.yaml")) or ""
     loaded = manifests.load_documents(chart_text, join(path, "Chart.yaml"))
     chart = loaded[0] if loaded else {}

@@ -7,6 +7,12 @@ a mapping ``{registry, repository, tag, digest}`` (an empty tag falls back to th
 
 Which files of the repository a chart in Git reads (for deciding which Applications a changed file concerns)
 is :func:`chart_reads` and :func:`value_file`.
+
+A value file's path is resolved as Argo CD's repo-server does: ``$ref/path`` when a source has that ``ref``
+(from that source's root), else relative to the chart, or to the repository's root with a leading ``/``;
+``$ARGOCD_APP_NAME``-style variables of the build environment (:func:`build_env`) are substituted first
+(after the ref, for a ``$ref/`` one), an unknown one reads as empty, and one only the build knows (the
+revision, the Kubernetes version) leaves the file unknown.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from promoter.gitops import manifests
+from promoter.gitops.applications import Source
 from promoter.gitops.files import Files, inside, join, under
 from promoter.gitops.manifests import ManifestError
 
@@ -36,22 +43,67 @@ _CHART_FILES = frozenset(
     }
 )
 _VALUE_OPTIONS = frozenset({"valueFiles", "ignoreMissingValueFiles", "values", "valuesObject", "parameters"})
+# Go's os.Expand, as Argo CD's Envsubst uses it: ${NAME} or $NAME; "$$" is "$"
+_VARIABLE = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*)|(\$))")
+# set by the repo-server from the revision it checked out and the cluster: not knowable from the repo
+_BUILD_ONLY = frozenset(
+    {
+        "ARGOCD_APP_REVISION",
+        "ARGOCD_APP_REVISION_SHORT",
+        "ARGOCD_APP_REVISION_SHORT_8",
+        "KUBE_VERSION",
+        "KUBE_API_VERSIONS",
+    }
+)
+
+
+def build_env(name: str, namespace: str, source: Source) -> dict[str, str]:
+    """The variables Argo CD's repo-server sets when it builds ``source`` of the Application ``name``
+    (``namespace``: its destination namespace), but for those only the build knows."""
+    return {
+        "ARGOCD_APP_NAME": name,
+        "ARGOCD_APP_NAMESPACE": namespace,
+        "ARGOCD_APP_SOURCE_PATH": source.path or "",
+        "ARGOCD_APP_SOURCE_REPO_URL": source.repo_url or "",
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": source.target_revision,
+    }
+
+
+def expand(text: str, env: Mapping[str, str]) -> str | None:
+    """``text`` with the build's variables substituted; None when it names one only the build knows."""
+    if "$" not in text:
+        return text
+    unknowable = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal unknowable
+        if match.group(3):
+            return "$"
+        name = match.group(1) if match.group(1) is not None else match.group(2)
+        unknowable = unknowable or name in _BUILD_ONLY
+        return env.get(name, "")
+
+    expanded = _VARIABLE.sub(value, text)
+    return None if unknowable else expanded
 
 
 def is_chart(files: Files, directory: str) -> bool:
     return files.text(join(directory, "Chart.yaml")) is not None
 
 
-def images(files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files]) -> list[str]:
+def images(
+    files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files], env: Mapping[str, str]
+) -> list[str]:
     """Every image the chart's merged values name."""
     chart = _document(files, join(directory, "Chart.yaml"))
     app_version = chart.get("appVersion")
-    return sorted(
-        set(_images(values(files, directory, options, refs), None if app_version is None else str(app_version)))
-    )
+    merged = values(files, directory, options, refs, env)
+    return sorted(set(_images(merged, None if app_version is None else str(app_version))))
 
 
-def inputs(files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files]) -> dict[str, Any]:
+def inputs(
+    files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files], env: Mapping[str, str]
+) -> dict[str, Any]:
     """What ``helm template`` reads, as data: the merged values and the chart's own files (``Chart.yaml``,
     ``templates/``, ``charts/``, ``crds/``, by path in the chart). The value files count only through the
     merged values, so a change to another environment's values file next to them changes nothing."""
@@ -62,14 +114,16 @@ def inputs(files: Files, directory: str, options: Mapping[str, Any], refs: Mappi
         if relative == "Chart.yaml" or relative.startswith(_CHART_DIRECTORIES):
             chart[relative] = files.text(path)
     settings = {key: value for key, value in options.items() if key not in _VALUE_OPTIONS}  # releaseName, ...
-    return {"values": values(files, directory, options, refs), "chart": chart, "options": settings}
+    return {"values": values(files, directory, options, refs, env), "chart": chart, "options": settings}
 
 
-def values(files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files]) -> dict[str, Any]:
+def values(
+    files: Files, directory: str, options: Mapping[str, Any], refs: Mapping[str, Files], env: Mapping[str, str]
+) -> dict[str, Any]:
     merged = _document(files, join(directory, "values.yaml"))
     ignore_missing = bool(options.get("ignoreMissingValueFiles"))
     for entry in options.get("valueFiles") or []:
-        source, path = _locate(files, directory, str(entry), refs)
+        source, path = _locate(files, directory, str(entry), refs, env)
         text = source.text(path)
         if text is None:
             if ignore_missing:
@@ -86,16 +140,17 @@ def values(files: Files, directory: str, options: Mapping[str, Any], refs: Mappi
     return merged
 
 
-def _locate(files: Files, directory: str, entry: str, refs: Mapping[str, Files]) -> tuple[Files, str]:
-    if entry.startswith("$"):
-        name, _, rest = entry[1:].partition("/")
-        if name not in refs:
-            raise ManifestError(f"{directory}: value file {entry!r} names no source with ref {name!r}")
-        return refs[name], join(".", rest)
-    try:
-        return files, join(directory, entry)
-    except ValueError as exc:
-        raise ManifestError(f"{directory}: value file {entry!r}: {exc}") from None
+def _locate(
+    files: Files, directory: str, entry: str, refs: Mapping[str, Files], env: Mapping[str, str]
+) -> tuple[Files, str]:
+    located = value_file(entry, directory, refs.keys(), env)
+    if located is None:
+        raise ManifestError(
+            f"{directory}: value file {entry!r} is a URL, outside the repository, or names the revision or the "
+            "Kubernetes version (known only when Argo CD builds it)"
+        )
+    ref, path = located
+    return (files if ref is None else refs[ref]), path
 
 
 def _images(value: Any, app_version: str | None) -> Iterator[str]:
@@ -151,7 +206,7 @@ def _document(files: Files, path: str) -> dict[str, Any]:
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
-    documents = manifests.load_documents(text, where)
+    documents = manifests.load_documents(text, where, manifests.GO_YAML)  # (Helm reads values as Go does)
     return documents[0] if documents else {}
 
 
@@ -199,17 +254,26 @@ def chart_reads(files: Files, directory: str) -> ChartReads:
     return ChartReads(tuple(charts))
 
 
-def value_file(entry: str, directory: str | None) -> tuple[str | None, str] | None:
-    """Where a ``valueFiles`` entry points, as Argo CD resolves it: ``(ref, path)`` for ``$ref/path`` (a path
-    from the root of the source with that ``ref``), ``(None, path)`` for a path relative to the chart's
-    ``directory``; None for a URL, for a path outside the repository, and for a relative entry of a chart
-    from a Helm repository (``directory`` None: the file is in the chart's package, not in Git)."""
+def value_file(
+    entry: str, directory: str | None, refs: Collection[str], env: Mapping[str, str]
+) -> tuple[str | None, str] | None:
+    """Where a ``valueFiles`` entry points, as Argo CD resolves it: ``(ref, path)`` for ``$ref/path`` when
+    ``ref`` is in ``refs`` (a path from the root of the source with that ``ref``), ``(None, path)`` for a
+    path relative to the chart's ``directory`` (to the repository's root with a leading ``/``); None for a
+    URL, for a path outside the repository, for a relative entry of a chart from a Helm repository
+    (``directory`` None: the file is in the chart's package, not in Git), and for one that names a
+    variable only the build knows."""
     try:
         if entry.startswith("$"):
             name, _, rest = entry[1:].partition("/")
-            return name, join(".", rest)
-        if "://" in entry or directory is None:
+            if name in refs:
+                expanded = expand(rest, env)
+                return None if expanded is None else (name, join(".", expanded.lstrip("/")))
+        expanded = expand(entry, env)
+        if expanded is None or "://" in expanded or directory is None:
             return None
-        return None, join(directory, entry)
+        if expanded.startswith("/"):
+            return None, join(".", expanded.lstrip("/"))
+        return None, join(directory, expanded)
     except ValueError:
         return None

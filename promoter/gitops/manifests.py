@@ -55,10 +55,16 @@ class ResourceKey:
 _T = TypeVar("_T")
 
 
-def load_documents(text: str, where: str) -> list[Manifest]:
-    """The mapping documents of a YAML (or JSON) file as plain JSON-like data; empty documents are skipped."""
+# Go's YAML as sigs.k8s.io/yaml reads it (Helm's values, an ApplicationSet's git files): YAML 1.1, where
+# yes/no/on/off are booleans and 0755 is octal.
+GO_YAML = (1, 1)
+
+
+def load_documents(text: str, where: str, version: tuple[int, int] | None = None) -> list[Manifest]:
+    """The mapping documents of a YAML (or JSON) file as plain JSON-like data; empty documents are skipped.
+    ``version``: the YAML version to resolve scalars by (:data:`GO_YAML` where Go reads the file)."""
     try:
-        loaded = _lenient(lambda yaml: list(yaml.load_all(text)))
+        loaded = _lenient(lambda yaml: list(yaml.load_all(text)), version)
     except YAMLError as exc:
         raise ManifestError(f"{where}: invalid YAML: {describe(exc)}") from None
     return [plain(document) for document in loaded if mapping(document, where)]
@@ -127,18 +133,24 @@ def describe(exc: YAMLError) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def load_value(text: str, where: str) -> Any:
+def load_value(text: str, where: str, version: tuple[int, int] | None = None) -> Any:
     """One YAML document of any shape (a JSON patch is a list), as plain data."""
     try:
-        return plain(_lenient(lambda yaml: yaml.load(text)))
+        return plain(_lenient(lambda yaml: yaml.load(text), version))
     except YAMLError as exc:
         raise ManifestError(f"{where}: invalid YAML: {describe(exc)}") from None
 
 
-def _lenient(read: Callable[[YAML], _T]) -> _T:
+def _lenient(read: Callable[[YAML], _T], version: tuple[int, int] | None = None) -> _T:
     """Read as Argo CD's Go YAML would accept it: libyaml first (fast, takes a TAB after a value), then the
     pure YAML 1.2 parser, which takes what libyaml's 1.1 rules refuse (``{repoURL: https://...}``)."""
     try:
-        return read(YAML(typ="safe"))
+        return read(_versioned(YAML(typ="safe"), version))
     except YAMLError:
-        return read(YAML(typ="safe", pure=True))
+        return read(_versioned(YAML(typ="safe", pure=True), version))
+
+
+def _versioned(yaml: YAML, version: tuple[int, int] | None) -> YAML:
+    if version is not None:
+        yaml.version = version
+    return yaml

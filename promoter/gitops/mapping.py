@@ -100,7 +100,7 @@ def _claims(files: Files, app: Application, repo_url: str | None) -> Iterator[tu
         if _reads_checkout(hydrator.dry, repo_url):
             yield from ((0, _prefixed("hydrator dry source: ", r)) for r in _source_rules(files, app, hydrator.dry))
             dry_files = (
-                _prefixed("hydrator dry source: ", rule) for _, rule in _value_file_rules(hydrator.dry, 0, {}, 0)
+                _prefixed("hydrator dry source: ", rule) for _, rule in _value_file_rules(app, hydrator.dry, 0, {}, 0)
             )
             yield from ((0, rule) for rule in dry_files)
             yield from ((0, rule) for rule in _annotation_rules(app, hydrator.dry))
@@ -112,7 +112,7 @@ def _claims(files: Files, app: Application, repo_url: str | None) -> Iterator[tu
     for index, source in enumerate(app.sources):
         if here[index]:
             yield from ((index, rule) for rule in _source_rules(files, app, source))
-        yield from _value_file_rules(source, index, refs, index if here[index] else None)
+        yield from _value_file_rules(app, source, index, refs, index if here[index] else None)
     for index, source in enumerate(app.sources):
         if here[index]:
             yield from ((index, rule) for rule in _annotation_rules(app, source))
@@ -177,7 +177,7 @@ def _kustomization(path: str, read: Mapping[str, kustomize.Input]) -> Rule:
 
 
 def _value_file_rules(
-    source: Source, index: int, refs: Mapping[str, int], own: int | None
+    app: Application, source: Source, index: int, refs: Mapping[str, int], own: int | None
 ) -> Iterator[tuple[int, Rule]]:
     """Helm ``valueFiles`` and ``fileParameters``: a ``$ref/`` one credited to the source with that ref (when
     it reads the checkout), a relative one to ``own`` (the source itself, None when it reads another repo)."""
@@ -188,8 +188,10 @@ def _value_file_rules(
         if isinstance(parameter, dict) and parameter.get("path"):
             what = f"Helm file parameter {parameter.get('name')} of source {index} ({parameter['path']})"
             named.append((str(parameter["path"]), what))
+    names = {s.ref for s in app.sources if s.ref}  # (a ref of another repository is still a ref)
+    env = helm.build_env(app.name, app.destination_namespace, source)
     for entry, why in named:
-        located = helm.value_file(entry, directory)
+        located = helm.value_file(entry, directory, names, env)
         if located is None:
             continue
         ref, path = located

@@ -88,9 +88,15 @@ _OPTIONS = (  # in the order Argo CD's message names them
 
 
 def source(
-    source: Source, files: Files | None, refs: Mapping[str, Files], namespace: str, glob: Glob = globs.match
+    source: Source,
+    files: Files | None,
+    refs: Mapping[str, Files],
+    namespace: str,
+    app: str,
+    glob: Glob = globs.match,
 ) -> Rendered:
-    """One source at one revision; ``refs`` are the other sources' files by ``ref`` name (for ``$ref/``).
+    """One source of the Application ``app`` at one revision; ``refs`` are the other sources' files by
+    ``ref`` name (for ``$ref/``); ``namespace`` is its destination namespace.
 
     ``glob`` matches ``directory.include`` / ``exclude`` (Argo CD's by default)."""
     if source.chart is not None:  # a chart from a Helm repository, not from Git: nothing to read here
@@ -108,8 +114,9 @@ def source(
                 if not helm.is_chart(files, path):
                     raise ManifestError(f"{path}: Chart.yaml not found")
                 options = source.option("helm")
-                values = tuple(helm.images(files, path, options, refs))
-                read = digest({"helm": helm.inputs(files, path, options, refs), "namespace": namespace})
+                env = helm.build_env(app, namespace, source)
+                values = tuple(helm.images(files, path, options, refs, env))
+                read = digest({"helm": helm.inputs(files, path, options, refs, env), "namespace": namespace})
                 return Rendered((kind.value,), (), values, digest=read, from_values=True)
             case SourceType.KUSTOMIZE:
                 resources = _kustomized(kustomize.build(files, path), source.option("kustomize"))

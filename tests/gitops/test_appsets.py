@@ -202,6 +202,14 @@ def test_git_files_flatten_keys_and_path_params() -> None:
     ]
 
 
+def test_git_files_are_read_as_go_reads_yaml() -> None:
+    """sigs.k8s.io/yaml, as Argo CD reads a git file: YAML 1.1, where yes/on are booleans and 0755 is octal."""
+    files = {**FILES, "flags/a.yaml": "name: a\nenabled: yes\nmode: 0755\nwhen: 2024-01-01\n"}
+    document = appset([{"git": {"files": [{"path": "flags/*.yaml"}]}}])
+    (found,) = [dict(g.params) for g in appsets.expand(document, Checkout(files), "sets/set.yaml", 3).applications]
+    assert (found["enabled"], found["mode"], found["when"]) == ("true", "493", "2024-01-01")
+
+
 def test_git_directories_go_params_with_prefix() -> None:
     document = appset(
         [{"git": {"directories": [{"path": "apps/a"}], "pathParamPrefix": "app"}}], "{{.app.path.basename}}", go=True

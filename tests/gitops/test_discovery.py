@@ -161,6 +161,18 @@ def test_kustomized_root_builds_patched_prefixed_children() -> None:
 CHART = "apiVersion: v2\nname: apps\nversion: 0.1.0\n"
 
 
+def test_helm_reads_values_as_go_reads_yaml() -> None:
+    """Helm's values are sigs.k8s.io/yaml's: YAML 1.1, so ``on`` is true (and a template testing it sees so)."""
+    template = "{{- if eq .Values.enabled true }}\n" + app("child-{{ .Values.mode }}", "x") + "{{- end }}\n"
+    files = {
+        "root.yaml": app("root", "charts/apps"),
+        "charts/apps/Chart.yaml": CHART,
+        "charts/apps/values.yaml": "enabled: on\nmode: 0755\n",
+        "charts/apps/templates/apps.yaml": template,
+    }
+    assert [f.name for f in found(files).applications] == ["root", "child-493"]
+
+
 def test_helm_chart_root_renders_simple_templates() -> None:
     template = textwrap.dedent(
         """\

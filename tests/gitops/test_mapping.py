@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from promoter.gitops import applications, manifests, mapping
+from promoter.gitops import applications, helm, manifests, mapping
 from promoter.gitops.applications import Application
 from promoter.gitops.mapping import Reason
 
@@ -318,6 +318,34 @@ CHART = "in the Helm chart at charts/web"
 def test_a_chart_in_git_deploys_what_helm_template_reads(changed: str, why: str | None) -> None:
     web = app("web-prod", git("charts/web", helm={"valueFiles": ["values-prod.yaml", "https://example.com/v.yaml"]}))
     assert whys(HELM, [web], changed) == ([why] if why else [])
+
+
+def test_value_file_paths_are_resolved_as_argo_cds_repo_server_does() -> None:
+    """``$ARGOCD_APP_*`` substituted (an unknown variable is empty), a leading ``/`` from the repository's root,
+    and a file named by the revision unknown (only the build knows it)."""
+    entries = ["values-$ARGOCD_APP_NAME.yaml", "/envs/${ARGOCD_APP_NAMESPACE}/web.yaml", "$ARGOCD_APP_REVISION.yaml"]
+    web = app(
+        "web-prod",
+        git("charts/web", helm={"valueFiles": entries}),
+        destination={"server": "https://kubernetes.default.svc", "namespace": "shop"},
+    )
+    files = {**HELM, "charts/web/values-web-prod.yaml": "a: 1\n", "envs/shop/web.yaml": "b: 2\n"}
+    assert whys(files, [web], "charts/web/values-web-prod.yaml") == [
+        "Helm value file of source 0 (values-$ARGOCD_APP_NAME.yaml)"
+    ]
+    assert whys(files, [web], "envs/shop/web.yaml") == [
+        "Helm value file of source 0 (/envs/${ARGOCD_APP_NAMESPACE}/web.yaml)"
+    ]
+    env = helm.build_env("web-prod", "shop", web.sources[0])
+    assert [helm.value_file(entry, "charts/web", {"values"}, env) for entry in (*entries, "$values/$NOPE/a.yaml")] == [
+        (None, "charts/web/values-web-prod.yaml"),
+        (None, "envs/shop/web.yaml"),
+        None,  # the revision: only the build knows it
+        ("values", "a.yaml"),  # a ref first, its path substituted after
+    ]
+    assert helm.value_file("$ARGOCD_APP_NAME/x.yaml", "charts/web", set(), env) == (None, "charts/web/web-prod/x.yaml")
+    parameters = app("p", git("charts/web", helm={"fileParameters": [{"name": "x", "path": "/$NOPE/x.txt"}]}))
+    assert whys({**files, "x.txt": "x"}, [parameters], "x.txt") == ["Helm file parameter x of source 0 (/$NOPE/x.txt)"]
 
 
 def test_a_chart_whose_templates_read_files_deploys_all_its_files() -> None:

@@ -41,17 +41,20 @@ def test_a_source_type_is_named_by_its_options_else_found_in_its_path(
 def test_a_source_naming_two_types_is_refused_as_argo_cd_does() -> None:
     with pytest.raises(ManifestError, match="multiple application sources defined: Kustomize,Helm"):
         render.source_type(Source({"path": "a", "helm": {}, "kustomize": {}}), Tree(PLAIN), "a")
-    rendered = render.source(Source({"path": "a", "helm": {}, "kustomize": {}}), Tree(PLAIN), {}, "ns")
+    rendered = render.source(Source({"path": "a", "helm": {}, "kustomize": {}}), Tree(PLAIN), {}, "ns", "app")
     assert rendered.error == "a: multiple application sources defined: Kustomize,Helm"
-    assert render.source(Source({"path": "a", "helm": {}}), Tree(PLAIN), {}, "ns").error == "a: Chart.yaml not found"
+    assert (
+        render.source(Source({"path": "a", "helm": {}}), Tree(PLAIN), {}, "ns", "app").error
+        == "a: Chart.yaml not found"
+    )
 
 
 def test_a_directory_reads_its_manifests_with_argo_cds_globs() -> None:
     files = Tree({**PLAIN, "a/jobs/x.yaml": "kind: Job\n", "a/gen.jsonnet": "{}", "a/notes.txt": "hi"})
     recurse = {"path": "a", "directory": {"recurse": True, "exclude": "{x.yaml}"}}
-    kinds = [r["kind"] for r in render.source(Source(recurse), files, {}, "ns").resources]
+    kinds = [r["kind"] for r in render.source(Source(recurse), files, {}, "ns", "app").resources]
     assert kinds == ["Job"]  # a/x.yaml excluded by its relative path; jobs/x.yaml is not "x.yaml"; jsonnet unread
-    plugin = render.source(Source({"path": "a", "plugin": {"name": "x"}}), files, {}, "ns")
+    plugin = render.source(Source({"path": "a", "plugin": {"name": "x"}}), files, {}, "ns", "app")
     assert (plugin.source_types, plugin.resources, plugin.error) == (("Plugin",), (), None)
 
 

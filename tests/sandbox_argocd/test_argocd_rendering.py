@@ -46,7 +46,7 @@ spec:
 
 def rendered(files: dict[str, str], path: str, **options: Any) -> Rendered:
     source = Source({"repoURL": "https://example.com/x.git", "path": path, **options})
-    return render(source, Tree(files), {}, "shop")
+    return render(source, Tree(files), {}, "shop", "web")
 
 
 def test_a_plain_directory_holds_its_own_files_only_unless_recursive() -> None:
@@ -165,9 +165,12 @@ def test_image_references_split_into_name_tag_and_digest(image: str, parts: tupl
 
 
 def test_a_chart_from_a_helm_repository_and_a_ref_source_render_nothing() -> None:
-    chart = render(Source({"repoURL": "https://charts.example.com", "chart": "web"}), None, {}, "x")
+    chart = render(Source({"repoURL": "https://charts.example.com", "chart": "web"}), None, {}, "x", "web")
     assert (chart.source_types, chart.images, chart.error) == (("Helm",), (), None)
-    assert render(Source({"repoURL": "https://example.com/x.git", "ref": "values"}), Tree({}), {}, "x") == Rendered()
+    assert (
+        render(Source({"repoURL": "https://example.com/x.git", "ref": "values"}), Tree({}), {}, "x", "web")
+        == Rendered()
+    )
 
 
 def test_strategic_merge_merges_named_items_and_deletes_with_null_or_patch_delete() -> None:
@@ -257,7 +260,8 @@ def test_helm_value_files_from_another_source() -> None:
     config = Tree({"envs/prod/values.yaml": "image: {tag: '2'}\n"})
     source = Source({"path": "chart", "helm": {"valueFiles": ["$config/envs/prod/values.yaml", "$config/gone.yaml"]}})
     assert (
-        render(source, Tree(files), {"config": config}, "x").error == "chart: value file '$config/gone.yaml' not found"
+        render(source, Tree(files), {"config": config}, "x", "web").error
+        == "chart: value file '$config/gone.yaml' not found"
     )
     lenient = Source(
         {
@@ -268,9 +272,11 @@ def test_helm_value_files_from_another_source() -> None:
             },
         }
     )
-    assert render(lenient, Tree(files), {"config": config}, "x").images == ("web:2",)
+    assert render(lenient, Tree(files), {"config": config}, "x", "web").images == ("web:2",)
+    # No source has ref 'nope': as in Argo CD, "$nope" is a variable then, empty, and the path from the root
     unknown = Source({"path": "chart", "helm": {"valueFiles": ["$nope/values.yaml"]}})
-    assert "names no source with ref 'nope'" in (render(unknown, Tree(files), {}, "x").error or "")
+    assert render(unknown, Tree(files), {}, "x", "web").error == "chart: value file '$nope/values.yaml' not found"
+    assert render(unknown, Tree({**files, "values.yaml": "image: {tag: '3'}\n"}), {}, "x", "web").images == ("web:3",)
 
 
 def test_manifests_are_read_as_argo_cds_go_yaml_would() -> None:
@@ -314,7 +320,7 @@ def test_the_digest_changes_with_the_manifests_only() -> None:
     reordered = {"app/a.yaml": pod("worker", "job:2"), "app/b.yaml": pod("web", "web:1")}  # same resources
     assert rendered(reordered, "app").digest == digest
     assert rendered({**files, "app/a.yaml": pod("web", "web:2")}, "app").digest != digest
-    elsewhere = render(Source({"repoURL": "https://example.com/x.git", "path": "app"}), Tree(files), {}, "other")
+    elsewhere = render(Source({"repoURL": "https://example.com/x.git", "path": "app"}), Tree(files), {}, "other", "web")
     assert elsewhere.digest != digest  # another destination namespace
     assert rendered({**files, "app/a.yaml": "key: [unclosed\n"}, "app").digest != digest
 
@@ -344,9 +350,17 @@ def test_a_helm_digest_follows_what_helm_template_reads() -> None:
         assert rendered({**files, **changed}, "chart", **prod).digest != digest, changed
     assert rendered(files, "chart", helm={**prod["helm"], "releaseName": "other"}).digest != digest
     remote = render(
-        Source({"repoURL": "https://charts.example.com", "chart": "web", "targetRevision": "1.0.0"}), None, {}, "x"
+        Source({"repoURL": "https://charts.example.com", "chart": "web", "targetRevision": "1.0.0"}),
+        None,
+        {},
+        "x",
+        "web",
     )
     newer = render(
-        Source({"repoURL": "https://charts.example.com", "chart": "web", "targetRevision": "1.1.0"}), None, {}, "x"
+        Source({"repoURL": "https://charts.example.com", "chart": "web", "targetRevision": "1.1.0"}),
+        None,
+        {},
+        "x",
+        "web",
     )
     assert remote.digest != newer.digest

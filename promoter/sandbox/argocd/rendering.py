@@ -27,8 +27,9 @@ class Rendered(model.Rendered):
         return dataclasses.replace(super().combine(parts), workloads=workloads)
 
 
-def render(source: Source, files: Files | None, refs: Mapping[str, Files], namespace: str) -> Rendered:
-    """One source at one revision; ``refs`` are the other sources' files by ``ref`` name (for ``$ref/``)."""
-    found = model.source(source, files, refs, namespace)
+def render(source: Source, files: Files | None, refs: Mapping[str, Files], namespace: str, app: str) -> Rendered:
+    """One source of the Application ``app`` at one revision; ``refs`` are the other sources' files by
+    ``ref`` name (for ``$ref/``)."""
+    found = model.source(source, files, refs, namespace, app)
     workloads = health.implied(found.images) if found.from_values else health.workloads(found.resources)
     return Rendered(**{f.name: getattr(found, f.name) for f in dataclasses.fields(found)}, workloads=workloads)

@@ -256,7 +256,7 @@ class Simulator:
             ]
             refs = {s.ref: snap for s, snap in zip(app.sources, snapshots, strict=True) if s.ref and snap is not None}
             parts = [
-                rendering.render(source, snapshot, refs, app.destination_namespace)
+                rendering.render(source, snapshot, refs, app.destination_namespace, app.name)
                 for source, snapshot in zip(app.sources, snapshots, strict=True)
             ]
             if len(self._renders) >= _RENDER_CACHE:
