@@ -24,10 +24,11 @@ Generators:
   (goTemplate: ``.metadata.labels``...), ``values``; its ``selector`` matches the cluster's labels, and the
   local cluster (``https://kubernetes.default.svc`` without labels: it has no secret) only without one.
   Without clusters the generator is :class:`Unresolved`.
-- ``matrix`` (two or more children; each later child is first templated with the earlier one's parameters,
-  except its list ``elements``, which Argo CD keeps as raw JSON) and ``merge`` (``mergeKeys``; each later
-  generator overrides the parameters of the base's sets with the same merge-key values).
-- a generator's ``selector`` (``matchLabels``, ``matchExpressions``) on its string parameters, also on a
+- ``matrix`` (exactly two children; the second is first templated with the first one's parameters, its list
+  ``elements`` too) and ``merge`` (``mergeKeys``, unique in every child; each later generator overrides the
+  parameters of the base's sets with the same merge-key values); either nests one level only, as in Argo CD.
+- a generator's ``selector`` (``matchLabels``, ``matchExpressions``) on its parameters flattened (``a.b``,
+  each value as Go's ``%v`` prints it: ``enabled: true`` matches ``"true"``), also on a
   matrix's or merge's children (deeper, inside a nested matrix or merge, only with ``applyNestedSelectors``,
   as Argo CD); a top generator's own ``template`` over the spec's.
 
@@ -37,7 +38,11 @@ fasttemplate: ``{{name}}``, ``{{ path.basename }}``, ``{{path[0]}}`` replaced by
 tags left as written. Generated Applications live in the ApplicationSet's namespace and get Argo CD's
 resources finalizer unless the template has finalizers or ``preserveResourcesOnDeletion`` is set.
 
-Left out: ``templatePatch`` (ignored, and said in :attr:`Expansion.notes`); the ``scmProvider``,
+``templatePatch`` is rendered with each parameter set (in either template style) and merged into the
+rendered Application as Argo CD's strategic merge patch merges it (mappings key by key, lists replaced, null
+removing a key).
+
+Left out: the ``scmProvider``,
 ``pullRequest``, ``clusterDecisionResource`` and ``plugin`` generators, and git generators reading another
 repository (:class:`Unresolved`: only the controller can answer); a git generator's ``revision`` (the
 checkout stands for it); the order of a merge's results (Go's map order is random; the base's is kept).
@@ -143,6 +148,7 @@ class _Context:
     nested_selectors: bool
     new_file_globbing: bool
     where: str  # "FILE:LINE: ApplicationSet 'name'"
+    template_patch: str | None = None  # spec.templatePatch: rendered with each parameter set, merged in
 
 
 def expand(
@@ -169,14 +175,14 @@ def expand(
         new_file_globbing,
         f"{place}: ApplicationSet {name!r}",
     )
+    patch = spec.get("templatePatch")
+    if patch is not None and not isinstance(patch, str):
+        raise AppSetError(f"{context.where}: spec.templatePatch must be a string (a YAML document, templated)")
+    context = dataclasses.replace(context, template_patch=patch or None)
     generators = spec.get("generators") or []
     if not isinstance(generators, list):
         raise AppSetError(f"{context.where}: spec.generators must be a list")
-    notes = (
-        ("spec.templatePatch is not applied: the Applications are the template's alone",)
-        if spec.get("templatePatch")
-        else ()
-    )
+    notes: tuple[str, ...] = ()
     namespace = str(metadata.get("namespace") or "argocd")
     preserve = _mapping(spec.get("syncPolicy")).get("preserveResourcesOnDeletion") is True
     generated: list[Generated] = []
@@ -228,7 +234,7 @@ def _params(generator: Any, context: _Context, at: str, depth: int) -> list[dict
         found = _merge(body, context, here, depth)
     selector = generator.get("selector")
     if isinstance(selector, dict) and (depth <= 1 or context.nested_selectors):  # Argo CD drops deeper ones
-        found = [params for params in found if _selected(_string_values(params), selector, context, at)]
+        found = [params for params in found if _selected(_flatten(params), selector, context, at)]
     return found
 
 
@@ -419,9 +425,10 @@ def _with_values(params: dict[str, Any], body: Mapping[str, Any], context: _Cont
 
 
 def _matrix(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> list[dict[str, Any]]:
+    _nests_once(depth, context, at)
     children = body.get("generators")
-    if not isinstance(children, list) or len(children) < 2:
-        raise AppSetError(f"{context.where}: {at}: a matrix needs two generators")
+    if not isinstance(children, list) or len(children) != 2:
+        raise AppSetError(f"{context.where}: {at}: a matrix combines exactly two generators")
     found = _params(children[0], context, f"{at}.generators[0]", depth + 1)
     for index, child in enumerate(children[1:], start=1):
         combined: list[dict[str, Any]] = []
@@ -434,6 +441,7 @@ def _matrix(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> 
 
 
 def _merge(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> list[dict[str, Any]]:
+    _nests_once(depth, context, at)
     children = body.get("generators")
     keys = body.get("mergeKeys")
     if not isinstance(children, list) or len(children) < 2:
@@ -445,15 +453,20 @@ def _merge(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> l
     def key_of(params: Mapping[str, Any]) -> str:
         return json.dumps({k: params.get(k) for k in unique}, sort_keys=True, default=str)
 
+    def by_keys(sets: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for params in sets:
+            key = key_of(params)
+            if key in found:  # the base's too: Argo CD then generates nothing
+                raise AppSetError(f"{context.where}: {at}: two parameter sets share the merge keys {key}")
+            found[key] = params
+        return found
+
     sets = [_params(child, context, f"{at}.generators[{i}]", depth + 1) for i, child in enumerate(children)]
     base = sets[0]
+    by_keys(base)
     for later in sets[1:]:
-        by_key: dict[str, dict[str, Any]] = {}
-        for params in later:
-            key = key_of(params)
-            if key in by_key:
-                raise AppSetError(f"{context.where}: {at}: two parameter sets share the merge keys {key}")
-            by_key[key] = params
+        by_key = by_keys(later)
         merged = []
         for params in base:
             over = by_key.get(key_of(params))
@@ -463,6 +476,12 @@ def _merge(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> l
                 merged.append(_mergo(params, over, override=True) if context.go else {**params, **over})
         base = merged
     return base
+
+
+def _nests_once(depth: int, context: _Context, at: str) -> None:
+    """Argo CD's combination generators nest one level only: a matrix or merge inside one, no deeper."""
+    if depth >= 2:
+        raise AppSetError(f"{context.where}: {at}: a matrix or merge nests only once (inside one, not deeper)")
 
 
 def _combine(first: Mapping[str, Any], second: Mapping[str, Any], context: _Context, at: str) -> dict[str, Any]:
@@ -488,8 +507,8 @@ def _mergo(base: Mapping[str, Any], other: Mapping[str, Any], override: bool = F
 
 
 def _interpolate(generator: Mapping[str, Any], params: Mapping[str, Any], context: _Context, at: str) -> Any:
-    """A matrix child templated with an earlier child's parameters (its list elements are raw JSON to Argo CD,
-    and its template is the Applications', so both are left as they are)."""
+    """A matrix child templated with an earlier child's parameters, its list elements too (its template is
+    the Applications', left as it is)."""
 
     def walk(value: Any, path: tuple[str, ...]) -> Any:
         if isinstance(value, str):
@@ -497,8 +516,7 @@ def _interpolate(generator: Mapping[str, Any], params: Mapping[str, Any], contex
         if isinstance(value, list):
             return [walk(item, path) for item in value]
         if isinstance(value, dict):
-            kept = ("template",) if not path else ("elements",) if path[-1] == "list" else ()
-            return {k: (v if k in kept else walk(v, (*path, k))) for k, v in value.items()}
+            return {k: (v if not path and k == "template" else walk(v, (*path, k))) for k, v in value.items()}
         return value
 
     return walk(generator, ())
@@ -528,10 +546,6 @@ def _selected(labels: Mapping[str, str], selector: Mapping[str, Any], context: _
     return True
 
 
-def _string_values(params: Mapping[str, Any]) -> dict[str, str]:
-    return {k: v for k, v in params.items() if isinstance(v, str)}
-
-
 # --- templates ------------------------------------------------------------------------------------------
 
 
@@ -545,6 +559,8 @@ def _application(
     preserve: bool,
 ) -> Application:
     rendered = _render(template, params, context, at)
+    if context.template_patch is not None:
+        rendered = _patched(rendered, _template_patch(context.template_patch, params, context))
     metadata = dict(_mapping(rendered.get("metadata")))
     if not metadata.get("name"):
         shown = json.dumps(params, sort_keys=True, default=str)
@@ -563,13 +579,41 @@ def _application(
     return app
 
 
+def _template_patch(text: str, params: Mapping[str, Any], context: _Context) -> dict[str, Any]:
+    """``spec.templatePatch`` rendered with the parameters (as the template's strings are), then read as YAML."""
+    rendered = _render_string(text, params, context, "spec.templatePatch")
+    try:
+        patch = manifests.load_value(rendered, f"{context.where}: spec.templatePatch")
+    except manifests.ManifestError as exc:
+        raise AppSetError(str(exc)) from None
+    if patch is None:
+        return {}
+    if not isinstance(patch, dict):
+        raise AppSetError(f"{context.where}: spec.templatePatch renders to a {type(patch).__name__}, not a mapping")
+    return patch
+
+
+def _patched(target: Any, patch: Any) -> Any:
+    """A strategic merge patch on an Application, whose lists have no merge keys: mappings merge key by
+    key, anything else (lists included) is replaced, and null removes the key."""
+    if not isinstance(target, dict) or not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _patched(target.get(key), value)
+    return merged
+
+
 def _render(value: Any, params: Mapping[str, Any], context: _Context, at: str) -> Any:
     if isinstance(value, str):
         return _render_string(value, params, context, at)
     if isinstance(value, list):
         return [_render(item, params, context, at) for item in value]
-    if isinstance(value, dict):
-        return {key: _render(item, params, context, at) for key, item in value.items()}
+    if isinstance(value, dict):  # keys too, as Argo CD renders them (a templated label or annotation key)
+        return {_render(key, params, context, at): _render(item, params, context, at) for key, item in value.items()}
     return value
 
 

@@ -234,6 +234,22 @@ def test_matrix_second_generator_uses_the_first_ones_params() -> None:
     assert found.generators == ("matrix(git directories, git files)",)
 
 
+@pytest.mark.parametrize("go", [False, True])
+def test_matrix_second_generators_list_elements_are_templated_too(go: bool) -> None:
+    """As Argo CD's own TestMatrixGenerate: a list element after a git generator reads its parameters."""
+    templated = "test-{{.path.basenameNormalized}}" if go else "test-{{path.basenameNormalized}}"
+    matrix = {
+        "matrix": {
+            "generators": [
+                {"git": {"directories": [{"path": "apps/[ab]"}]}},
+                {"list": {"elements": [{"cluster": "c", "templated": templated}]}},
+            ]
+        }
+    }
+    found = appsets.expand(appset([matrix], "{{.templated}}" if go else "{{templated}}", go=go), CHECKOUT, "s.yaml")
+    assert [g.application.name for g in found.applications] == ["test-a", "test-b"]
+
+
 def test_matrix_go_deep_merges_and_first_wins() -> None:
     matrix = {
         "matrix": {
@@ -309,6 +325,28 @@ def test_generator_selector_and_own_template() -> None:
     assert found[0].application.sources[0].spec["path"] == "{{path}}"  # unknown tags stay as written
 
 
+@pytest.mark.parametrize("go", [False, True])
+def test_template_keys_are_rendered_too(go: bool) -> None:
+    name = "{{.env}}" if go else "{{env}}"
+    template = {
+        "metadata": {"name": name, "labels": {f"team-{name}": "yes"}},
+        "spec": {"source": {"repoURL": "https://github.com/o/r", "path": "x", "helm": {"valuesObject": {name: 1}}}},
+    }
+    (found,) = appsets.expand(
+        appset([{"list": {"elements": [{"env": "dev"}]}}], go=go, template=template), CHECKOUT, "s.yaml"
+    ).applications
+    assert found.application.labels == {"team-dev": "yes"}
+    assert found.application.sources[0].option("helm")["valuesObject"] == {"dev": 1}
+
+
+def test_a_go_template_selector_sees_every_parameter_flattened() -> None:
+    files = {**FILES, "flags/a.yaml": "name: a\nenabled: true\n", "flags/b.yaml": "name: b\nenabled: false\n"}
+    for labels in ({"enabled": "true"}, {"name": "a", "path.basename": "flags"}):
+        generator = {"git": {"files": [{"path": "flags/*.yaml"}]}, "selector": {"matchLabels": labels}}
+        found = appsets.expand(appset([generator], "{{.name}}", go=True), Checkout(files), "s.yaml").applications
+        assert [g.application.name for g in found] == ["a"], labels
+
+
 def test_selectors_inside_a_matrix_and_nested_ones() -> None:
     envs = {"list": {"elements": [{"env": "dev"}, {"env": "prd"}]}, "selector": {"matchLabels": {"env": "prd"}}}
     regions = {"list": {"elements": [{"region": "eu"}]}}
@@ -336,11 +374,38 @@ def test_generated_applications_live_beside_the_set_with_the_finalizer() -> None
     assert "finalizers" not in generated.application.metadata
 
 
-def test_template_patch_is_noted_not_applied() -> None:
-    document = appset([{"list": {"elements": [{"path": "p"}]}}], "y", templatePatch="spec: {project: x}")
+def test_template_patch_is_rendered_and_merged_into_each_application() -> None:
+    patch = (
+        "spec:\n  project: '{{.team}}'\n  source: null\n  sources:\n    - repoURL: https://charts.example.com\n"
+        "      chart: web\n      helm: {valueFiles: ['$values/envs/{{.env}}.yaml']}\n"
+        "    - {repoURL: https://github.com/o/r, ref: values}\n"
+        "  destination: {namespace: '{{.env}}-ns'}\n"
+        '{{- if eq .env "prod" }}\n  syncPolicy: {automated: {}}\n{{- end }}\n'
+    )
+    elements = [{"env": "dev", "team": "a"}, {"env": "prod", "team": "b"}]
+    document = appset([{"list": {"elements": elements}}], "web-{{.env}}", go=True, templatePatch=patch)
     expansion = appsets.expand(document, CHECKOUT, "s.yaml")
-    assert expansion.notes and "templatePatch" in expansion.notes[0]
-    assert expansion.applications[0].application.project == "default"
+    assert expansion.notes == ()
+    dev, prod = (g.application for g in expansion.applications)
+    assert (dev.name, dev.project, prod.project) == ("web-dev", "a", "b")
+    assert [s.ref or s.chart for s in dev.sources] == ["web", "values"]  # the template's source replaced
+    assert dev.sources[0].option("helm")["valueFiles"] == ["$values/envs/dev.yaml"]
+    assert dev.spec["destination"] == {"server": "https://kubernetes.default.svc", "namespace": "dev-ns"}  # merged
+    assert "syncPolicy" not in dev.spec and prod.spec["syncPolicy"] == {"automated": {}}
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        pytest.param(["spec: {}"], "templatePatch must be a string", id="not-a-string"),
+        pytest.param("- a list", "renders to a list, not a mapping", id="a-list"),
+        pytest.param("spec: [", "templatePatch: invalid YAML", id="not-yaml"),
+    ],
+)
+def test_a_template_patch_that_is_no_mapping_is_refused(patch: Any, message: str) -> None:
+    document = appset([{"list": {"elements": [{"path": "p"}]}}], "y", templatePatch=patch)
+    with pytest.raises(appsets.AppSetError, match=message):
+        appsets.expand(document, CHECKOUT, "s.yaml")
 
 
 @pytest.mark.parametrize(
@@ -403,7 +468,47 @@ def test_git_generator_of_the_checkouts_own_repository() -> None:
             id="no-name",
         ),
         pytest.param(appset([{"list": {}, "git": {}}]), "a generator has one of", id="two-kinds"),
-        pytest.param(appset([{"matrix": {"generators": [{"list": {}}]}}]), "a matrix needs two", id="matrix-of-one"),
+        pytest.param(
+            appset([{"matrix": {"generators": [{"list": {}}]}}]), "a matrix combines exactly two", id="matrix-of-one"
+        ),
+        pytest.param(
+            appset([{"matrix": {"generators": [{"list": {"elements": [{"a": "1"}]}}] * 3}}]),
+            "a matrix combines exactly two",
+            id="matrix-of-three",
+        ),
+        pytest.param(
+            appset(
+                [
+                    {
+                        "matrix": {
+                            "generators": [
+                                {"list": {"elements": [{"a": "1"}]}},
+                                {"matrix": {"generators": [{"list": {"elements": [{"b": "2"}]}}, {"merge": {}}]}},
+                            ]
+                        }
+                    }
+                ]
+            ),
+            r"generators\[0\].matrix.generators\[1\].matrix.generators\[1\].merge: a matrix or merge nests only once",
+            id="nested-twice",
+        ),
+        pytest.param(
+            appset(
+                [
+                    {
+                        "merge": {
+                            "mergeKeys": ["env"],
+                            "generators": [
+                                {"list": {"elements": [{"env": "dev", "app": "a"}, {"env": "dev", "app": "b"}]}},
+                                {"list": {"elements": [{"env": "dev", "x": "1"}]}},
+                            ],
+                        }
+                    }
+                ]
+            ),
+            "two parameter sets share the merge keys",
+            id="merge-base-not-unique",
+        ),
         pytest.param(
             appset([{"merge": {"generators": [{"list": {}}, {"list": {}}]}}]), "needs mergeKeys", id="no-merge-keys"
         ),

@@ -401,7 +401,7 @@ def test_sources_that_cannot_be_read_are_problems_or_pending() -> None:
     assert [str(p) for p in result.problems] == [
         "kustomized.yaml:1: Application 'kustomized', source 0 (overlay): overlay/kustomization.yaml: resource"
         " 'missing.yaml' not found",
-        "sets/broken.yaml:1: ApplicationSet 'broken': spec.generators[0].matrix: a matrix needs two generators",
+        "sets/broken.yaml:1: ApplicationSet 'broken': spec.generators[0].matrix: a matrix combines exactly two generators",
         "sets/twice.yaml:1: ApplicationSet 'twice' generates an Application named 'a', which exists already"
         " (in apps/a.yaml:1; that one is kept)",
     ]
