@@ -34,6 +34,12 @@ class Source:
         return None if path is None else posixpath.normpath(str(path).strip("/") or ".")
 
     @property
+    def path_error(self) -> str | None:
+        """Why Argo CD refuses the path (it renders nothing then): an absolute one, as its repo-server does."""
+        path = self.spec.get("path")
+        return f"{path}: app path is absolute" if isinstance(path, str) and path.startswith("/") else None
+
+    @property
     def repo_url(self) -> str | None:
         return _text(self.spec.get("repoURL"))
 

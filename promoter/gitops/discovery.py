@@ -381,12 +381,22 @@ class _Walk:
             path = self._local_path(source)
             if path is None:
                 continue
+            if source.path_error:  # Argo CD renders nothing: no children
+                self._source_problem(name, index, path, source.path_error)
+                continue
             try:
                 kind = render.source_type(source, self.files, path)
                 match kind:
                     case render.SourceType.DIRECTORY:
                         for doc in self._directory(path, source.option("directory")):
                             self.attach(name, self.add(doc, Origin.APP_OF_APPS, keyed=True))
+                        jsonnet = self._jsonnet(path, source.option("directory"))
+                        if jsonnet:
+                            shown = ", ".join(jsonnet[:3]) + (
+                                f" and {len(jsonnet) - 3} more" if len(jsonnet) > 3 else ""
+                            )
+                            reason = f"source {index} ({path}): Argo CD evaluates its Jsonnet ({shown}), not read here"
+                            self.pending.append(Pending(name, reason))
                     case render.SourceType.KUSTOMIZE:
                         for doc in self._kustomized(path):
                             self.attach(name, self.add(doc, Origin.APP_OF_APPS))
@@ -396,9 +406,12 @@ class _Walk:
                     case render.SourceType.PLUGIN:
                         self.pending.append(Pending(name, f"source {index} ({path}) is rendered by a plugin"))
             except ManifestError as exc:
-                where = self.apps[name].defined_in
-                message = f"Application {name!r}, source {index} ({path}): {exc}"
-                self.problems.append(Problem(where.file if where else None, where.line if where else None, message))
+                self._source_problem(name, index, path, str(exc))
+
+    def _source_problem(self, name: str, index: int, path: str, reason: str) -> None:
+        where = self.apps[name].defined_in
+        message = f"Application {name!r}, source {index} ({path}): {reason}"
+        self.problems.append(Problem(where.file if where else None, where.line if where else None, message))
 
     def _local_path(self, source: Source) -> str | None:
         """The source's path when it is a folder of this checkout."""
@@ -413,6 +426,15 @@ class _Walk:
         for file in under(self.files, path, recurse=options.get("recurse") is True):
             if file.endswith(SUFFIXES) and render.selected(file[len(prefix) :], options):
                 yield from self.scanned.get(file, ())
+
+    def _jsonnet(self, path: str, options: Mapping[str, Any]) -> list[str]:
+        """The ``.jsonnet`` files a directory source evaluates (they may make Applications, unseen here)."""
+        prefix = "" if path == "." else path + "/"
+        return [
+            file
+            for file in under(self.files, path, recurse=options.get("recurse") is True)
+            if file.endswith(".jsonnet") and render.selected(file[len(prefix) :], options)
+        ]
 
     def _kustomized(self, path: str) -> Iterator[_Doc]:
         read = self._inputs(path)

@@ -3,9 +3,11 @@
 Covered: ``resources``/``bases`` (files and directories, recursively), ``components``, strategic-merge
 patches (``patchesStrategicMerge``, ``patches`` with a patch file or inline text, with or without a
 ``target``), JSON 6902 patches (``add``, ``replace``, ``remove``), ``namespace``, ``namePrefix``/``nameSuffix``,
-``replicas`` (``name``, ``count``) and ``images`` (``newName``, ``newTag``, ``digest``). Remote bases are
-skipped: rendering is offline. Anything else in a kustomization is ignored rather than refused; it cannot
-change which images run nor how many replicas run them.
+``replicas`` (``name``, ``count``), ``images`` (``newName``, ``newTag``, ``digest``) and ``replacements``
+(:mod:`.replacements`: an app-of-apps overlay setting its children's sources). Remote bases are skipped:
+rendering is offline. Anything else in a kustomization is ignored rather than refused (labels, generators,
+the deprecated ``vars``): none changes which images run, how many replicas run them, or which sources the
+Applications a build makes read.
 
 :func:`inputs` answers the other question, which files of the repository a build reads (every field that
 names a file, followed across directories), for deciding which Applications a changed file concerns.
@@ -21,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from promoter.gitops import manifests, patches
+from promoter.gitops import manifests, patches, replacements
 from promoter.gitops.files import Files, is_directory, join, under
 from promoter.gitops.manifests import Manifest, ManifestError
 
@@ -74,7 +76,24 @@ def transform(
     images = kustomization.get("images") or []
     if not isinstance(images, list):
         raise ManifestError(f"{where}: images must be a list")
-    return [manifests.rewrite_images(r, lambda image: set_image(image, images)) for r in resources]
+    resources = [manifests.rewrite_images(r, lambda image: set_image(image, images)) for r in resources]
+    listed = _replacements(files, directory, kustomization.get("replacements"), where)
+    return replacements.apply(resources, listed, where, (prefix, suffix)) if listed else resources
+
+
+def _replacements(files: Files, directory: str, entries: Any, where: str) -> list[Mapping[str, Any]]:
+    """A kustomization's replacements, those in files (``- path: x.yaml``) read in their place."""
+    found: list[Mapping[str, Any]] = []
+    for entry in _list(entries):
+        if isinstance(entry, dict) and "path" in entry and "source" not in entry:
+            path = _at(directory, str(entry["path"]), where)
+            loaded = _any_yaml(files.text(path) or "", path)
+            found += [item for item in (loaded if isinstance(loaded, list) else [loaded]) if isinstance(item, dict)]
+        elif isinstance(entry, dict):
+            found.append(entry)
+        else:
+            raise ManifestError(f"{where}: a replacement must be a mapping")
+    return found
 
 
 def set_image(image: str, entries: Iterable[Any]) -> str:

@@ -110,6 +110,8 @@ def _claims(files: Files, app: Application, repo_url: str | None) -> Iterator[tu
         return
     refs = {source.ref: index for index, source in enumerate(app.sources) if source.ref and here[index]}
     for index, source in enumerate(app.sources):
+        if source.path_error:
+            continue  # Argo CD renders nothing of it: neither its files nor its value files
         if here[index]:
             yield from ((index, rule) for rule in _source_rules(files, app, source))
         yield from _value_file_rules(app, source, index, refs, index if here[index] else None)

@@ -103,6 +103,8 @@ def source(
         return Rendered(("Helm",), digest=digest({"chart": source.spec}), from_values=True)
     if source.path is None or files is None:
         return Rendered()  # a multi-source ``ref`` entry only lends its files to the others
+    if source.path_error:
+        return Rendered(error=source.path_error)
     path = source.path
     kind = SourceType.DIRECTORY
     try:

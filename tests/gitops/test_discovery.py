@@ -161,6 +161,27 @@ def test_kustomized_root_builds_patched_prefixed_children() -> None:
 CHART = "apiVersion: v2\nname: apps\nversion: 0.1.0\n"
 
 
+def test_a_root_with_an_absolute_path_has_no_children_and_says_why() -> None:
+    files = {"root.yaml": app("root", "/apps"), "apps/child.yaml": app("child", "x")}
+    result = found(files)
+    assert table(result) == [
+        ("child", "manifest", "apps/child.yaml:1", None),
+        ("root", "manifest", "root.yaml:1", None),
+    ]
+    assert [str(p) for p in result.problems] == [
+        "root.yaml:1: Application 'root', source 0 (apps): /apps: app path is absolute"
+    ]
+
+
+def test_jsonnet_in_a_roots_folder_is_pending() -> None:
+    files = {"root.yaml": app("root", "apps"), "apps/a.yaml": app("a", "x"), "apps/b.jsonnet": "{}"}
+    result = found(files)
+    assert [f.name for f in result.applications] == ["root", "a"]
+    assert result.pending == (
+        discovery.Pending("root", "source 0 (apps): Argo CD evaluates its Jsonnet (apps/b.jsonnet), not read here"),
+    )
+
+
 def test_helm_reads_values_as_go_reads_yaml() -> None:
     """Helm's values are sigs.k8s.io/yaml's: YAML 1.1, so ``on`` is true (and a template testing it sees so)."""
     template = "{{- if eq .Values.enabled true }}\n" + app("child-{{ .Values.mode }}", "x") + "{{- end }}\n"

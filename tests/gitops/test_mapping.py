@@ -673,3 +673,10 @@ def test_argo_rollouts_examples(corpus: Path) -> None:
         "examples/dashboard.json": (Reason("examples", 0, "under its source path examples"),),
         "examples/istio/istio-mirror.yaml": (),
     }
+
+
+def test_an_absolute_source_path_deploys_nothing() -> None:
+    """Argo CD refuses it ("app path is absolute"): nothing renders, so no file is the Application's."""
+    absolute = app("abs", git("/envs/prod"))
+    assert absolute.sources[0].path_error == "/envs/prod: app path is absolute"
+    assert whys(DIRECTORY, [absolute], "envs/prod/deployment.yaml") == []
