@@ -26,9 +26,11 @@ error.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import functools
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -536,13 +538,37 @@ def format_value(value: Any) -> str:
         return "<nil>"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    if isinstance(value, int | float):
+        return go_float(float(value))  # (the data's numbers are float64 to Go: JSON's, and sigs.k8s.io/yaml's)
     if isinstance(value, Mapping):
         return "map[" + " ".join(f"{k}:{format_value(value[k])}" for k in sorted(value, key=str)) + "]"
     if isinstance(value, list | tuple):
         return "[" + " ".join(format_value(v) for v in value) + "]"
     return str(value)
+
+
+def go_float(value: float) -> str:
+    """A float64 as Go's ``%v`` prints it: the shortest digits, in exponent form from 1e+06 on (and below
+    1e-04), so ``1000000`` prints ``1e+06`` and ``8080`` prints ``8080``."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    if value == 0:
+        return sign + "0"
+    exact = decimal.Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(map(str, exact.digits))
+    point = len(digits) + int(exact.exponent)  # where the decimal point falls after the digits' first
+    exponent = point - 1
+    if exponent < -4 or exponent >= 6:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 def empty(value: Any) -> bool:

@@ -210,6 +210,17 @@ def test_git_files_are_read_as_go_reads_yaml() -> None:
     assert (found["enabled"], found["mode"], found["when"]) == ("true", "493", "2024-01-01")
 
 
+@pytest.mark.parametrize("go", [False, True])
+def test_numbers_of_git_files_print_as_gos_float64(go: bool) -> None:
+    """Argo CD reads a git file into JSON's float64: Go prints 1000000 as 1e+06 (and 8080 as 8080)."""
+    files = {**FILES, "n/a.yaml": "port: 8080\nbig: 1000000\nratio: 0.5\n"}
+    name = "{{.port}}-{{.big}}-{{.ratio}}" if go else "{{port}}-{{big}}-{{ratio}}"
+    document = appset([{"git": {"files": [{"path": "n/*.yaml"}]}}], "x", go=go)
+    document["spec"]["template"]["metadata"]["labels"] = {"n": name}
+    (found,) = appsets.expand(document, Checkout(files), "s.yaml").applications
+    assert found.application.labels == {"n": "8080-1e+06-0.5"}
+
+
 def test_git_directories_go_params_with_prefix() -> None:
     document = appset(
         [{"git": {"directories": [{"path": "apps/a"}], "pathParamPrefix": "app"}}], "{{.app.path.basename}}", go=True
