@@ -295,16 +295,18 @@ class _Walk:
         for source in app.sources if app else ():
             path = self._local_path(source)
             if path is not None and kustomize.kustomization_in(self.files, path) is not None:
-                found |= self._inputs(path)
+                found |= self._inputs(path, source.option("kustomize"))
         return found
 
-    def _inputs(self, path: str) -> set[str]:
+    def _inputs(self, path: str, options: Mapping[str, Any]) -> set[str]:
         """The files a build of ``path`` reads, when a build may read Argo CD documents at all (else none)."""
         if not self._kustomized_argo():
             return set()
-        if path not in self.inputs:
-            self.inputs[path] = set(kustomize.inputs(self.files, path))
-        return self.inputs[path]
+        components = tuple(str(c) for c in options.get("components") or [])
+        key = path if not components else f"{path}+{','.join(components)}"
+        if key not in self.inputs:
+            self.inputs[key] = set(kustomize.inputs(self.files, path, components))
+        return self.inputs[key]
 
     def _kustomized_argo(self) -> bool:
         """Whether some kustomization's text names a file holding Argo CD documents: an entry naming a file
@@ -398,7 +400,7 @@ class _Walk:
                             reason = f"source {index} ({path}): Argo CD evaluates its Jsonnet ({shown}), not read here"
                             self.pending.append(Pending(name, reason))
                     case render.SourceType.KUSTOMIZE:
-                        for doc in self._kustomized(path):
+                        for doc in self._kustomized(path, source.option("kustomize")):
                             self.attach(name, self.add(doc, Origin.APP_OF_APPS))
                     case render.SourceType.HELM:
                         for doc in self._chart(name, app, source, path):
@@ -436,13 +438,14 @@ class _Walk:
             if file.endswith(".jsonnet") and render.selected(file[len(prefix) :], options)
         ]
 
-    def _kustomized(self, path: str) -> Iterator[_Doc]:
-        read = self._inputs(path)
+    def _kustomized(self, path: str, options: Mapping[str, Any]) -> Iterator[_Doc]:
+        """The Argo CD documents a kustomize build of ``path`` makes, with the Application's own options."""
+        read = self._inputs(path, options)
         near = [doc for file in sorted(read) for doc in self.scanned.get(file, ())]
         if not near:
             return  # the build reads no file with Argo CD documents: it yields no Application
         where = Location(kustomize.kustomization_in(self.files, path) or path, 1)
-        for built in kustomize.build(self.files, path):
+        for built in kustomize.build(self.files, path, options=options):
             if _is_argo(built):
                 name = manifests.ResourceKey.of(built).name
                 named = [d for d in near if manifests.ResourceKey.of(d.manifest).name == name]

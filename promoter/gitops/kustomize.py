@@ -38,14 +38,17 @@ def kustomization_in(files: Files, directory: str) -> str | None:
     return next((path for name in NAMES if (path := join(directory, name)) in present), None)
 
 
-def build(files: Files, directory: str, seen: tuple[str, ...] = ()) -> list[Manifest]:
-    """The resources ``kustomize build directory`` would print, as data."""
+def build(
+    files: Files, directory: str, seen: tuple[str, ...] = (), options: Mapping[str, Any] | None = None
+) -> list[Manifest]:
+    """The resources ``kustomize build directory`` would print, as data; ``options``: an Application's
+    ``kustomize`` options, which Argo CD writes into the kustomization before it builds (:func:`edited`)."""
     path = kustomization_in(files, directory)
     if path is None:
         raise ManifestError(f"{directory}: no kustomization.yaml")
     if directory in seen:
         raise ManifestError(f"{path}: a cycle of kustomizations ({' -> '.join((*seen, directory))})")
-    kustomization = _load_one(files, path)
+    kustomization = edited(_load_one(files, path), options or {}, files, directory)
     resources: list[Manifest] = []
     for entry in [*_strings(kustomization, "resources", path), *_strings(kustomization, "bases", path)]:
         resources += _entry(files, directory, entry, path, (*seen, directory))
@@ -57,6 +60,29 @@ def build(files: Files, directory: str, seen: tuple[str, ...] = ()) -> list[Mani
         resources += build(files, component, (*seen, directory))
         resources = transform(resources, _load_one(files, component_path), files, component, component_path)
     return transform(resources, kustomization, files, directory, path)
+
+
+def edited(kustomization: Manifest, options: Mapping[str, Any], files: Files, directory: str) -> Manifest:
+    """The kustomization as Argo CD edits it for an Application's options (``kustomize edit set nameprefix``,
+    ``namesuffix``, ``namespace``; its ``patches`` appended; ``kustomize edit add component`` for its
+    ``components``, a missing one skipped with ``ignoreMissingComponents``). Its ``images`` and ``replicas``
+    are applied after the build (the same result, as they only rename images and set counts)."""
+    if not options:
+        return kustomization
+    changed = dict(kustomization)
+    for option, field in (("namePrefix", "namePrefix"), ("nameSuffix", "nameSuffix"), ("namespace", "namespace")):
+        if options.get(option):
+            changed[field] = str(options[option])
+    if isinstance(options.get("patches"), list) and options["patches"]:
+        changed["patches"] = [*_list(kustomization.get("patches")), *options["patches"]]
+    components = [str(c) for c in _list(options.get("components"))]
+    if options.get("ignoreMissingComponents") is True:
+        components = [
+            c for c in components if not is_remote(c) and kustomization_in(files, _at(directory, c, "")) is not None
+        ]
+    if components:
+        changed["components"] = [*_list(kustomization.get("components")), *components]
+    return changed
 
 
 def transform(
@@ -292,7 +318,7 @@ _PLUGIN_LISTS = {  # files, or directories with a kustomization, or inline YAML
 }
 
 
-def inputs(files: Files, directory: str) -> dict[str, Input]:
+def inputs(files: Files, directory: str, components: Sequence[str] = ()) -> dict[str, Input]:
     """Every repository path ``kustomize build directory`` reads, each with the first reason found.
 
     Breadth-first from ``directory``: ``resources``/``bases`` (files, and directories holding a kustomization,
@@ -302,6 +328,7 @@ def inputs(files: Files, directory: str) -> dict[str, Input]:
     (their values files and a chart kept under ``helmGlobals.chartHome``). Remote resources are skipped;
     each directory is read once, so a cycle ends; a kustomization that does not parse contributes only
     itself; a named file that is missing still counts (the build reads it, and fails without it).
+    ``components``: those an Application's ``kustomize.components`` adds to the first kustomization.
     Empty when ``directory`` holds no kustomization."""
     listed = files.paths()
     present = listed if isinstance(listed, AbstractSet) else set(listed)
@@ -343,7 +370,7 @@ def inputs(files: Files, directory: str) -> dict[str, Input]:
         for key in ("resources", "bases"):
             for entry in _list(kustomization.get(key)):
                 nested(entry, "resource")
-        for entry in _list(kustomization.get("components")):
+        for entry in [*_list(kustomization.get("components")), *(components if folder == directory else ())]:
             nested(entry, "component")
         for key, plugin_role in _PLUGIN_LISTS.items():
             for entry in _list(kustomization.get(key)):

@@ -140,7 +140,8 @@ def _source_rules(files: Files, app: Application, source: Source) -> Iterator[Ru
             options = source.option("directory")
             yield _directory(path, options, f"under its source path {path}" + _recurse(options))
         case render.SourceType.KUSTOMIZE:
-            yield _kustomization(path, kustomize.inputs(files, path))
+            components = [str(c) for c in source.option("kustomize").get("components") or []]
+            yield _kustomization(path, kustomize.inputs(files, path, components))
         case render.SourceType.HELM:
             yield helm.chart_reads(files, path).why
         case render.SourceType.PLUGIN:

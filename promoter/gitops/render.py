@@ -121,7 +121,8 @@ def source(
                 read = digest({"helm": helm.inputs(files, path, options, refs, env), "namespace": namespace})
                 return Rendered((kind.value,), (), values, digest=read, from_values=True)
             case SourceType.KUSTOMIZE:
-                resources = _kustomized(kustomize.build(files, path), source.option("kustomize"))
+                options = source.option("kustomize")
+                resources = _kustomized(kustomize.build(files, path, options=options), options)
             case SourceType.DIRECTORY:
                 resources = _directory(files, path, source.option("directory"), glob)
             case SourceType.PLUGIN:

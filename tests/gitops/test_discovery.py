@@ -173,6 +173,30 @@ def test_a_root_with_an_absolute_path_has_no_children_and_says_why() -> None:
     ]
 
 
+def test_a_kustomize_roots_own_options_shape_its_children() -> None:
+    """Argo CD writes an Application's kustomize options into the kustomization before it builds:
+    namePrefix, patches, components (``ignoreMissingComponents`` skips a missing one)."""
+    options = (
+        "{namePrefix: prod-, components: [../components/extra, ../components/gone], ignoreMissingComponents: true,"
+        " patches: [{target: {kind: Application}, patch: '[{op: replace, path: /spec/source/path, value: web/prod}]'}]}"
+    )
+    files = {
+        "root.yaml": app("root", "apps", kustomize=options),
+        "apps/kustomization.yaml": "resources: [web.yaml]\n",
+        "apps/web.yaml": app("web", "web/base"),
+        "components/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "resources: [extra.yaml]\n",
+        "components/extra/extra.yaml": app("extra", "extra"),
+    }
+    result = found(files)
+    assert [(f.name, f.application.sources[0].path) for f in result.applications] == [
+        ("root", "apps"),
+        ("prod-web", "web/prod"),
+        ("prod-extra", "web/prod"),
+    ]
+    assert result.problems == ()
+
+
 def test_jsonnet_in_a_roots_folder_is_pending() -> None:
     files = {"root.yaml": app("root", "apps"), "apps/a.yaml": app("a", "x"), "apps/b.jsonnet": "{}"}
     result = found(files)
