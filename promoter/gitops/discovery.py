@@ -36,6 +36,7 @@ generated or rendered claiming their inputs (only builds of manifests in files d
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import posixpath
@@ -277,7 +278,7 @@ class _Walk:
             except ManifestError as exc:
                 self.problems.append(_problem(exc, path))
                 continue
-            docs = [_Doc(str(d["kind"]), d, Location(path, line)) for line, d in found if _is_argo(d)]
+            docs = [_Doc(str(d["kind"]), d, Location(path, line)) for line, d in _listed(found) if _is_argo(d)]
             if docs:
                 self.scanned[path] = docs
         for docs in self.scanned.values():
@@ -402,6 +403,10 @@ class _Walk:
                     case render.SourceType.KUSTOMIZE:
                         for doc in self._kustomized(path, source.option("kustomize")):
                             self.attach(name, self.add(doc, Origin.APP_OF_APPS))
+                        inflating = self._helm_charts(path, source.option("kustomize"))
+                        if inflating:
+                            reason = f"{inflating} inflates Helm charts (helmCharts), Argo CD's to render"
+                            self.pending.append(Pending(name, f"source {index} ({path}): {reason}"))
                     case render.SourceType.HELM:
                         for doc in self._chart(name, app, source, path):
                             self.attach(name, self.add(doc, Origin.APP_OF_APPS))
@@ -438,6 +443,17 @@ class _Walk:
             if file.endswith(".jsonnet") and render.selected(file[len(prefix) :], options)
         ]
 
+    def _helm_charts(self, path: str, options: Mapping[str, Any]) -> str | None:
+        """The first kustomization of the build of ``path`` that has ``helmCharts`` (None: none has)."""
+        components = [str(c) for c in options.get("components") or []]
+        for file in kustomize.inputs(self.files, path, components):
+            if posixpath.basename(file) in kustomize.NAMES and "helmCharts" in (self.checkout.text(file) or ""):
+                with contextlib.suppress(ManifestError):
+                    loaded = manifests.load_documents(self.checkout.text(file) or "", file)
+                    if any(document.get("helmCharts") for document in loaded):
+                        return file
+        return None
+
     def _kustomized(self, path: str, options: Mapping[str, Any]) -> Iterator[_Doc]:
         """The Argo CD documents a kustomize build of ``path`` makes, with the Application's own options."""
         read = self._inputs(path, options)
@@ -445,7 +461,7 @@ class _Walk:
         if not near:
             return  # the build reads no file with Argo CD documents: it yields no Application
         where = Location(kustomize.kustomization_in(self.files, path) or path, 1)
-        for built in kustomize.build(self.files, path, options=options):
+        for _, built in _listed([(1, r) for r in kustomize.build(self.files, path, options=options)]):
             if _is_argo(built):
                 name = manifests.ResourceKey.of(built).name
                 named = [d for d in near if manifests.ResourceKey.of(d.manifest).name == name]
@@ -464,6 +480,16 @@ class _Walk:
         others = [file for file in under(self.files, path) if file not in relevant and file.endswith(".tpl")]
         if any(applications.API_GROUP in (self.checkout.text(file) or "") for file in others):
             self.pending.append(Pending(parent, f"{path}: Applications come from named templates (helpers)"))
+        subcharts = sorted(
+            {
+                file[len(path) + 1 :].split("/")[1]
+                for file in under(self.files, join(path, "charts"))
+                if "/templates/" in file and applications.API_GROUP in (self.checkout.text(file) or "")
+            }
+        )
+        if subcharts:
+            names = ", ".join(f"charts/{sub}" for sub in subcharts)
+            self.pending.append(Pending(parent, f"{path}: subcharts render Applications ({names}), not read here"))
         if not relevant:
             return
         refs = {s.ref: self.files for s in app.sources if s.ref and self.checkout.reads(s.repo_url)}
@@ -666,6 +692,16 @@ def _template_lines(text: str) -> list[int]:
     """Where a template's Argo CD documents start: the rendered documents map to these in order when there
     are as many, else (a range, a condition) all to the first."""
     return [start for start, chunk in _chunks(text) if start and applications.API_GROUP in chunk]
+
+
+def _listed(found: Sequence[tuple[int, Manifest]]) -> Iterator[tuple[int, Manifest]]:
+    """The documents, a ``kind: List``'s items in its place (as Argo CD, and kubectl, expand one)."""
+    for line, document in found:
+        items = document.get("items")
+        if str(document.get("kind", "")).endswith("List") and isinstance(items, list):
+            yield from ((line, item) for item in items if isinstance(item, dict))
+        else:
+            yield line, document
 
 
 def _is_argo(document: Manifest) -> bool:

@@ -1,9 +1,11 @@
 """The images a Helm source deploys, read from its values (templates are not rendered).
 
 Values are merged as ``helm template`` would: the chart's ``values.yaml``, then ``valueFiles`` in order
-(``$ref/...`` names a file in another source of a multi-source Application), then inline ``values`` /
-``valuesObject``, then ``parameters``. Images are every ``image:`` of the merged values, either a string or
-a mapping ``{registry, repository, tag, digest}`` (an empty tag falls back to the chart's ``appVersion``).
+(``$ref/...`` names a file in another source of a multi-source Application), then inline ``valuesObject``
+(or, without it, ``values``: Argo CD passes one of them), then ``parameters`` (as ``--set`` types them;
+``forceString`` as ``--set-string``; the build's variables substituted). Images are every ``image:`` of the
+merged values, either a string or a mapping ``{registry, repository, tag, digest}`` (an empty tag falls back
+to the chart's ``appVersion``).
 
 Which files of the repository a chart in Git reads (for deciding which Applications a changed file concerns)
 is :func:`chart_reads` and :func:`value_file`.
@@ -130,14 +132,30 @@ def values(
                 continue
             raise ManifestError(f"{directory}: value file {entry!r} not found")
         merged = _deep_merge(merged, _parse(text, path))
-    if isinstance(options.get("values"), str):
+    if isinstance(options.get("valuesObject"), dict) and options["valuesObject"]:
+        merged = _deep_merge(merged, options["valuesObject"])  # (Argo CD then ignores ``values``: one or the other)
+    elif isinstance(options.get("values"), str):
         merged = _deep_merge(merged, _parse(options["values"], "helm.values"))
-    if isinstance(options.get("valuesObject"), dict):
-        merged = _deep_merge(merged, options["valuesObject"])
     for parameter in options.get("parameters") or []:
         if isinstance(parameter, dict) and parameter.get("name"):
-            merged = _set(merged, str(parameter["name"]), parameter.get("value"))
+            name, written = str(parameter["name"]), str(parameter.get("value") or "")
+            value = expand(written, env)
+            if value is None:
+                raise ManifestError(f"{directory}: parameter {name} names the revision or the Kubernetes version")
+            merged = _set(merged, name, value if parameter.get("forceString") is True else _typed(value))
     return merged
+
+
+def _typed(value: str) -> Any:
+    """A ``--set`` value as Helm types it (``--set-string`` keeps it a string): true/false, null, and
+    integers without a leading zero."""
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value.lower() == "null":
+        return None
+    if value == "0" or (value[:1] != "0" and re.fullmatch(r"[-+]?[0-9]+", value) and value[:2] not in ("-0", "+0")):
+        return int(value)
+    return value
 
 
 def _locate(

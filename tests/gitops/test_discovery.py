@@ -197,6 +197,64 @@ def test_a_kustomize_roots_own_options_shape_its_children() -> None:
     assert result.problems == ()
 
 
+APPS_TEMPLATE = (
+    "{{- range $name, $app := .Values.apps }}{{- if $app.enabled }}\n---\n"
+    + app(
+        "{{ $.Values.owner }}-{{ $name }}",
+        "{{ if $app.replicas }}{{ $name }}/scaled{{ else }}{{ $name }}/zero{{ end }}",
+    )
+    + "{{- end }}{{- end }}\n"
+)
+
+
+def test_helm_parameters_are_typed_and_substituted_as_argo_cd_sets_them() -> None:
+    """``--set`` types a value (``false``, ``0``), ``forceString`` keeps it a string, ``$ARGOCD_APP_NAME``
+    is substituted; ``valuesObject`` wins over ``values``."""
+    helm = (
+        "{parameters: [{name: apps.b.enabled, value: 'false'}, {name: apps.a.replicas, value: '0'},"
+        " {name: apps.c.replicas, value: '0', forceString: true}, {name: owner, value: $ARGOCD_APP_NAME}],"
+        " values: 'apps: {d: {enabled: true}}', valuesObject: {apps: {c: {enabled: true}}}}"
+    )
+    files = {
+        "root.yaml": app("root", "charts/apps", helm=helm),
+        "charts/apps/Chart.yaml": CHART,
+        "charts/apps/values.yaml": "apps:\n  a: {enabled: true, replicas: 1}\n  b: {enabled: true}\n",
+        "charts/apps/templates/apps.yaml": APPS_TEMPLATE,
+    }
+    result = found(files)
+    assert [(f.name, f.application.sources[0].path) for f in result.applications] == [
+        ("root", "charts/apps"),
+        ("root-a", "a/zero"),  # replicas 0, an int: false
+        ("root-c", "c/scaled"),  # "0", a string: true
+    ]
+
+
+def test_what_a_list_holds_and_what_only_argo_cd_renders() -> None:
+    chart_with_subchart = {
+        "sub/Chart.yaml": CHART,
+        "sub/templates/x.yaml": "kind: ConfigMap\n",
+        "sub/charts/inner/Chart.yaml": CHART,
+        "sub/charts/inner/templates/app.yaml": app("inner", "{{ .Values.path }}"),
+    }
+    files = {
+        "root.yaml": app("root", "apps"),
+        "apps/list.yaml": "apiVersion: v1\nkind: List\nitems:\n- " + app("listed", "x").replace("\n", "\n  "),
+        "helm-root.yaml": app("helm-root", "sub"),
+        **chart_with_subchart,
+        "kust-root.yaml": app("kust-root", "inflating"),
+        "inflating/kustomization.yaml": "helmCharts:\n- {name: apps, repo: https://charts.example.com}\n",
+    }
+    result = found(files)
+    assert ("listed", "root") in [(f.name, f.parent) for f in result.applications]
+    assert [(p.parent, p.reason) for p in result.pending] == [
+        ("helm-root", "sub: subcharts render Applications (charts/inner), not read here"),
+        (
+            "kust-root",
+            "source 0 (inflating): inflating/kustomization.yaml inflates Helm charts (helmCharts), Argo CD's to render",
+        ),
+    ]
+
+
 def test_jsonnet_in_a_roots_folder_is_pending() -> None:
     files = {"root.yaml": app("root", "apps"), "apps/a.yaml": app("a", "x"), "apps/b.jsonnet": "{}"}
     result = found(files)
