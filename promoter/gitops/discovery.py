@@ -388,6 +388,7 @@ class _Walk:
                 self._source_problem(name, index, path, source.path_error)
                 continue
             try:
+                source = render.overridden(source, self.files, name)  # noqa: PLW2901 (the source Argo CD renders)
                 kind = render.source_type(source, self.files, path)
                 match kind:
                     case render.SourceType.DIRECTORY:

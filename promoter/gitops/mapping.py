@@ -109,9 +109,13 @@ def _claims(files: Files, app: Application, repo_url: str | None) -> Iterator[tu
             yield 0, _directory(hydrator.sync.path, {}, f"hydrated manifests under {hydrator.sync.path} ({branch})")
         return
     refs = {source.ref: index for index, source in enumerate(app.sources) if source.ref and here[index]}
-    for index, source in enumerate(app.sources):
-        if source.path_error:
+    for index, written in enumerate(app.sources):
+        if written.path_error:
             continue  # Argo CD renders nothing of it: neither its files nor its value files
+        try:
+            source = render.overridden(written, files, app.name)  # its path's .argocd-source*.yaml merged in
+        except ManifestError:
+            source = written  # (Argo CD fails to render it; the override file itself is still the app's)
         if here[index]:
             yield from ((index, rule) for rule in _source_rules(files, app, source))
         yield from _value_file_rules(app, source, index, refs, index if here[index] else None)

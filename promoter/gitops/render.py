@@ -87,6 +87,50 @@ _OPTIONS = (  # in the order Argo CD's message names them
 )
 
 
+# What Argo CD merges into a source from its path before deciding how to render it ("Store overrides in Git").
+_OVERRIDES = (".argocd-source.yaml", ".argocd-source-{app}.yaml")
+_KEPT = ("chart", "path", "repoURL", "targetRevision")  # which repository and folder: the overrides cannot move it
+
+
+def overridden(source: Source, files: Files, app: str) -> Source:
+    """``source`` with its path's ``.argocd-source.yaml`` and ``.argocd-source-<app>.yaml`` merged in, as
+    Argo CD's repo-server does (a JSON merge patch each, in that order; its repository, path and revision
+    kept); ``ManifestError`` when one does not parse."""
+    path = source.path
+    if path is None or source.chart is not None:
+        return source
+    spec: Any = dict(source.spec)
+    for name in _OVERRIDES:
+        file = posixpath.normpath(posixpath.join(path, name.format(app=app)))
+        text = files.text(file)
+        if text is None:
+            continue
+        patch = manifests.load_value(text, file)
+        if patch is not None and not isinstance(patch, dict):
+            raise ManifestError(f"{file}: an override must be a mapping of source fields")
+        spec = _merge_patch(spec, patch or {})
+    if spec == source.spec:
+        return source
+    for key in _KEPT:
+        spec.pop(key, None)
+        if key in source.spec:
+            spec[key] = source.spec[key]
+    return Source(spec)
+
+
+def _merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: mappings merge key by key, null removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merge_patch(merged.get(key), value)
+    return merged
+
+
 def source(
     source: Source,
     files: Files | None,
@@ -106,6 +150,10 @@ def source(
     if source.path_error:
         return Rendered(error=source.path_error)
     path = source.path
+    try:
+        source = overridden(source, files, app)
+    except ManifestError as exc:
+        return Rendered(error=str(exc))
     kind = SourceType.DIRECTORY
     try:
         if path != "." and not is_directory(files, path):

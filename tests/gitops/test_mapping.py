@@ -463,9 +463,11 @@ def test_a_relative_annotation_entry_counts_from_each_source_and_from_the_root_f
 
 
 def test_the_type_an_application_names_wins_over_what_its_path_holds() -> None:
-    as_directory = app("prod", git("envs/prod", directory={"recurse": False}))
+    as_directory = app("other", git("envs/prod", directory={"recurse": False}))  # (prod's override is not its)
     assert whys(KUSTOMIZE, [as_directory], "envs/prod/notes.yaml") == [TOP]
     assert whys(KUSTOMIZE, [as_directory], "base/deployment.yaml") == []
+    # prod's .argocd-source-prod.yaml adds kustomize options to a directory source: two types, nothing renders
+    assert whys(KUSTOMIZE, [app("prod", git("envs/prod", directory={}))], "envs/prod/notes.yaml") == []
     conflicting = app("prod", git("envs/prod", directory={}, helm={}))  # Argo CD refuses it: renders nothing
     assert whys(KUSTOMIZE, [conflicting], "envs/prod/kustomization.yaml") == []
     assert whys(KUSTOMIZE, [conflicting], "envs/prod/.argocd-source.yaml") == [
@@ -673,6 +675,22 @@ def test_argo_rollouts_examples(corpus: Path) -> None:
         "examples/dashboard.json": (Reason("examples", 0, "under its source path examples"),),
         "examples/istio/istio-mirror.yaml": (),
     }
+
+
+def test_overrides_in_the_source_path_are_merged_into_the_source() -> None:
+    """Argo CD merges ``.argocd-source.yaml`` then ``.argocd-source-<app>.yaml`` into the source first."""
+    files = {
+        "apps/.argocd-source.yaml": "directory: {recurse: true}\n",
+        "apps/sub/child.yaml": "kind: ConfigMap\n",
+        "chart/Chart.yaml": "name: web\n",
+        "chart/.argocd-source-web.yaml": "helm: {valueFiles: [values-prod.yaml]}\n",
+        "chart/values-prod.yaml": "a: 1\n",
+    }
+    assert whys(files, [app("root", git("apps"))], "apps/sub/child.yaml") == ["under its source path apps (recurse)"]
+    assert whys(files, [app("web", git("chart"))], "chart/values-prod.yaml") == [
+        "Helm value file of source 0 (values-prod.yaml)"
+    ]
+    assert whys(files, [app("other", git("chart"))], "chart/values-prod.yaml") == []  # web's override, not other's
 
 
 def test_an_absolute_source_path_deploys_nothing() -> None:
