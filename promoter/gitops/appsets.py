@@ -28,9 +28,10 @@ Generators:
   ``elements`` too) and ``merge`` (``mergeKeys``, unique in every child; each later generator overrides the
   parameters of the base's sets with the same merge-key values); either nests one level only, as in Argo CD.
 - a generator's ``selector`` (``matchLabels``, ``matchExpressions``) on its parameters flattened (``a.b``,
-  each value as Go's ``%v`` prints it: ``enabled: true`` matches ``"true"``), also on a
-  matrix's or merge's children (deeper, inside a nested matrix or merge, only with ``applyNestedSelectors``,
-  as Argo CD); a top generator's own ``template`` over the spec's.
+  each value as Go's ``%v`` prints it: ``enabled: true`` matches ``"true"``), at every level of a matrix or
+  merge (Argo CD 3 ignores ``applyNestedSelectors``: nested selectors always apply); a top generator's own
+  ``template`` over the spec's. goTemplate parameters merge as Argo CD's mergo does: in a matrix the first
+  child's win, in a merge the later generator's, empty values included.
 
 Templates: every string of the template is rendered alone, as Argo CD does. ``goTemplate: true`` uses the Go
 subset of :mod:`promoter.gitops.gotemplate` (``goTemplateOptions: [missingkey=error]`` honoured); otherwise
@@ -145,7 +146,6 @@ class _Context:
     clusters: Sequence[Mapping[str, Any]] | None
     go: bool
     strict: bool  # goTemplateOptions: missingkey=error
-    nested_selectors: bool
     new_file_globbing: bool
     where: str  # "FILE:LINE: ApplicationSet 'name'"
     template_patch: str | None = None  # spec.templatePatch: rendered with each parameter set, merged in
@@ -171,7 +171,6 @@ def expand(
         clusters,
         spec.get("goTemplate") is True,
         isinstance(options, list) and "missingkey=error" in options,
-        spec.get("applyNestedSelectors") is True,
         new_file_globbing,
         f"{place}: ApplicationSet {name!r}",
     )
@@ -233,7 +232,7 @@ def _params(generator: Any, context: _Context, at: str, depth: int) -> list[dict
     else:
         found = _merge(body, context, here, depth)
     selector = generator.get("selector")
-    if isinstance(selector, dict) and (depth <= 1 or context.nested_selectors):  # Argo CD drops deeper ones
+    if isinstance(selector, dict):  # at every level (Argo CD 3 ignores applyNestedSelectors: always on)
         found = [params for params in found if _selected(_flatten(params), selector, context, at)]
     return found
 
@@ -261,7 +260,7 @@ def _list(body: Mapping[str, Any], context: _Context, at: str) -> list[dict[str,
     text = body.get("elementsYaml")
     if text:
         try:
-            listed = manifests.load_value(str(text), f"{context.where}: {at}.elementsYaml")
+            listed = manifests.load_value(str(text), f"{context.where}: {at}.elementsYaml", manifests.GO_YAML)
         except manifests.ManifestError as exc:
             raise AppSetError(str(exc)) from None
         if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
@@ -435,7 +434,9 @@ def _matrix(body: Mapping[str, Any], context: _Context, at: str, depth: int) -> 
         for earlier in found:
             templated = _interpolate(child, earlier, context, f"{at}.generators[{index}]") if earlier else child
             for later in _params(templated, context, f"{at}.generators[{index}]", depth + 1):
-                combined.append(_mergo(earlier, later) if context.go else _combine(earlier, later, context, at))
+                # (Argo CD merges the second child's into an empty map, then the first's over it: the first wins)
+                merge = _mergo(later, earlier, override=True) if context.go else _combine(earlier, later, context, at)
+                combined.append(merge)
         found = combined
     return found
 
@@ -494,14 +495,15 @@ def _combine(first: Mapping[str, Any], second: Mapping[str, Any], context: _Cont
 
 
 def _mergo(base: Mapping[str, Any], other: Mapping[str, Any], override: bool = False) -> dict[str, Any]:
-    """``mergo.Merge``: nested mappings merged; otherwise the base keeps its non-empty values (or, with
-    ``override``, takes the other's non-empty ones)."""
+    """``mergo.Merge(&base, other)``: nested mappings merged; otherwise the base keeps its non-empty values
+    (a template's fields), or with ``override`` (``mergo.WithOverride`` on parameter maps, whose elements are
+    interfaces) takes every value of ``other``, an empty one (``false``, ``""``, ``null``) too."""
     merged = copy.deepcopy(dict(base))
     for key, value in other.items():
         mine = merged.get(key)
         if isinstance(mine, dict) and isinstance(value, dict):
             merged[key] = _mergo(mine, value, override)
-        elif key not in merged or gotemplate.empty(mine) or (override and not gotemplate.empty(value)):
+        elif override or key not in merged or gotemplate.empty(mine):
             merged[key] = copy.deepcopy(value)
     return merged
 
@@ -560,7 +562,10 @@ def _application(
 ) -> Application:
     rendered = _render(template, params, context, at)
     if context.template_patch is not None:
+        project = _mapping(rendered.get("spec")).get("project")
         rendered = _patched(rendered, _template_patch(context.template_patch, params, context))
+        if project is not None:  # Argo CD keeps the template's project, whatever a patch says
+            rendered = {**rendered, "spec": {**_mapping(rendered.get("spec")), "project": project}}
     metadata = dict(_mapping(rendered.get("metadata")))
     if not metadata.get("name"):
         shown = json.dumps(params, sort_keys=True, default=str)
@@ -583,7 +588,7 @@ def _template_patch(text: str, params: Mapping[str, Any], context: _Context) -> 
     """``spec.templatePatch`` rendered with the parameters (as the template's strings are), then read as YAML."""
     rendered = _render_string(text, params, context, "spec.templatePatch")
     try:
-        patch = manifests.load_value(rendered, f"{context.where}: spec.templatePatch")
+        patch = manifests.load_value(rendered, f"{context.where}: spec.templatePatch", manifests.GO_YAML)
     except manifests.ManifestError as exc:
         raise AppSetError(str(exc)) from None
     if patch is None:

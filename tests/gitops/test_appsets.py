@@ -261,6 +261,38 @@ def test_matrix_second_generators_list_elements_are_templated_too(go: bool) -> N
     assert [g.application.name for g in found.applications] == ["test-a", "test-b"]
 
 
+def test_go_parameters_merge_as_mergo_does_empty_values_included() -> None:
+    """A merge's later generator wins, its false or "" too; a matrix's first child wins, its "" too."""
+    merge = {
+        "merge": {
+            "mergeKeys": ["name"],
+            "generators": [
+                {"list": {"elements": [{"name": "b", "autoSync": True, "ns": "team-b"}]}},
+                {"list": {"elements": [{"name": "b", "autoSync": False, "ns": ""}]}},
+            ],
+        }
+    }
+    document = appset([merge], "{{.name}}-{{.autoSync}}-{{.ns}}", go=True)
+    assert [g.application.name for g in appsets.expand(document, CHECKOUT, "s.yaml").applications] == ["b-false-"]
+    matrix = {
+        "matrix": {
+            "generators": [
+                {"list": {"elements": [{"suffix": ""}]}},
+                {"list": {"elements": [{"suffix": "-p", "name": "a"}]}},
+            ]
+        }
+    }
+    document = appset([matrix], "{{.name}}{{.suffix}}", go=True)
+    assert [g.application.name for g in appsets.expand(document, CHECKOUT, "s.yaml").applications] == ["a"]
+
+
+def test_elements_yaml_is_read_as_go_reads_yaml() -> None:
+    generator = {"list": {"elementsYaml": "- {country: se}\n- {country: no}\n"}}
+    document = appset([generator], "shop-{{.country}}", go=True)
+    found = [g.application.name for g in appsets.expand(document, CHECKOUT, "s.yaml").applications]
+    assert found == ["shop-se", "shop-false"]  # YAML 1.1: no is false
+
+
 def test_matrix_go_deep_merges_and_first_wins() -> None:
     matrix = {
         "matrix": {
@@ -364,7 +396,7 @@ def test_selectors_inside_a_matrix_and_nested_ones() -> None:
     matrix = {"matrix": {"generators": [envs, regions]}}
     assert names(appset([matrix], "{{env}}-{{region}}")) == ["prd-eu"]
     nested = {"matrix": {"generators": [{"matrix": {"generators": [envs, regions]}}, {"list": {"elements": [{}]}}]}}
-    assert names(appset([nested], "{{env}}-{{region}}")) == ["dev-eu", "prd-eu"]  # dropped, as Argo CD does
+    assert names(appset([nested], "{{env}}-{{region}}")) == ["prd-eu"]  # applied too: Argo CD 3 always does
     assert names(appset([nested], "{{env}}-{{region}}", applyNestedSelectors=True)) == ["prd-eu"]
 
 
@@ -398,7 +430,7 @@ def test_template_patch_is_rendered_and_merged_into_each_application() -> None:
     expansion = appsets.expand(document, CHECKOUT, "s.yaml")
     assert expansion.notes == ()
     dev, prod = (g.application for g in expansion.applications)
-    assert (dev.name, dev.project, prod.project) == ("web-dev", "a", "b")
+    assert (dev.name, dev.project, prod.project) == ("web-dev", "default", "default")  # the template's, kept
     assert [s.ref or s.chart for s in dev.sources] == ["web", "values"]  # the template's source replaced
     assert dev.sources[0].option("helm")["valueFiles"] == ["$values/envs/dev.yaml"]
     assert dev.spec["destination"] == {"server": "https://kubernetes.default.svc", "namespace": "dev-ns"}  # merged
