@@ -141,7 +141,7 @@ def apps(
     if as_json:
         click.echo(dumps(document(found, deployed, scanned)))
     elif deployed is not None:
-        _print_files(deployed)
+        _print_files(deployed, complete=not (found.pending or found.problems))
     elif tree:
         _print_tree(found)
     else:
@@ -522,10 +522,12 @@ def _print_tree(found: Discovery) -> None:
         draw(root, "", True, top=True)
 
 
-def _print_files(deployed: Mapping[str, Sequence[mapping.Reason]]) -> None:
+def _print_files(deployed: Mapping[str, Sequence[mapping.Reason]], complete: bool) -> None:
     for path, reasons in deployed.items():
-        if not reasons:
+        if not reasons and complete:
             click.echo(f"{path}: no Application deploys it")
+        elif not reasons:  # an Application only Argo CD knows, or one in a file that was not read, might
+            click.echo(f"{path}: no Application found to deploy it, but not every one is known (see the notes)")
         for reason in reasons:
             click.echo(f"{path}: {reason.application} (source {reason.source}): {reason.why}")
 

@@ -53,3 +53,21 @@ def test_a_file_deployed_by_another_stage_is_refused_before_anything_is_pushed(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "envs/staging/deployment.yaml is deployed by app-prod-shadow of prod too" in result.stderr
     assert world.pulls() == []
+
+
+def test_applications_are_not_derived_from_a_repo_whose_applications_are_not_all_known(
+    make_world: Callable[..., World],
+) -> None:
+    """An ApplicationSet only Argo CD's controller can expand may generate a deployer of the stage's file:
+    deriving then would wait on too few Applications, so it is refused before anything is pushed."""
+    unknowable = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: from-scm}\n"
+        "spec:\n  generators: [{scmProvider: {github: {organization: acme}}}]\n"
+        "  template: {metadata: {name: '{{repository}}'}, spec: {project: default}}\n"
+    )
+    world = make_world(pipeline=UNNAMED, files={"apps/scm.yaml": unknowable})
+    result = world.cli("start", "app", "--version", "2.0.0", "--config", str(world.config))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cannot be derived: not every Application of the repo is known" in result.stderr
+    assert "ApplicationSet/from-scm" in result.stderr
+    assert world.pulls() == []

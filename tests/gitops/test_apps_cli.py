@@ -226,6 +226,16 @@ def test_json_follows_the_documented_schema(tmp_path: Path) -> None:
     assert "files" not in document
 
 
+def test_a_file_no_known_application_deploys_is_not_said_to_be_deployed_by_none(tmp_path: Path) -> None:
+    """With an ApplicationSet only Argo CD's controller can expand, "no Application deploys it" would be a guess."""
+    files = {"sets/c.yaml": CLUSTER_SET, "envs/dev/deploy.yaml": "kind: Deployment\n"}
+    result = run(str(checkout(tmp_path, files)), "--file", "envs/dev/deploy.yaml")
+    assert result.stdout == (
+        "envs/dev/deploy.yaml: no Application found to deploy it, but not every one is known (see the notes)\n"
+    )
+    assert "children only Argo CD knows" in result.stderr
+
+
 def test_images_lists_every_reference_with_file_and_line(tmp_path: Path) -> None:
     result = run(str(checkout(tmp_path, IMAGES)), "--json", "--images")
     assert result.exit_code == 0
