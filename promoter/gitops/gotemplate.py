@@ -635,9 +635,24 @@ def _or(*args: Any) -> Any:
 
 
 def _eq(first: Any, *others: Any) -> bool:
+    """Go's ``eq``: basic values of different kinds (a bool and a string, a number and a string) are not
+    equal or unequal, an error (so ``eq .enabled "true"`` fails on a YAML bool, as in Argo CD)."""
     if not others:
         raise TemplateError("missing argument for comparison")
+    for other in others:
+        kinds = {_basic(first), _basic(other)}
+        if len(kinds) == 2 and None not in kinds:
+            raise TemplateError("incompatible types for comparison")
     return any(_plain(first) == _plain(other) for other in others)
+
+
+def _basic(value: Any) -> str | None:
+    """Go's basic kind of a value (numbers all one: the data's are float64), None for nil or a collection."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "string" if isinstance(value, str) else None
 
 
 def _compare(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
@@ -794,7 +809,7 @@ def _dig(*args: Any) -> Any:
 
 
 def _has(needle: Any, haystack: Any) -> bool:
-    return isinstance(haystack, list | tuple) and any(_eq(needle, item) for item in haystack)
+    return isinstance(haystack, list | tuple) and any(_plain(needle) == _plain(item) for item in haystack)
 
 
 def _first(values: Any) -> Any:
@@ -808,7 +823,7 @@ def _last(values: Any) -> Any:
 def _uniq(values: Any) -> list[Any]:
     kept: list[Any] = []
     for value in _list(values, "uniq"):
-        if not any(_eq(value, seen) for seen in kept):
+        if not any(_plain(value) == _plain(seen) for seen in kept):
             kept.append(value)
     return kept
 

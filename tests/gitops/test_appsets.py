@@ -716,6 +716,18 @@ def test_helm_idioms_and_sprig_dict_functions(template: str, expected: str) -> N
     assert out == expected
 
 
+@pytest.mark.parametrize(
+    "template", ['{{ if eq .enabled "true" }}x{{ end }}', '{{ if ne .port "8080" }}x{{ end }}', "{{ gt .name 1 }}"]
+)
+def test_comparing_values_of_different_kinds_fails_as_in_go(template: str) -> None:
+    with pytest.raises(gotemplate.TemplateError, match="incompatible types for comparison"):
+        gotemplate.render(template, {"enabled": True, "port": 8080, "name": "a"})
+    assert (
+        gotemplate.render('{{ if eq .enabled true }}y{{ end }}{{ if eq .missing "x" }}n{{ end }}', {"enabled": True})
+        == "y"
+    )
+
+
 def test_a_field_of_nil_fails_unless_the_nil_came_out_of_a_pipeline() -> None:
     with pytest.raises(gotemplate.TemplateError, match=r"nil pointer evaluating interface \{\}\.helm"):
         gotemplate.render("{{ .tool.helm }}", {}, gotemplate.HELM, "zero")
