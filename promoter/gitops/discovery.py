@@ -356,6 +356,9 @@ class _Walk:
     def attach(self, parent: str, child: str | None) -> None:
         if child is None or child == parent:
             return  # a root among its own children manages itself: not a child
+        generated_by = self.apps[parent].application_set if parent in self.apps else None
+        if generated_by is not None and child == set_node(generated_by):
+            return  # an Application deploying the ApplicationSet that made it: the set manages itself
         node = self._node(child)
         if node.parent is not None and node.parent != parent:
             where = node.defined_in
@@ -403,14 +406,16 @@ class _Walk:
                             self.pending.append(Pending(name, reason))
                     case render.SourceType.KUSTOMIZE:
                         for doc in self._kustomized(path, source.option("kustomize")):
-                            self.attach(name, self.add(doc, Origin.APP_OF_APPS))
+                            if not _itself(doc, name):
+                                self.attach(name, self.add(doc, Origin.APP_OF_APPS))
                         inflating = self._helm_charts(path, source.option("kustomize"))
                         if inflating:
                             reason = f"{inflating} inflates Helm charts (helmCharts), Argo CD's to render"
                             self.pending.append(Pending(name, f"source {index} ({path}): {reason}"))
                     case render.SourceType.HELM:
                         for doc in self._chart(name, app, source, path):
-                            self.attach(name, self.add(doc, Origin.APP_OF_APPS))
+                            if not _itself(doc, name):
+                                self.attach(name, self.add(doc, Origin.APP_OF_APPS))
                     case render.SourceType.PLUGIN:
                         self.pending.append(Pending(name, f"source {index} ({path}) is rendered by a plugin"))
             except ManifestError as exc:
@@ -693,6 +698,11 @@ def _template_lines(text: str) -> list[int]:
     """Where a template's Argo CD documents start: the rendered documents map to these in order when there
     are as many, else (a range, a condition) all to the first."""
     return [start for start, chunk in _chunks(text) if start and applications.API_GROUP in chunk]
+
+
+def _itself(doc: _Doc, name: str) -> bool:
+    """Whether a rendered document is the Application ``name`` rendering it (a root managing itself)."""
+    return doc.kind == "Application" and manifests.ResourceKey.of(doc.manifest).name == name
 
 
 def _listed(found: Sequence[tuple[int, Manifest]]) -> Iterator[tuple[int, Manifest]]:

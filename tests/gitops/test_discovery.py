@@ -255,6 +255,24 @@ def test_what_a_list_holds_and_what_only_argo_cd_renders() -> None:
     ]
 
 
+def test_roots_that_manage_themselves_are_no_cycle_and_no_duplicate() -> None:
+    """An ApplicationSet generating the Application that deploys it, and a chart rendering its own root."""
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: admin}\nspec:\n"
+        "  generators: [{list: {elements: [{n: admin}]}}]\n"
+        f"  template: {{metadata: {{name: '{{{{n}}}}'}}, spec: {{source: {{repoURL: '{REPO}', path: sets}}}}}}\n"
+    )
+    files = {
+        "sets/admin.yaml": appset,
+        "root.yaml": app("root", "charts/root"),
+        "charts/root/Chart.yaml": CHART,
+        "charts/root/templates/apps.yaml": app("root", "charts/root") + "---\n" + app("child", "x"),
+    }
+    result = found(files)
+    assert result.cycles == () and result.problems == ()
+    assert [(f.name, f.parent) for f in result.applications] == [("root", None), ("child", "root"), ("admin", None)]
+
+
 def test_jsonnet_in_a_roots_folder_is_pending() -> None:
     files = {"root.yaml": app("root", "apps"), "apps/a.yaml": app("a", "x"), "apps/b.jsonnet": "{}"}
     result = found(files)
