@@ -61,7 +61,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promoter.gitops import applications, globs, gotemplate, manifests, mapping
+from promoter.gitops import applications, globs, gotemplate, manifests, mapping, patches
 from promoter.gitops.applications import Application
 from promoter.gitops.manifests import Manifest
 
@@ -563,7 +563,8 @@ def _application(
     rendered = _render(template, params, context, at)
     if context.template_patch is not None:
         project = _mapping(rendered.get("spec")).get("project")
-        rendered = _patched(rendered, _template_patch(context.template_patch, params, context))
+        # (an Application's lists have no merge keys: its strategic merge patch is a JSON merge patch)
+        rendered = patches.merge_patch(rendered, _template_patch(context.template_patch, params, context))
         if project is not None:  # Argo CD keeps the template's project, whatever a patch says
             rendered = {**rendered, "spec": {**_mapping(rendered.get("spec")), "project": project}}
     metadata = dict(_mapping(rendered.get("metadata")))
@@ -596,20 +597,6 @@ def _template_patch(text: str, params: Mapping[str, Any], context: _Context) -> 
     if not isinstance(patch, dict):
         raise AppSetError(f"{context.where}: spec.templatePatch renders to a {type(patch).__name__}, not a mapping")
     return patch
-
-
-def _patched(target: Any, patch: Any) -> Any:
-    """A strategic merge patch on an Application, whose lists have no merge keys: mappings merge key by
-    key, anything else (lists included) is replaced, and null removes the key."""
-    if not isinstance(target, dict) or not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    merged = dict(target)
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _patched(target.get(key), value)
-    return merged
 
 
 def _render(value: Any, params: Mapping[str, Any], context: _Context, at: str) -> Any:

@@ -12,6 +12,20 @@ from promoter.gitops.manifests import Manifest, ManifestError
 _MERGE_KEYS = {"ports": "containerPort", "volumeMounts": "mountPath"}
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """A JSON merge patch (RFC 7386): mappings merge key by key, null removes a key, anything else (lists
+    included) replaces. ``target`` is left as it was."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
 def strategic_merge(base: Manifest, patch: Manifest) -> Manifest:
     """``base`` with ``patch`` merged in: mappings recursively, ``null`` deletes, keyed lists item by item."""
     merged = _merge(base, patch, "")

@@ -24,7 +24,7 @@ import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
-from promoter.gitops import globs, helm, kustomize, manifests
+from promoter.gitops import globs, helm, kustomize, manifests, patches
 from promoter.gitops.applications import Source
 from promoter.gitops.files import Files, is_directory, under
 from promoter.gitops.manifests import Manifest, ManifestError
@@ -108,7 +108,7 @@ def overridden(source: Source, files: Files, app: str) -> Source:
         patch = manifests.load_value(text, file)
         if patch is not None and not isinstance(patch, dict):
             raise ManifestError(f"{file}: an override must be a mapping of source fields")
-        spec = _merge_patch(spec, patch or {})
+        spec = patches.merge_patch(spec, patch or {})
     if spec == source.spec:
         return source
     for key in _KEPT:
@@ -116,19 +116,6 @@ def overridden(source: Source, files: Files, app: str) -> Source:
         if key in source.spec:
             spec[key] = source.spec[key]
     return Source(spec)
-
-
-def _merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: mappings merge key by key, null removes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    merged = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _merge_patch(merged.get(key), value)
-    return merged
 
 
 def source(
