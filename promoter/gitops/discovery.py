@@ -259,6 +259,7 @@ class _Walk:
         self.folders = {"/".join(p.split("/")[:i]) for p in checkout.all_paths for i in range(1, p.count("/") + 1)}
         self.inputs: dict[str, set[str]] = {}  # a kustomization's directory -> the files its build reads
         self.kustomized_argo: bool | None = None  # whether any kustomization may name a file of Argo CD documents
+        self.inflating: set[str] | None = None  # the kustomizations whose text names helmCharts
         self.pending: list[Pending] = []
         self.problems: list[Problem] = []
 
@@ -451,9 +452,14 @@ class _Walk:
 
     def _helm_charts(self, path: str, options: Mapping[str, Any]) -> str | None:
         """The first kustomization of the build of ``path`` that has ``helmCharts`` (None: none has)."""
+        if self.inflating is None:  # (most repos have none: then no build is followed to find out)
+            kustomizations = (p for p in self.checkout.all_paths if posixpath.basename(p) in kustomize.NAMES)
+            self.inflating = {p for p in kustomizations if "helmCharts" in (self.checkout.text(p) or "")}
+        if not self.inflating:
+            return None
         components = [str(c) for c in options.get("components") or []]
         for file in kustomize.inputs(self.files, path, components):
-            if posixpath.basename(file) in kustomize.NAMES and "helmCharts" in (self.checkout.text(file) or ""):
+            if file in self.inflating:
                 with contextlib.suppress(ManifestError):
                     loaded = manifests.load_documents(self.checkout.text(file) or "", file)
                     if any(document.get("helmCharts") for document in loaded):
