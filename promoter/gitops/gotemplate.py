@@ -758,6 +758,14 @@ def _dict(*pairs: Any) -> dict[str, Any]:
     return {_strval(pairs[i]): (pairs[i + 1] if i + 1 < len(pairs) else "") for i in range(0, len(pairs), 2)}
 
 
+_GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _to_json(value: Any) -> str:
+    """Go's ``json.Marshal``: keys sorted, and ``<``, ``>``, ``&`` escaped (they can only be in strings)."""
+    return json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False, sort_keys=True).translate(_GO_ESCAPES)
+
+
 def _to_yaml(value: Any) -> str:
     if value is None or value is MISSING:
         return "null"
@@ -905,7 +913,7 @@ BASE: Mapping[str, Callable[..., Any]] = {
     "trunc": _trunc,
     "list": lambda *values: list(values),
     "dict": _dict,
-    "toJson": lambda value: json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False),
+    "toJson": lambda value: _to_json(value),
     "toYaml": _to_yaml,
     "indent": _indent,
     "nindent": lambda count, value: "\n" + _indent(count, value),

@@ -704,6 +704,7 @@ def test_go_template_refused(template: str, data: dict[str, Any], missing: str, 
         ('{{ omit .with "helm" | toJson }}|{{ pick .with "helm" "nope" | toJson }}', '{"x":1}|{"helm":{"r":"bee"}}'),
         ('{{ keys .with | sortAlpha | join "," }}|{{ get .with "x" }}|{{ get .with "nope" }}|', "helm,x|1||"),
         ('{{ dig "with" "helm" "r" "d" . }}-{{ dig "with" "nope" "d" . }}', "bee-d"),
+        ('{{ dict "b" 1 "a" "<&>" | toJson }}', '{"a":"\\u003c\\u0026\\u003e","b":1}'),  # as Go: sorted, escaped
         (
             "{{ has 2 .l }}{{ has 9 .l }}|{{ first .l }}{{ last .l }}|{{ uniq .d | toJson }}|{{ compact .c | toJson }}",
             'truefalse|13|[1,2]|["a"]',
