@@ -913,7 +913,7 @@ BASE: Mapping[str, Callable[..., Any]] = {
     "trunc": _trunc,
     "list": lambda *values: list(values),
     "dict": _dict,
-    "toJson": lambda value: _to_json(value),
+    "toJson": _to_json,
     "toYaml": _to_yaml,
     "indent": _indent,
     "nindent": lambda count, value: "\n" + _indent(count, value),
