@@ -44,7 +44,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from promoter.gitops import manifests
+from promoter.gitops import applications, manifests
 from promoter.yamledit import images, paths
 
 SUFFIXES = (".yaml", ".yml", ".json")  # what Argo CD reads from a directory
@@ -676,12 +676,26 @@ def read_documents(text: str) -> list[tuple[int, Any]] | None:
     """Each document's first line of content and plain data (None: an empty one), as
     :func:`manifests.load_documents` reads them, by libyaml's check and the line reader; None when the text
     is outside the line reader's subset (then only a parser may say what it holds)."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    if _refused(text) or not _libyaml_accepts(text):
+    docs = _checked_outline(text.replace("\r\n", "\n") if "\r" in text else text)
+    if docs is None:
         return None
     try:
-        return [(_first_line(doc.root), _plain(doc.root)) for doc in _outline(text) if doc.root is not None]
+        return [(_first_line(doc.root), _plain(doc.root)) for doc in docs if doc.root is not None]
+    except _Unsupported:
+        return None
+
+
+@functools.lru_cache(maxsize=2048)
+def _checked_outline(text: str) -> tuple[_Doc, ...] | None:
+    """libyaml's check and the line reader's documents of a whole text, None outside its subset; kept for
+    the next reading of the same text (``promoter apps --images`` reads an Application's file for discovery,
+    then for its images). The trees are only read, never changed."""
+    if _refused(text) or not _libyaml_accepts(text):
+        return None
+    if "*" in text and any(_SPECIAL.search(line) for line in text.split("\n") if "*" in line):
+        return None  # an alias: libyaml's parse does not look for its anchor, composing does
+    try:
+        return tuple(_outline(text))
     except _Unsupported:
         return None
 
@@ -1003,6 +1017,11 @@ def _fast_file(walker: _Walker, text: str) -> None:
     """The file's references and Applications, or _Unsupported (nothing recorded that counts then)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
+    if applications.API_GROUP in text and "Application" in text:  # read whole anyway: maybe read already
+        whole = _checked_outline(text)
+        if whole is not None:
+            walker.documents(list(whole))
+            return
     if _refused(text) or not _libyaml_accepts(text):
         raise _Refused
     if "*" in text and any(_SPECIAL.search(line) for line in text.split("\n") if "*" in line):
