@@ -323,9 +323,12 @@ class _Walk:
         return self.kustomized_argo
 
     def add(self, doc: _Doc, origin: Origin, keyed: bool = False) -> str | None:
-        """A node for a document (None when it cannot be one); ``keyed``: the document is a file's own."""
+        """A node for a document (None when it cannot be one); ``keyed``: the document is a file's own (found
+        already, it takes the namespace the parent gives it, if it has none of its own)."""
         if keyed and doc.location in self.by_location:
-            return self.by_location[doc.location]
+            known = self.by_location[doc.location]
+            self._renamespace(known, doc.manifest)
+            return known
         name = manifests.ResourceKey.of(doc.manifest).name
         if not name:
             self.problems.append(Problem(doc.location.file, doc.location.line, f"an {doc.kind} without metadata.name"))
@@ -349,6 +352,22 @@ class _Walk:
         self.order.append(node)
         self.queue.append(node)
         return node
+
+    def _renamespace(self, node: str, manifest: Manifest) -> None:
+        namespace = _mapping(manifest.get("metadata")).get("namespace")
+        if not namespace:
+            return
+        if node.startswith("ApplicationSet/"):
+            found = self.sets[node[len("ApplicationSet/") :]]
+            if not _mapping(found.manifest.get("metadata")).get("namespace"):
+                found.manifest = {
+                    **found.manifest,
+                    "metadata": {**_mapping(found.manifest.get("metadata")), "namespace": namespace},
+                }
+        elif node in self.apps and not self.apps[node].app.metadata.get("namespace"):
+            parsed = applications.parse(manifest, self.apps[node].app.file)
+            if parsed is not None:
+                self.apps[node].app = parsed
 
     def _duplicate(self, kind: str, name: str, location: Location, first: Location | None) -> None:
         kept = f" (the first, {first}, is kept)" if first else " (the first is kept)"
@@ -384,6 +403,7 @@ class _Walk:
 
     def follow(self, name: str) -> None:
         app = self.apps[name].app
+        placed = app.destination_namespace  # where a child without a namespace of its own is created
         for index, source in enumerate(app.sources):
             path = self._local_path(source)
             if path is None:
@@ -397,7 +417,7 @@ class _Walk:
                 match kind:
                     case render.SourceType.DIRECTORY:
                         for doc in self._directory(path, source.option("directory")):
-                            self.attach(name, self.add(doc, Origin.APP_OF_APPS, keyed=True))
+                            self.attach(name, self.add(_placed(doc, placed), Origin.APP_OF_APPS, keyed=True))
                         jsonnet = self._jsonnet(path, source.option("directory"))
                         if jsonnet:
                             shown = ", ".join(jsonnet[:3]) + (
@@ -408,7 +428,7 @@ class _Walk:
                     case render.SourceType.KUSTOMIZE:
                         for doc in self._kustomized(path, source.option("kustomize")):
                             if not _itself(doc, name):
-                                self.attach(name, self.add(doc, Origin.APP_OF_APPS))
+                                self.attach(name, self.add(_placed(doc, placed), Origin.APP_OF_APPS))
                         inflating = self._helm_charts(path, source.option("kustomize"))
                         if inflating:
                             reason = f"{inflating} inflates Helm charts (helmCharts), Argo CD's to render"
@@ -416,7 +436,7 @@ class _Walk:
                     case render.SourceType.HELM:
                         for doc in self._chart(name, app, source, path):
                             if not _itself(doc, name):
-                                self.attach(name, self.add(doc, Origin.APP_OF_APPS))
+                                self.attach(name, self.add(_placed(doc, placed), Origin.APP_OF_APPS))
                     case render.SourceType.PLUGIN:
                         self.pending.append(Pending(name, f"source {index} ({path}) is rendered by a plugin"))
             except ManifestError as exc:
@@ -704,6 +724,16 @@ def _template_lines(text: str) -> list[int]:
     """Where a template's Argo CD documents start: the rendered documents map to these in order when there
     are as many, else (a range, a condition) all to the first."""
     return [start for start, chunk in _chunks(text) if start and applications.API_GROUP in chunk]
+
+
+def _placed(doc: _Doc, namespace: str) -> _Doc:
+    """A child as its parent's sync creates it: without a namespace of its own, in the parent's destination
+    namespace (Argo CD sets it on every namespaced object that lacks one)."""
+    metadata = doc.manifest.get("metadata")
+    if not namespace or not isinstance(metadata, dict) or metadata.get("namespace"):
+        return doc
+    manifest = {**doc.manifest, "metadata": {**metadata, "namespace": namespace}}
+    return dataclasses.replace(doc, manifest=manifest)
 
 
 def _itself(doc: _Doc, name: str) -> bool:

@@ -376,7 +376,8 @@ def render(
 
 class _Run:
     def __init__(self, template: str, root: Any, functions: Mapping[str, Callable[..., Any]], missing: str) -> None:
-        self.where = f"template {template!r}"
+        shown = template if len(template) <= 80 else template[:60].rstrip() + " …"  # (a chart's file is long)
+        self.where = f"template {shown!r}"
         self.functions = functions
         self.missing = missing
         self.variables: list[tuple[str, Any]] = [("$", root)]

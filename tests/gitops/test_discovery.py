@@ -273,6 +273,17 @@ def test_roots_that_manage_themselves_are_no_cycle_and_no_duplicate() -> None:
     assert [(f.name, f.parent) for f in result.applications] == [("root", None), ("child", "root"), ("admin", None)]
 
 
+def test_a_child_without_a_namespace_is_created_in_its_parents_destination_namespace() -> None:
+    bare = app("bare", "x").replace("  namespace: argocd\n", "", 1)
+    root = app("root", "apps").replace("    namespace: default\n", "    namespace: team\n")
+    result = found({"root.yaml": root, "apps/bare.yaml": bare, "apps/placed.yaml": app("placed", "y")})
+    assert {f.name: f.application.namespace for f in result.applications} == {
+        "root": "argocd",
+        "bare": "team",  # Argo CD sets the parent's destination namespace on it
+        "placed": "argocd",  # its own
+    }
+
+
 def test_jsonnet_in_a_roots_folder_is_pending() -> None:
     files = {"root.yaml": app("root", "apps"), "apps/a.yaml": app("a", "x"), "apps/b.jsonnet": "{}"}
     result = found(files)
