@@ -416,8 +416,12 @@ class _Walk:
                 kind = render.source_type(source, self.files, path)
                 match kind:
                     case render.SourceType.DIRECTORY:
-                        for doc in self._directory(path, source.option("directory")):
+                        children = list(self._directory(path, source.option("directory")))
+                        for doc in children:
                             self.attach(name, self.add(_placed(doc, placed), Origin.APP_OF_APPS, keyed=True))
+                        if children:  # an app-of-apps folder: a file Argo CD cannot read fails it all
+                            for broken in self._unreadable(path, source.option("directory")):
+                                self._source_problem(name, index, path, broken)
                         jsonnet = self._jsonnet(path, source.option("directory"))
                         if jsonnet:
                             shown = ", ".join(jsonnet[:3]) + (
@@ -460,6 +464,18 @@ class _Walk:
         for file in under(self.files, path, recurse=options.get("recurse") is True):
             if file.endswith(SUFFIXES) and render.selected(file[len(prefix) :], options):
                 yield from self.scanned.get(file, ())
+
+    def _unreadable(self, path: str, options: Mapping[str, Any]) -> Iterator[str]:
+        """The files of a directory source that do not parse (Argo CD then renders nothing of it: its
+        children are neither created nor updated); those holding Argo CD documents are problems already."""
+        prefix = "" if path == "." else path + "/"
+        for file in under(self.files, path, recurse=options.get("recurse") is True):
+            if file in self.scanned or not file.endswith(SUFFIXES) or not render.selected(file[len(prefix) :], options):
+                continue
+            try:
+                documents(self.checkout.text(file) or "", file)
+            except ManifestError as exc:
+                yield f"{exc} (Argo CD renders nothing of the folder then)"
 
     def _jsonnet(self, path: str, options: Mapping[str, Any]) -> list[str]:
         """The ``.jsonnet`` files a directory source evaluates (they may make Applications, unseen here)."""

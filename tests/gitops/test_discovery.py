@@ -284,6 +284,13 @@ def test_a_child_without_a_namespace_is_created_in_its_parents_destination_names
     }
 
 
+def test_a_file_that_does_not_parse_in_a_roots_folder_is_a_problem() -> None:
+    files = {"root.yaml": app("root", "apps"), "apps/a.yaml": app("a", "x"), "apps/broken.yaml": "kind: X\n  a: [\n"}
+    (problem,) = found(files).problems
+    assert str(problem).startswith("root.yaml:1: Application 'root', source 0 (apps): apps/broken.yaml: invalid YAML")
+    assert str(problem).endswith("(Argo CD renders nothing of the folder then)")
+
+
 def test_jsonnet_in_a_roots_folder_is_pending() -> None:
     files = {"root.yaml": app("root", "apps"), "apps/a.yaml": app("a", "x"), "apps/b.jsonnet": "{}"}
     result = found(files)
