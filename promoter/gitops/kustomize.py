@@ -53,6 +53,8 @@ def build(
     for entry in [*_strings(kustomization, "resources", path), *_strings(kustomization, "bases", path)]:
         resources += _entry(files, directory, entry, path, (*seen, directory))
     for entry in _strings(kustomization, "components", path):
+        if is_remote(entry):
+            continue  # offline, as remote resources
         component = _at(directory, entry, path)
         component_path = kustomization_in(files, component)
         if component_path is None:
@@ -70,19 +72,24 @@ def edited(kustomization: Manifest, options: Mapping[str, Any], files: Files, di
     if not options:
         return kustomization
     changed = dict(kustomization)
-    for option, field in (("namePrefix", "namePrefix"), ("nameSuffix", "nameSuffix"), ("namespace", "namespace")):
-        if options.get(option):
-            changed[field] = str(options[option])
+    for field in ("namePrefix", "nameSuffix", "namespace"):  # (``kustomize edit set`` replaces the file's)
+        if options.get(field):
+            changed[field] = str(options[field])
     if isinstance(options.get("patches"), list) and options["patches"]:
         changed["patches"] = [*_list(kustomization.get("patches")), *options["patches"]]
     components = [str(c) for c in _list(options.get("components"))]
-    if options.get("ignoreMissingComponents") is True:
-        components = [
-            c for c in components if not is_remote(c) and kustomization_in(files, _at(directory, c, "")) is not None
-        ]
+    if options.get("ignoreMissingComponents") is True:  # (a remote one is kustomize's to fetch: kept)
+        components = [c for c in components if is_remote(c) or _component_here(files, directory, c)]
     if components:
         changed["components"] = [*_list(kustomization.get("components")), *components]
     return changed
+
+
+def _component_here(files: Files, directory: str, entry: str) -> bool:
+    try:
+        return kustomization_in(files, join(directory, entry)) is not None
+    except ValueError:  # outside the repository: missing here
+        return False
 
 
 def transform(

@@ -177,7 +177,8 @@ def test_a_kustomize_roots_own_options_shape_its_children() -> None:
     """Argo CD writes an Application's kustomize options into the kustomization before it builds:
     namePrefix, patches, components (``ignoreMissingComponents`` skips a missing one)."""
     options = (
-        "{namePrefix: prod-, components: [../components/extra, ../components/gone], ignoreMissingComponents: true,"
+        "{namePrefix: prod-, components: [../components/extra, ../components/gone, 'https://example.com/c.git//x'],"
+        " ignoreMissingComponents: true,"
         " patches: [{target: {kind: Application}, patch: '[{op: replace, path: /spec/source/path, value: web/prod}]'}]}"
     )
     files = {
