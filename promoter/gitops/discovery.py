@@ -44,7 +44,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from promoter.gitops import applications, appsets, gotemplate, helm, kustomize, manifests, render, scan
+from promoter.gitops import applications, appsets, documents, gotemplate, helm, kustomize, manifests, render
 from promoter.gitops.applications import Application, Source
 from promoter.gitops.appsets import Checkout
 from promoter.gitops.files import Tree, join, under
@@ -54,7 +54,6 @@ SUFFIXES = (".yaml", ".yml", ".json")
 KINDS = ("Application", "ApplicationSet")
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
-_MARKER = re.compile(r"(---|\.\.\.)(?=[ \t]|$)")
 _LINE = re.compile(r"\(line (\d+)\)$")
 
 
@@ -153,32 +152,6 @@ def discover(
     return walk.result()
 
 
-def documents(text: str, where: str) -> list[tuple[int, Manifest]]:
-    """The mapping documents of a YAML file with the 1-based line each starts on (``ManifestError`` if the
-    file does not parse: its message names the line)."""
-    quick = scan.read_documents(text)  # (the line reader, a tenth of the parser's time; None: it cannot)
-    if quick is not None:
-        return [(line, document) for line, document in quick if manifests.mapping(document, where)]
-    return parsed_documents(text, where)
-
-
-def parsed_documents(text: str, where: str) -> list[tuple[int, Manifest]]:
-    """:func:`documents` by the parser, whatever the text."""
-    loaded = manifests.load_documents(text, where)
-    if not loaded:
-        return []
-    starts = [start for start, _ in _chunks(text) if start]
-    if len(starts) == len(loaded):
-        return list(zip(starts, loaded, strict=True))
-    found: list[tuple[int, Manifest]] = []  # a null document, or a marker the splitter misread: one by one
-    try:
-        for start, chunk in _chunks(text):
-            found += [(start or 1, document) for document in manifests.load_documents(chunk, where)]
-    except ManifestError:
-        return [(1, document) for document in loaded]  # the file parses whole: only the lines are lost
-    return found if len(found) == len(loaded) else [(1, document) for document in loaded]
-
-
 def chart_template(files: Collection[str], path: str) -> bool:
     """Whether ``path`` is under a Helm chart's ``templates/``: text for Go templates, no manifest of its own."""
     parts = path.split("/")
@@ -186,31 +159,6 @@ def chart_template(files: Collection[str], path: str) -> bool:
         part == "templates" and "/".join([*parts[:index], "Chart.yaml"]) in files
         for index, part in enumerate(parts[:-1])
     )
-
-
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """Each document's text (blank lines keep the line numbers) and its first line of content (0: none)."""
-    lines = text.splitlines(keepends=True)
-    start, begun = 0, 0
-    for number, line in enumerate([*lines, "---\n"], start=1):
-        marker = _MARKER.match(line)
-        if marker or number > len(lines):
-            if begun:
-                yield start, "".join("\n" if i < begun - 1 else lines[i] for i in range(min(number - 1, len(lines))))
-            begun, start = number, 0
-            rest = line[marker.end() :] if marker else ""
-            if marker and marker.group(1) == "---" and _content(rest):
-                start = number
-            continue
-        if not begun:
-            begun = number
-        if not start and _content(line) and not line.startswith("%"):
-            start = number
-
-
-def _content(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
 
 
 # --- the walk ---------------------------------------------------------------------------------------------
@@ -275,7 +223,7 @@ class _Walk:
             if text is None or applications.API_GROUP not in text or "Application" not in text:
                 continue
             try:
-                found = documents(text, path)
+                found = documents.of(text, path)
             except ManifestError as exc:
                 self.problems.append(_problem(exc, path))
                 continue
@@ -473,7 +421,7 @@ class _Walk:
             if file in self.scanned or not file.endswith(SUFFIXES) or not render.selected(file[len(prefix) :], options):
                 continue
             try:
-                documents(self.checkout.text(file) or "", file)
+                documents.of(self.checkout.text(file) or "", file)
             except ManifestError as exc:
                 yield f"{exc} (Argo CD renders nothing of the folder then)"
 
@@ -555,7 +503,7 @@ class _Walk:
             }
             try:
                 out = gotemplate.render(source_text, context, gotemplate.HELM, "zero").replace(gotemplate.NO_VALUE, "")
-                rendered = documents(out, file)
+                rendered = documents.of(out, file)
             except (gotemplate.TemplateError, ManifestError) as exc:
                 self.pending.append(Pending(parent, f"{file}: {exc}"))
                 continue
@@ -739,7 +687,7 @@ def _helm_context(files: Tree, path: str, app: Application, source: Source, refs
 def _template_lines(text: str) -> list[int]:
     """Where a template's Argo CD documents start: the rendered documents map to these in order when there
     are as many, else (a range, a condition) all to the first."""
-    return [start for start, chunk in _chunks(text) if start and applications.API_GROUP in chunk]
+    return [start for start, chunk in documents.chunks(text) if start and applications.API_GROUP in chunk]
 
 
 def _placed(doc: _Doc, namespace: str) -> _Doc:

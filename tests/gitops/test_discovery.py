@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from promoter.gitops import discovery
+from promoter.gitops import discovery, documents
 from promoter.gitops.appsets import Checkout
 from promoter.gitops.discovery import Discovery, Location, Origin
 
@@ -70,7 +70,7 @@ def test_plain_manifests_with_their_lines() -> None:
     ],
 )
 def test_document_lines(text: str, lines: list[int]) -> None:
-    assert [line for line, _ in discovery.documents(text, "f.yaml")] == lines
+    assert [line for line, _ in documents.of(text, "f.yaml")] == lines
 
 
 def test_app_of_apps_tree_followed_recursively() -> None:

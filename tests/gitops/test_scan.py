@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from promoter.gitops import discovery, manifests, scan
+from promoter.gitops import documents, manifests, scan
 from promoter.yamledit import imageedit
 from promoter.yamledit.errors import EditError
 from tests.perf import bench_scan
@@ -447,7 +447,7 @@ def same_documents(text: str) -> bool:
     if quick is None:
         return False
     mine = read(lambda: [(n, d) for n, d in quick if manifests.mapping(d, "f.yaml")])
-    parsed = read(lambda: discovery.parsed_documents(text, "f.yaml"))
+    parsed = read(lambda: documents.parsed(text, "f.yaml"))
     if isinstance(mine, list) and isinstance(parsed, list) and {n for n, _ in parsed} == {1}:
         mine = [(1, d) for _, d in mine]
     assert mine == parsed, text
@@ -472,7 +472,7 @@ def test_read_documents_equals_the_parser_on_generated_and_odd_files() -> None:
     lines = "# head\n---\n" + "\n".join(f"---\na{i}: {i}\n\n# c\n" for i in range(3)) + "---\n- a list\n"
     assert same_documents(lines)
     with pytest.raises(manifests.ManifestError, match=r"f\.yaml: a document is a list, not a mapping"):
-        discovery.documents(lines, "f.yaml")
+        documents.of(lines, "f.yaml")
 
     """For each reference the scan finds, ``edit image`` with a new tag changes exactly its line."""
     files = {
