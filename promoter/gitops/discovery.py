@@ -343,11 +343,24 @@ class _Walk:
 
     def run(self) -> None:
         while self.queue:
-            node = self.queue.pop(0)
+            node = self.queue.pop(self._next())
             if node.startswith("ApplicationSet/"):
                 self.expand(node)
             else:
                 self.follow(node)
+
+    def _next(self) -> int:
+        """The queue's next node: an Application, else an ApplicationSet whose namespace is settled. One that names
+        none and has no parent yet may still be claimed by a parent, which creates it in its own destination
+        namespace (where the set then generates): it waits until nothing else is left to follow."""
+        for index, node in enumerate(self.queue):
+            if not node.startswith("ApplicationSet/"):
+                return index
+        for index, node in enumerate(self.queue):
+            found = self.sets[node[len("ApplicationSet/") :]]
+            if found.parent is not None or _mapping(found.manifest.get("metadata")).get("namespace"):
+                return index
+        return 0
 
     def follow(self, name: str) -> None:
         app = self.apps[name].app

@@ -187,8 +187,9 @@ def test_table_one_line_per_application(tmp_path: Path) -> None:
     ]
     assert [line.split()[:3] for line in lines[1:]] == [
         ["root", "argocd/default", "manifest"],
-        ["guestbook-dev", "argocd/default", "applicationset"],
-        ["guestbook-prd", "argocd/default", "applicationset"],
+        # the set names no namespace: root creates it in its destination namespace, where it generates
+        ["guestbook-dev", "default/default", "applicationset"],
+        ["guestbook-prd", "default/default", "applicationset"],
         ["web", "argocd/default", "app-of-apps"],
     ]
     assert lines[1].endswith("bootstrap/root.yaml:1")

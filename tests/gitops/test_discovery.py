@@ -625,3 +625,18 @@ def test_corpus_repositories(corpus: Path, repo: str, expected: list[tuple[str, 
     result = discovery.discover(checkout_of(corpus / "repos" / repo))
     assert table(result) == expected
     assert (result.tree, result.pending, result.problems) == ({}, (), ())
+
+
+def test_an_application_set_without_a_namespace_generates_in_its_parents_namespace_whatever_the_file_order() -> None:
+    """The set's file comes first in the walk, its parent's after: it waits for the parent to place it."""
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: team-set}\nspec:\n"
+        "  generators: [{list: {elements: [{n: one}]}}]\n"
+        f"  template: {{metadata: {{name: '{{{{n}}}}'}}, spec: {{source: {{repoURL: '{REPO}', path: x}}}}}}\n"
+    )
+    root = app("root", "a-sets").replace("    namespace: default\n", "    namespace: team\n")
+    result = found({"a-sets/set.yaml": appset, "z-root.yaml": root})
+    assert {f.name: (f.application.namespace, f.parent) for f in result.applications} == {
+        "root": ("argocd", None),
+        "one": ("team", None),  # generated in the set's namespace: its parent's destination namespace
+    }
