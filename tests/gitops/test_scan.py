@@ -594,3 +594,12 @@ def test_the_real_repos_of_the_corpus_scan_the_same_fast_and_slow(corpus: Path) 
             if path.endswith((".yaml", ".yml", ".json")):
                 same_documents(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
     assert total > 20
+
+
+def test_forget_empties_what_repeated_scans_reuse() -> None:
+    files = [("a.yaml", b"kind: Deployment\nspec:\n  containers:\n  - name: a\n    image: a/b:1\n")]
+    first = scan.scan(files)
+    assert scan._image.cache_info().currsize > 0
+    scan.forget()
+    assert scan._image.cache_info().currsize == 0 and scan._checked_outline.cache_info().currsize == 0
+    assert scan.scan(files) == first
