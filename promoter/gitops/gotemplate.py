@@ -36,6 +36,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import SafeRepresenter
+from ruamel.yaml.resolver import VersionedResolver
+
+from promoter.gitops import manifests
 
 NO_VALUE = "<no value>"
 _SPACE = " \t\r\n"
@@ -768,13 +773,39 @@ def _to_json(value: Any) -> str:
 
 
 def _to_yaml(value: Any) -> str:
+    """Helm's ``toYaml`` (go-yaml v2 by way of sigs.k8s.io/yaml): keys sorted, block style, and a string that
+    YAML 1.1 would read as something else (``"yes"``, ``"on"``, ``"1.0"``, ``"~"``) double-quoted, so that the
+    rendered text reads back as the same string; a string with a line break is a literal block."""
     if value is None or value is MISSING:
         return "null"
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
     out = io.StringIO()
-    yaml.dump(value, out)
+    _go_yaml().dump(value, out)
     return out.getvalue().removesuffix("\n").removesuffix("\n...")
+
+
+_STR = "tag:yaml.org,2002:str"
+
+
+@functools.cache
+def _go_yaml() -> YAML:
+    resolver = VersionedResolver(version=manifests.GO_YAML)
+
+    def represent_str(representer: SafeRepresenter, data: str) -> ScalarNode:
+        style = None
+        if "\n" in data:
+            style = "|"
+        elif resolver.resolve(ScalarNode, data, (True, False)) != _STR:
+            style = '"'
+        return representer.represent_scalar(_STR, data, style=style)
+
+    class GoRepresenter(SafeRepresenter):  # its own table: SafeRepresenter's stays as it is
+        pass
+
+    GoRepresenter.add_representer(str, represent_str)
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = GoRepresenter
+    yaml.default_flow_style = False
+    return yaml
 
 
 def _indent(count: Any, value: Any) -> str:

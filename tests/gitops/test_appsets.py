@@ -613,6 +613,12 @@ def test_file_generator_names_a_file_that_does_not_parse() -> None:
         pytest.param('{{ printf "%s-%d-%v%%" .a .n .f }}', {"a": "x", "n": 3.0, "f": 1.5}, "x-3-1.5%", id="printf"),
         pytest.param("{{ .a | quote }} {{ squote .a }}", {"a": 'say "hi"'}, '"say \\"hi\\"" \'say "hi"\'', id="quote"),
         pytest.param("{{ toYaml .v | nindent 2 }}", {"v": {"a": [1]}}, "\n  a:\n  - 1", id="toYaml-nindent"),
+        pytest.param(
+            "{{ toYaml .v }}",
+            {"v": {"b": ["on", "yes", "1.0", "~"], "a": "plain", "c": True, "d": "two\nlines\n"}},
+            'a: plain\nb:\n- "on"\n- "yes"\n- "1.0"\n- "~"\nc: true\nd: |\n  two\n  lines',
+            id="toYaml-as-go-yaml-quotes-what-yaml-1.1-reads-otherwise",
+        ),
         pytest.param("{{ toJson .v }}", {"v": {"a": [1, "b"]}}, '{"a":[1,"b"]}', id="toJson"),
         pytest.param('{{ normalize "Team_One/X" }}', {}, "team-one-x", id="normalize"),
         pytest.param('{{ join "," (list "a" "b") }}-{{ len .l }}', {"l": [1, 2, 3]}, "a,b-3", id="join-list-len"),
