@@ -131,9 +131,12 @@ class Discovery:
     cycles: tuple[tuple[str, ...], ...]  # each chain from parent to child, its first member again at the end
 
 
+_SET = "ApplicationSet/"  # the tree's prefix of an ApplicationSet's node
+
+
 def set_node(name: str) -> str:
     """The tree's name for an ApplicationSet."""
-    return f"ApplicationSet/{name}"
+    return _SET + name
 
 
 def discover(
@@ -305,8 +308,8 @@ class _Walk:
         namespace = _mapping(manifest.get("metadata")).get("namespace")
         if not namespace:
             return
-        if node.startswith("ApplicationSet/"):
-            found = self.sets[node[len("ApplicationSet/") :]]
+        if node.startswith(_SET):
+            found = self.sets[node.removeprefix(_SET)]
             if not _mapping(found.manifest.get("metadata")).get("namespace"):
                 found.manifest = {
                     **found.manifest,
@@ -344,7 +347,7 @@ class _Walk:
     def run(self) -> None:
         while self.queue:
             node = self.queue.pop(self._next())
-            if node.startswith("ApplicationSet/"):
+            if node.startswith(_SET):
                 self.expand(node)
             else:
                 self.follow(node)
@@ -354,10 +357,10 @@ class _Walk:
         none and has no parent yet may still be claimed by a parent, which creates it in its own destination
         namespace (where the set then generates): it waits until nothing else is left to follow."""
         for index, node in enumerate(self.queue):
-            if not node.startswith("ApplicationSet/"):
+            if not node.startswith(_SET):
                 return index
         for index, node in enumerate(self.queue):
-            found = self.sets[node[len("ApplicationSet/") :]]
+            found = self.sets[node.removeprefix(_SET)]
             if found.parent is not None or _mapping(found.manifest.get("metadata")).get("namespace"):
                 return index
         return 0
@@ -527,7 +530,7 @@ class _Walk:
                 yield _Doc(str(document["kind"]), document, Location(file, at))
 
     def expand(self, node: str) -> None:
-        name = node[len("ApplicationSet/") :]
+        name = node.removeprefix(_SET)
         found = self.sets[name]
         where = found.defined_in or Location("", 0)
         try:
@@ -578,7 +581,7 @@ class _Walk:
                     app,
                     Origin.ARGOCD_API,
                     None,
-                    application_set=parent[len("ApplicationSet/") :] if parent.startswith("ApplicationSet/") else None,
+                    application_set=parent.removeprefix(_SET) if parent.startswith(_SET) else None,
                 )
                 self.order.append(name)
                 self.attach(parent, name)
@@ -619,8 +622,8 @@ class _Walk:
             if self._node(node).parent is None:
                 visit(node)
         return Discovery(
-            tuple(self._found(n) for n in ordered if not n.startswith("ApplicationSet/")),
-            tuple(self._found_set(n[len("ApplicationSet/") :]) for n in ordered if n.startswith("ApplicationSet/")),
+            tuple(self._found(n) for n in ordered if not n.startswith(_SET)),
+            tuple(self._found_set(n.removeprefix(_SET)) for n in ordered if n.startswith(_SET)),
             {parent: tuple(children) for parent, children in self.edges.items() if children},
             tuple(dict.fromkeys(self.pending)),
             tuple(self.problems),
@@ -628,7 +631,7 @@ class _Walk:
         )
 
     def _node(self, node: str) -> _App | _Set:
-        return self.sets[node[len("ApplicationSet/") :]] if node.startswith("ApplicationSet/") else self.apps[node]
+        return self.sets[node.removeprefix(_SET)] if node.startswith(_SET) else self.apps[node]
 
     def _break_cycles(self) -> tuple[tuple[str, ...], ...]:
         cycles: list[tuple[str, ...]] = []
@@ -656,7 +659,7 @@ class _Walk:
 
     def _found(self, name: str) -> Found:
         node = self.apps[name]
-        parent = node.parent if node.parent and not node.parent.startswith("ApplicationSet/") else None
+        parent = node.parent if node.parent and not node.parent.startswith(_SET) else None
         return Found(node.app, node.origin, node.defined_in, parent, node.application_set, node.params)
 
     def _found_set(self, name: str) -> FoundSet:
