@@ -26,13 +26,14 @@ unit: system $(STAMP) bytecode
 	$(BIN)/pytest -q tests/core --cov=promoter.core --cov-branch --cov-fail-under=100 --cov-report=term-missing:skip-covered
 	$(BIN)/pytest -n 3 --dist loadgroup --durations=15
 
-perf: system $(STAMP) ## benchmarks: print figures, assert nothing
+perf: system $(STAMP) bytecode ## benchmarks: print figures, assert nothing
 	$(BIN)/python -m tests.perf.bench_edit
 	$(BIN)/python -m tests.perf.bench_git
 	$(BIN)/python -m tests.perf.bench_scan
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_reaction
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_rest
 	PROMOTER_LOG_LEVEL=warning $(BIN)/python -m tests.perf.bench_analysis
+	$(BIN)/python -m tests.perf.bench_cli
 
 system:
 	./scripts/system-packages

@@ -3,13 +3,22 @@ so each summary must stay the command's own."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from promoter.adapters.store import SQLStore
+from promoter.cli import wiring
 from promoter.cli.main import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -43,3 +52,77 @@ def test_a_command_without_logs_imports_no_structlog(name: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.splitlines()[-1] == "False"
+
+
+# --- start-up: a command imports what it uses (DESIGN.md §13: bot commands start in <= 0.5 s) ---------------
+
+_HEAVY = ("sqlalchemy", "github", "git", "httpx", "prometheus_api_client", "apscheduler", "uvicorn")
+
+
+def _imported(args: list[str], cwd: Path) -> dict[str, bool]:
+    probe = (
+        "import json, sys; from promoter.cli import main\n"
+        f"try:\n    main.cli.main({args!r}, prog_name='promoter')\nexcept SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"print(json.dumps({{name: name in sys.modules for name in {_HEAVY!r}}}))"
+    )
+    env = {**os.environ, "PROMOTER_GITHUB_TOKEN": "t", "PROMOTER_ARGOCD_TOKEN": "t", "PROMOTER_LOG_LEVEL": "error"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=cwd, env=env, check=True, timeout=60
+    )
+    found: dict[str, bool] = json.loads(result.stdout.splitlines()[-1])
+    return found
+
+
+def _default_config(tmp_path: Path) -> Path:
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    return config
+
+
+def test_validate_offline_imports_no_adapter(tmp_path: Path) -> None:
+    imported = _imported(["validate", "--offline", "--config", str(_default_config(tmp_path))], tmp_path)
+    assert not any(imported.values()), imported
+
+
+def test_status_and_pause_on_a_known_store_import_only_the_stores_library(tmp_path: Path) -> None:
+    config = _default_config(tmp_path)
+    store = SQLStore(f"sqlite:///{tmp_path / '.promoter' / 'promoter.db'}")
+    try:
+        store.create_promotion("guestbook", "1.2.3", dt.datetime.now(dt.UTC))
+    finally:
+        store.close()
+    for args in (["status", "--config", str(config)], ["pause", "guestbook", "--config", str(config)]):
+        imported = _imported(args, tmp_path)
+        assert imported.pop("sqlalchemy"), args
+        assert not any(imported.values()), (args, imported)  # GitHub, git, Argo CD, Prometheus: never asked
+
+
+def test_a_deferred_adapter_is_made_on_first_use_once_and_never_to_be_closed() -> None:
+    made: list[list[str]] = []
+
+    def make() -> list[str]:
+        made.append(["adapter"])
+        return made[-1]
+
+    untouched = wiring.Deferred(make)
+    untouched.close()
+    assert made == []
+    used = wiring.Deferred(make)
+    assert used.count("adapter") == 1
+    assert used.index("adapter") == 0
+    assert len(made) == 1
+    closing = wiring.Deferred(Closing)
+    closing.ping()
+    closing.close()
+    assert closing.made.closed
+
+
+class Closing:
+    closed = False
+
+    def ping(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True

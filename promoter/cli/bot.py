@@ -2,63 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from promoter.cli import wiring
-from promoter.config import loading
-from promoter.config.problems import ConfigError
+from promoter.cli import context
+from promoter.cli.context import config_option, load, located, pipeline_of, runtime
 from promoter.core import plan as plans
 from promoter.core import strategies, versions
-from promoter.core.model import Pipeline, Stage
+from promoter.core.model import Stage
 from promoter.engine import preflight, rebuild, scheduler
 from promoter.engine.health import Health
 from promoter.engine.reconcile import reconcile_all
-from promoter.engine.runtime import Runtime
-from promoter.errors import PromoterError
 from promoter.serving import Server
 from promoter.yamledit import diffs
 
-REFUSED = 2
-FAILED = 1
-
-config_option = click.option(
-    "--config",
-    "config",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Config directory (default: $PROMOTER_CONFIG, else ./config).",
-)
-
-
-def load(config: Path | None) -> loading.Config:
-    """The config, with the analysis templates the config repo keeps (when promoter.yaml says where)."""
-    directory = wiring.config_dir(config, os.environ)
-    try:
-        return loading.load(directory, wiring.repo_templates())
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"promoter: {problem}", err=True)
-        sys.exit(REFUSED)
-
-
-@contextmanager
-def runtime(config: loading.Config) -> Iterator[Runtime]:
-    try:
-        rt = wiring.runtime(config)
-    except PromoterError as exc:
-        click.echo(f"promoter: {exc}", err=True)
-        sys.exit(REFUSED)
-    try:
-        yield rt
-    except PromoterError as exc:
-        click.echo(f"promoter: {exc}", err=True)
-        sys.exit(FAILED)
+REFUSED, FAILED = context.REFUSED, context.FAILED
 
 
 def _listen(health: Health, listen: str) -> Server:
@@ -67,15 +27,6 @@ def _listen(health: Health, listen: str) -> Server:
         return Server(health.app(), port=int(port), host=host or "0.0.0.0").start()  # noqa: S104 - a pod's port
     except (ValueError, OSError) as exc:
         click.echo(f"promoter: cannot listen on {listen!r}: {exc}", err=True)
-        sys.exit(REFUSED)
-
-
-def pipeline_of(config: loading.Config, name: str) -> Pipeline:
-    try:
-        return config.pipeline(name)
-    except KeyError:
-        known = ", ".join(p.name for p in config.pipelines) or "none"
-        click.echo(f"promoter: no pipeline {name!r} (pipelines: {known})", err=True)
         sys.exit(REFUSED)
 
 
@@ -145,12 +96,6 @@ def refuse_version(version: str) -> None:
     if problem is not None:
         click.echo(f"promoter: --version: {problem}", err=True)
         sys.exit(REFUSED)
-
-
-def located(config: loading.Config, pipeline: Pipeline, finding: preflight.Finding) -> str:
-    """The finding at its place in the pipeline's config (``file:line:column: field: message``)."""
-    problem = config.problem(pipeline.name, finding.loc, str(finding))
-    return str(problem) if problem is not None else str(finding)
 
 
 def _verified(stage: Stage, derived: dict[str, tuple[str, ...]]) -> str:

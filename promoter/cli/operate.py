@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from promoter.cli import bot
+from promoter.cli import context
 from promoter.core.commands import CommandKind
 from promoter.engine import rebuild
 from promoter.engine.reconcile import current
@@ -29,16 +29,16 @@ _HELP = {
 def _command(kind: CommandKind) -> click.Command:
     @click.command(name=kind.value, help=_HELP[kind])
     @click.argument("pipeline")
-    @bot.config_option
+    @context.config_option
     def queue(pipeline: str, config: Path | None) -> None:
-        loaded = bot.load(config)
-        chosen = bot.pipeline_of(loaded, pipeline)
-        with bot.runtime(loaded) as rt:
+        loaded = context.load(config)
+        chosen = context.pipeline_of(loaded, pipeline)
+        with context.runtime(loaded) as rt:
             rebuild.ensure(rt, chosen)
             promotion = current(rt, chosen)
             if promotion is None:
                 click.echo(f"promoter: {pipeline} has no promotion in progress", err=True)
-                sys.exit(bot.REFUSED)
+                sys.exit(context.REFUSED)
             by = f"cli:{getpass.getuser()}"
             command = rt.store.add_command(pipeline, promotion.id, kind, by, rt.clock.now())
         click.echo(f"{pipeline}: {kind.value} queued for {promotion.id} (#{command.id}); the bot acts on its next pass")

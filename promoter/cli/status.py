@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from promoter.cli import bot
+from promoter.cli import context
 from promoter.core import analysis, schedule
 from promoter.core import plan as plans
 from promoter.core.measurements import Measurement
@@ -36,13 +36,13 @@ _NARROWEST = 30  # a reason column narrower than this is hard to read: the reaso
 @click.command()
 @click.argument("pipeline", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, full text.")
-@bot.config_option
+@context.config_option
 def status(pipeline: str | None, as_json: bool, config: Path | None) -> None:
     """Promotions, newest first, with their current step, PR and reason, and each pipeline's current error."""
-    loaded = bot.load(config)
+    loaded = context.load(config)
     if pipeline is not None:
-        bot.pipeline_of(loaded, pipeline)
-    with bot.runtime(loaded) as rt:
+        context.pipeline_of(loaded, pipeline)
+    with context.runtime(loaded) as rt:
         note = _rebuilt(rt, pipeline)
         now = rt.clock.now()
         promotions = rt.store.promotions(pipeline)

@@ -11,23 +11,17 @@ Warnings (valid, but likely not meant: an analysis condition that passes on an e
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import click
-import github
-import requests
 
-from promoter.adapters import gitrepo
-from promoter.cli import bot, wiring
+from promoter.cli import wiring
 from promoter.config import loading
 from promoter.config.analysis import ConfigWarning
 from promoter.config.problems import ConfigError, Problem
-from promoter.engine import preflight
-from promoter.errors import PromoterError
 
 REFUSED = 2
 
@@ -58,10 +52,12 @@ def validate(directory: Path, offline: bool) -> None:
     if config.unread is not None:
         click.echo(f"promoter: note: {config.unread} (--offline): references to them are not checked", err=True)
     if not offline:
-        problems = _base_branches(config)
+        from promoter.cli import repochecks  # noqa: PLC0415  (PyGithub, GitPython: --offline does without them)
+
+        problems = repochecks.base_branches(config)
         if problems:
             _refuse(problems, directory)
-        problems = _repo_checks(config) if problems is not None else []
+        problems = repochecks.stages(config) if problems is not None else []
         if problems:
             _refuse(problems, directory)
     stages = [stage for pipeline in config.pipelines for stage in pipeline.stages]
@@ -89,59 +85,6 @@ def _refuse(problems: Sequence[Problem], directory: Path) -> NoReturn:
     count = len(problems)
     click.echo(f"promoter: {count} problem{'s' if count != 1 else ''} in {directory}", err=True)
     sys.exit(REFUSED)
-
-
-def _base_branches(config: loading.Config) -> list[Problem] | None:
-    """A problem for each pipeline whose base branch the config repo lacks; None (and a note) if it cannot
-    be reached."""
-    forge = wiring.with_overrides(config.settings, os.environ).forge
-    try:
-        _, token = wiring.forge_auth(forge, os.environ)
-        branches = gitrepo.remote_branches(forge.clone_url, token())
-    except (PromoterError, github.GithubException, requests.RequestException) as exc:
-        click.echo(f"promoter: note: base branches not checked: cannot reach {forge.clone_url}: {exc}", err=True)
-        return None
-    problems = []
-    for pipeline in config.pipelines:
-        if pipeline.base_branch not in branches:
-            known = ", ".join(sorted(branches)[:10]) or "none"
-            message = f"the config repo {forge.clone_url} has no branch {pipeline.base_branch!r} (branches: {known})"
-            problem = config.problem(pipeline.name, ("base_branch",), message)
-            problems.append(problem or Problem(Path("."), None, None, "base_branch", message))
-    return problems
-
-
-_PROBE = "promoter-validate"  # a version no file holds yet: every change of every plan shows in its diff
-
-
-def _repo_checks(config: loading.Config) -> list[Problem]:
-    """The checks the bot runs before its first push, for every pipeline, against the config repo's base head:
-    files and resources found, every change of every plan applies, no Application ignores what a change
-    writes (``ignoreDifferences``: file and line of the rule), Argo CD knows the Applications. Warnings
-    (what Git cannot tell) are printed; a system that cannot be reached is a note."""
-    try:
-        rt = wiring.runtime(config)
-    except PromoterError as exc:
-        click.echo(f"promoter: note: stages not checked against the config repo: {exc}", err=True)
-        return []
-    problems: list[Problem] = []
-    try:
-        for pipeline in config.pipelines:
-            checked = preflight.check(rt, pipeline, _PROBE)
-            for finding in checked.findings:
-                problem = config.problem(pipeline.name, finding.loc, str(finding))
-                problems.append(
-                    problem or Problem(Path("."), None, None, ".".join(map(str, finding.loc)), str(finding))
-                )
-            for finding in checked.warnings:
-                click.echo(f"promoter: warning: {bot.located(config, pipeline, finding)}", err=True)
-            if checked.unavailable:
-                click.echo(f"promoter: note: {pipeline.name} not fully checked: {checked.unavailable}", err=True)
-    except PromoterError as exc:
-        click.echo(f"promoter: note: stages not checked against the config repo: {exc}", err=True)
-    finally:
-        rt.close()
-    return problems
 
 
 def _count(n: int, noun: str) -> str:

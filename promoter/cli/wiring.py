@@ -12,15 +12,8 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-import github
-
-from promoter.adapters import github as github_adapter
-from promoter.adapters.argocd import ArgoCD
-from promoter.adapters.github import GitHubForge
-from promoter.adapters.gitrepo import GitRepo
-from promoter.adapters.prometheus import PrometheusMetrics
-from promoter.adapters.store import SQLStore
 from promoter.config import analysis, loading, secrets
 from promoter.config.settings import ForgeSettings, Settings
 from promoter.core import strategies
@@ -29,6 +22,43 @@ from promoter.engine.faults import Faults
 from promoter.engine.runtime import Runtime
 from promoter.errors import PermanentError, PromoterError
 from promoter.gitops.files import inside
+from promoter.ports import ConfigRepo, Deployments, Forge, Metrics
+
+if TYPE_CHECKING:
+    import github
+
+    from promoter.adapters.gitrepo import GitRepo
+    from promoter.adapters.store import SQLStore
+
+# The adapters are imported where they are made, those of GitHub, git, Argo CD and Prometheus when a command
+# first uses them: `status` and `pause` on a store that knows the pipeline talk to none of them, `validate
+# --offline` not even to the store, and PyGithub, GitPython, httpx, prometheus-api-client and SQLAlchemy
+# together take most of a second to import (DESIGN.md §13: bot commands start in <= 0.5 s).
+# ruff: noqa: PLC0415
+
+_A = TypeVar("_A")
+
+
+class Deferred(Generic[_A]):
+    """An adapter made when first used (any attribute), once; closing one never made does nothing."""
+
+    def __init__(self, make: Callable[[], _A]) -> None:
+        self._make = make
+        self._made: _A | None = None
+
+    @property
+    def made(self) -> _A:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made, name)
+
+    def close(self) -> None:
+        close = getattr(self._made, "close", None) if self._made is not None else None
+        if callable(close):
+            close()
 
 
 def config_dir(option: Path | None, environ: Mapping[str, str]) -> Path:
@@ -52,50 +82,89 @@ def with_overrides(settings: Settings, environ: Mapping[str, str]) -> Settings:
 
 
 def store(settings: Settings, environ: Mapping[str, str]) -> SQLStore:
+    from promoter.adapters.store import SQLStore  # (SQLAlchemy: a fifth of a second; validate does without)
+
     url = settings.store.url
     return SQLStore(url if isinstance(url, str) else secrets.resolve(url, environ).reveal())
 
 
 def forge_auth(forge: ForgeSettings, environ: Mapping[str, str]) -> tuple[github.Auth.Auth, Callable[[], str]]:
     """PyGithub's auth, and the token git uses over HTTPS (an App's installation token is renewed)."""
+    from promoter.adapters import github as github_adapter
+
     if forge.app is not None:
         key = secrets.resolve(forge.app.private_key, environ).reveal()
         installation = github_adapter.app_auth(forge.api_url, forge.app.id, forge.app.installation_id, key)
         return installation, lambda: installation.token
-    assert forge.token is not None
-    token = secrets.resolve(forge.token, environ).reveal()
+    token = _token(forge, environ)
     return github_adapter.token_auth(token), lambda: token
 
 
+def git_token(forge: ForgeSettings, environ: Mapping[str, str]) -> Callable[[], str]:
+    """The token git uses over HTTPS: as :func:`forge_auth` gives it, without PyGithub for a plain token."""
+    if forge.app is not None:
+        return forge_auth(forge, environ)[1]
+    token = _token(forge, environ)
+    return lambda: token
+
+
+def _token(forge: ForgeSettings, environ: Mapping[str, str]) -> str:
+    assert forge.token is not None, "settings hold a token or an app"
+    return secrets.resolve(forge.token, environ).reveal()
+
+
 def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) -> Runtime:
+    """The adapters wired from the config; every secret is resolved here (a missing one is refused at once),
+    each outside system's adapter is made when first used."""
     environ = os.environ if environ is None else environ
     if config.unread is not None:
         # An analysis naming one of them would have run without it: such a config only serves validate --offline.
         raise PermanentError(f"{config.unread}: load the config with the repo's templates to run promotions")
     settings = with_overrides(config.settings, environ)
     forge = settings.forge
-    auth, _ = forge_auth(forge, environ)
+    if forge.app is not None:
+        secrets.resolve(forge.app.private_key, environ).reveal()
+    else:
+        _token(forge, environ)
+    argocd_token = secrets.resolve(settings.argocd.token, environ).reveal()
+    argocd_url, argocd_timeout = settings.argocd.url, settings.argocd.timeout.total_seconds()
+    metric_secrets = analysis_secrets(config.pipelines, environ)
+
+    def made_forge() -> Forge:
+        from promoter.adapters.github import GitHubForge
+
+        auth, _ = forge_auth(forge, environ)
+        return GitHubForge(forge.api_url, forge.repository, auth, forge.bot_login)
+
+    def made_deployments() -> Deployments:
+        from promoter.adapters.argocd import ArgoCD
+
+        return ArgoCD(argocd_url, argocd_token, argocd_timeout)
+
+    def made_metrics() -> Metrics:
+        from promoter.adapters.prometheus import PrometheusMetrics
+
+        return PrometheusMetrics(metric_secrets)
+
     return Runtime(
         store=store(settings, environ),
-        forge=GitHubForge(forge.api_url, forge.repository, auth, forge.bot_login),
-        repo=config_repo(settings, environ),
-        deployments=ArgoCD(
-            settings.argocd.url,
-            secrets.resolve(settings.argocd.token, environ).reveal(),
-            settings.argocd.timeout.total_seconds(),
-        ),
+        forge=cast(Forge, Deferred(made_forge)),
+        repo=cast(ConfigRepo, Deferred(lambda: config_repo(settings, environ))),
+        deployments=cast(Deployments, Deferred(made_deployments)),
         pipelines={p.name: with_analysis_settings(p, settings) for p in config.pipelines},
         faults=Faults.parse(environ.get("PROMOTER_FAULT_AFTER")),
         interval=settings.reconcile_interval,
-        metrics=PrometheusMetrics(analysis_secrets(config.pipelines, environ)),
+        metrics=cast(Metrics, Deferred(made_metrics)),
     )
 
 
 def config_repo(settings: Settings, environ: Mapping[str, str]) -> GitRepo:
     """The config repo's clone in the state directory (the bot's, shared by every command)."""
     forge = settings.forge
+    from promoter.adapters.gitrepo import GitRepo
+
     clone = settings.state_dir / "repos" / f"{forge.owner}__{forge.name}"
-    _, token = forge_auth(forge, environ)
+    token = git_token(forge, environ)
     return GitRepo(forge.clone_url, clone, (settings.git.author_name, settings.git.author_email), token=token)
 
 

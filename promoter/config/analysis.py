@@ -243,7 +243,10 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 
 
 class _Model(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+    # defer_build: a model is built when first used, not at import (most are only ever parts of another)
+    model_config = pydantic.ConfigDict(
+        frozen=True, extra="forbid", strict=True, populate_by_name=True, defer_build=True
+    )
 
 
 class _SecretKeyRef(_Model):
@@ -516,7 +519,8 @@ class _Spec(_Model):
 
 
 class _Metadata(_Model):
-    model_config = pydantic.ConfigDict(frozen=True, extra="ignore", strict=True)  # labels, annotations, ...
+    # labels, annotations, ...: ignored
+    model_config = pydantic.ConfigDict(frozen=True, extra="ignore", strict=True, defer_build=True)
 
     name: fields.Text
 

@@ -21,7 +21,7 @@ from promoter.core import model
 
 
 class _Model(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
 
 # secrets ------------------------------------------------------------------------------------------

@@ -38,7 +38,10 @@ _STEP_KINDS = ("setWeight", "pause", "setCanaryScale", "setHeaderRoute", "setMir
 
 
 class _Model(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+    # defer_build: a model is built when first used, not at import (most are only ever parts of another)
+    model_config = pydantic.ConfigDict(
+        frozen=True, extra="forbid", strict=True, populate_by_name=True, defer_build=True
+    )
 
 
 def _not_null(value: object, expected: str, hint: str = "") -> object:

@@ -7,12 +7,17 @@ import os
 import pytest
 
 from promoter.sandbox import prometheus
-from tests.perf import bench_analysis, bench_edit, bench_git, bench_reaction, bench_rest
+from tests.perf import bench_analysis, bench_cli, bench_edit, bench_git, bench_reaction, bench_rest
 
 
 def test_edit_benchmark_runs() -> None:
     results = bench_edit.run(repeat=3)
     assert set(results) and all(value > 0 for value in results.values())
+
+
+def test_cli_benchmark_runs() -> None:
+    results = bench_cli.run(repeat=1)
+    assert any(label.startswith("status") for label in results) and all(value > 0 for value in results.values())
 
 
 def test_git_benchmark_runs() -> None:
