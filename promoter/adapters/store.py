@@ -21,7 +21,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from promoter import ports
 from promoter.adapters import store_engine, store_lock, store_records, store_schema
@@ -94,7 +93,7 @@ class SQLStore:
         self._sqlite = self._url.get_backend_name() == "sqlite"
         self._engine = store_engine.create(self._url, busy_timeout)
         self._writer = store_engine.writer(self._engine)
-        self._insert: Callable[[sa.Table], Any] = sqlite.insert if self._sqlite else postgresql.insert
+        self._insert = _insert_of(self._sqlite)
         self._lease = lease
         self._clock = clock or _WallClock()
         self._ready = False
@@ -353,6 +352,17 @@ def _check_pipeline(pipeline: str, changes: ports.Changes) -> None:
         named.add(changes.promotion.pipeline)
     if strangers := sorted(named - {pipeline}):
         raise ValueError(f"changes for pipeline {pipeline} name other pipelines: {', '.join(strangers)}")
+
+
+def _insert_of(sqlite: bool) -> Callable[[sa.Table], Any]:
+    """The dialect's INSERT (it has ON CONFLICT): only the dialect in use is imported (PostgreSQL's brings its
+    drivers' modules, a twentieth of a second at every start of a command on SQLite)."""
+    if sqlite:
+        from sqlalchemy.dialects import sqlite as dialect  # noqa: PLC0415
+    else:
+        from sqlalchemy.dialects import postgresql as dialect  # type: ignore[no-redef]  # noqa: PLC0415
+    insert: Callable[[sa.Table], Any] = dialect.insert
+    return insert
 
 
 if TYPE_CHECKING:

@@ -193,6 +193,20 @@ class _Set:
     unresolved: str | None = None
 
 
+def names_any(names: Collection[str], text: str) -> bool:
+    """Whether one of the file names (each with a suffix: ``.yaml``) is in the text: where a suffix is, the
+    characters before it (an alternation of hundreds of names is slow in Python's regexes)."""
+    lengths = {len(name) for name in names}
+    for tail in {name[name.rfind(".") :] for name in names}:
+        at = text.find(tail)
+        while at >= 0:
+            end = at + len(tail)
+            if any(text[max(0, end - n) : end] in names for n in lengths):
+                return True
+            at = text.find(tail, at + 1)
+    return False
+
+
 class _Walk:
     def __init__(self, checkout: Checkout, clusters: Sequence[Mapping[str, Any]] | None, globbing: bool) -> None:
         self.checkout = checkout
@@ -265,12 +279,9 @@ class _Walk:
         """Whether some kustomization's text names a file holding Argo CD documents: an entry naming a file
         ends with its name, so without one no build yields an Application (and none need be made)."""
         if self.kustomized_argo is None:
-            names = sorted({posixpath.basename(path) for path in self.scanned})
-            named = re.compile("|".join(map(re.escape, names))) if names else None
+            names = {posixpath.basename(path) for path in self.scanned}
             kustomizations = (p for p in self.checkout.all_paths if posixpath.basename(p) in kustomize.NAMES)
-            self.kustomized_argo = named is not None and any(
-                named.search(self.checkout.text(path) or "") for path in kustomizations
-            )
+            self.kustomized_argo = any(names_any(names, self.checkout.text(path) or "") for path in kustomizations)
         return self.kustomized_argo
 
     def add(self, doc: _Doc, origin: Origin, keyed: bool = False) -> str | None:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from promoter.gitops import discovery, documents
@@ -640,3 +642,31 @@ def test_an_application_set_without_a_namespace_generates_in_its_parents_namespa
         "root": ("argocd", None),
         "one": ("team", None),  # generated in the set's namespace: its parent's destination namespace
     }
+
+
+@pytest.mark.parametrize(
+    ("names", "text", "found"),
+    [
+        ({"app.yaml"}, "resources:\n  - app.yaml\n", True),
+        ({"app.yaml"}, "resources:\n  - ../apps/app.yaml\n", True),
+        ({"app.yaml"}, "resources:\n  - myapp.yaml\n", True),  # a substring, as a name may be spelt in a path
+        ({"app.yaml"}, "resources:\n  - app.yml\n  - app.yaml.bak\n", True),
+        ({"app.yaml"}, "resources:\n  - app.yml\n  - other.yaml\n", False),
+        ({"app.yaml", "root.yml"}, "resources: [x.yaml, root.yml]", True),
+        ({"app.yaml", "a.json"}, "patches:\n  - path: a.json\n", True),
+        ({"app.yaml"}, "", False),
+        ({"app.yaml"}, ".yaml", False),  # a suffix at the start: nothing before it
+        (set(), "resources: [app.yaml]", False),
+    ],
+)
+def test_names_any_is_a_substring_test_of_every_name(names: set[str], text: str, found: bool) -> None:
+    assert discovery.names_any(names, text) is found
+    assert found is any(name in text for name in names)  # the plain definition it stands for
+
+
+_NAME = st.builds(str.__add__, st.text("ab.-", max_size=4), st.sampled_from((".yaml", ".yml", ".json")))
+
+
+@given(st.sets(_NAME, max_size=4), st.text("ab.-/ \nyamljson", max_size=40))
+def test_names_any_agrees_with_the_plain_definition(names: set[str], text: str) -> None:
+    assert discovery.names_any(names, text) is any(name in text for name in names)
