@@ -64,6 +64,7 @@ from typing import Any
 
 import click
 
+from promoter.cli import imagescan
 from promoter.errors import PromoterError
 from promoter.gitops import appsets, discovery, mapping, scan
 from promoter.gitops.applications import Application, Source
@@ -126,7 +127,13 @@ def apps(
         sys.exit(REFUSED)
     files = CheckoutFiles(directory)
     checkout = appsets.Checkout(files, tuple(repo_urls) or _remotes(directory))
-    found = discovery.discover(checkout, new_file_globbing=new_file_globbing)
+    scanned = None
+    if with_images:
+        found, scanned = imagescan.beside(
+            image_paths(files), files.raw, lambda: discovery.discover(checkout, new_file_globbing=new_file_globbing)
+        )
+    else:
+        found = discovery.discover(checkout, new_file_globbing=new_file_globbing)
     failure = None
     token = os.environ.get("PROMOTER_ARGOCD_TOKEN")
     if argocd_url and token and not offline:
@@ -135,7 +142,6 @@ def apps(
         except PromoterError as exc:
             failure = str(exc)
     deployed = _deployers(checkout, found, directory, paths) if paths else None
-    scanned = images(files) if with_images else None
     if scanned is not None:
         found = _with_problems(found, scanned)
     if as_json:
@@ -190,11 +196,8 @@ class CheckoutFiles(Mapping[str, str]):
             self._texts[path] = text
         return text
 
-    def data(self, path: str) -> str | bytes:
-        """The text if it was read, else the bytes (cheaper to prefilter than to decode), b"" if unreadable."""
-        text = self._texts.get(path)
-        if text is not None:
-            return text
+    def raw(self, path: str) -> bytes:
+        """The file's bytes, b"" if unreadable: what the image scan reads (it tells UTF-16 and bad UTF-8)."""
         try:
             with open(os.path.join(self._root, path), "rb") as handle:
                 return handle.read()
@@ -214,13 +217,19 @@ class CheckoutFiles(Mapping[str, str]):
         return path in self._paths
 
 
-def images(files: CheckoutFiles) -> scan.Scan:
-    """Every image reference of the checkout's YAML and JSON files, a chart's templates left out."""
-    return scan.scan(
-        (path, files.data(path))
+def image_paths(files: CheckoutFiles) -> list[str]:
+    """The files the image scan reads: YAML and JSON, a chart's templates left out."""
+    return [
+        path
         for path in files
         if path.lower().endswith(scan.SUFFIXES) and not discovery.chart_template(files.keys(), path)
-    )
+    ]
+
+
+def images(files: CheckoutFiles) -> scan.Scan:
+    """Every image reference of the checkout's YAML and JSON files (as ``apps --images`` finds them, in one
+    process)."""
+    return scan.scan((path, files.raw(path)) for path in image_paths(files))
 
 
 def _with_problems(found: Discovery, scanned: scan.Scan) -> Discovery:

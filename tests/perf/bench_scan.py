@@ -5,7 +5,7 @@ it, listing and reading the files from disk (``/dev/shm``) included, median of 5
 the scan's caches emptied first (a first reading, as in a fresh process); beside it, measured at the same
 moment, the issue's yardstick (a regex pass over the same files) and the slow path (every file parsed); and the
 command that prints it all, ``promoter apps DIR --json --images``, in a fresh process (Python's start, the
-imports, the Applications' discovery and the JSON included). The memory is the peak RSS growth of a fresh process that scans once: its VmHWM minus an idle process's with the
+imports, the Applications' discovery with the image scan beside it in a forked child, and the JSON included). The memory is the peak RSS growth of a fresh process that scans once: its VmHWM minus an idle process's with the
 same imports (``ru_maxrss`` would not do: on Linux it carries the forking parent's peak across exec).
 
 The repo is generated with a fixed seed: Deployments, StatefulSets and CronJobs with one to three containers,
