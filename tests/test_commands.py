@@ -98,6 +98,12 @@ def test_status_and_pause_on_a_known_store_import_only_the_stores_library(tmp_pa
         assert not any(imported.values()), (args, imported)  # GitHub, git, Argo CD, Prometheus: never asked
 
 
+@pytest.mark.parametrize("name", ["start", "plan", "status", "promote", "validate"])
+def test_a_bot_command_other_than_run_imports_no_adapter_to_start(name: str, tmp_path: Path) -> None:
+    imported = _imported([name, "--help"], tmp_path)  # the command's module and what it imports
+    assert not any(imported.values()), imported  # (the scheduler and the HTTP server are run's alone)
+
+
 def test_a_deferred_adapter_is_made_on_first_use_once_and_never_to_be_closed() -> None:
     made: list[list[str]] = []
 

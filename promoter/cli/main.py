@@ -43,7 +43,7 @@ COMMANDS = {
     "plan": Command(
         "promoter.cli.bot:plan", "The steps a promotion of VERSION would take, and each step's diff; writes nothing."
     ),
-    "run": Command("promoter.cli.bot:run", "The bot: reconcile every pipeline at the configured interval (or once)."),
+    "run": Command("promoter.cli.run:run", "The bot: reconcile every pipeline at the configured interval (or once)."),
     "start": Command(
         "promoter.cli.bot:start",
         "Begin a promotion of VERSION through PIPELINE, after checking every stage (nothing is pushed here).",

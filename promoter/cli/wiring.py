@@ -160,9 +160,9 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
 
 def config_repo(settings: Settings, environ: Mapping[str, str]) -> GitRepo:
     """The config repo's clone in the state directory (the bot's, shared by every command)."""
-    forge = settings.forge
     from promoter.adapters.gitrepo import GitRepo
 
+    forge = settings.forge
     clone = settings.state_dir / "repos" / f"{forge.owner}__{forge.name}"
     token = git_token(forge, environ)
     return GitRepo(forge.clone_url, clone, (settings.git.author_name, settings.git.author_email), token=token)
