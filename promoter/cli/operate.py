@@ -15,8 +15,8 @@ import click
 
 from promoter.cli import context
 from promoter.core.commands import CommandKind
+from promoter.core.model import current
 from promoter.engine import rebuild
-from promoter.engine.reconcile import current
 
 _HELP = {
     CommandKind.PROMOTE: "End the current pause (or approve the stage's first PR) of PIPELINE's promotion.",
@@ -35,7 +35,7 @@ def _command(kind: CommandKind) -> click.Command:
         chosen = context.pipeline_of(loaded, pipeline)
         with context.runtime(loaded) as rt:
             rebuild.ensure(rt, chosen)
-            promotion = current(rt, chosen)
+            promotion = current(rt.store.promotions(pipeline, unfinished=True))
             if promotion is None:
                 click.echo(f"promoter: {pipeline} has no promotion in progress", err=True)
                 sys.exit(context.REFUSED)

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import enum
 import re
+from collections.abc import Iterable
 
 from promoter.core.strategies import ImageTarget, Rolling, SetTarget, Strategy, Target
 
@@ -90,6 +91,14 @@ class Promotion:
     def key(self) -> RunKey:
         """The current item of the current stage's plan (``step`` is its index)."""
         return RunKey(self.id, self.stage, self.step)
+
+
+def current(unfinished: Iterable[Promotion]) -> Promotion | None:
+    """The promotion a pipeline works on, of its unfinished ones: the oldest in progress, else the oldest pending."""
+    ordered = sorted(unfinished, key=lambda p: (p.created_at, p.id))
+    progressing = [p for p in ordered if p.phase is Phase.PROGRESSING]
+    candidates = progressing or ordered
+    return candidates[0] if candidates else None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,7 +16,7 @@ import structlog
 
 from promoter.core import texts
 from promoter.core.decide import decide
-from promoter.core.model import ErrorKind, Phase, Pipeline, PipelineError, Promotion
+from promoter.core.model import ErrorKind, Pipeline, PipelineError, Promotion, current
 from promoter.core.pullrequest import PullRequest
 from promoter.core.runs import ChangeRun
 from promoter.engine import execute, observe, rebuild
@@ -43,14 +43,6 @@ def reconcile_all(rt: Runtime) -> list[PassResult]:
     return [reconcile(rt, pipeline) for pipeline in rt.pipelines.values()]
 
 
-def current(rt: Runtime, pipeline: Pipeline) -> Promotion | None:
-    """The promotion to work on: the oldest one in progress, else the oldest pending one."""
-    unfinished = sorted(rt.store.promotions(pipeline.name, unfinished=True), key=lambda p: (p.created_at, p.id))
-    progressing = [p for p in unfinished if p.phase is Phase.PROGRESSING]
-    candidates = progressing or unfinished
-    return candidates[0] if candidates else None
-
-
 def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
     started = time.monotonic()
     count = 0
@@ -64,7 +56,7 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
             rebuild.ensure(rt, pipeline)
             _flush_refreshes(rt, pipeline)
             for _ in range(MAX_ROUNDS * 4):  # one promotion can finish and the next start in one pass
-                following = current(rt, pipeline)
+                following = current(rt.store.promotions(pipeline.name, unfinished=True))
                 if following is None:
                     break  # the pass reports the promotion it worked on last
                 promotion = following

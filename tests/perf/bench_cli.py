@@ -5,7 +5,7 @@ The config is the embedded default (``config/``) in a temporary directory, with 
 a promotion of the pipeline (as on any day but the first: an empty store is rebuilt from the forge, which is
 network time, not start-up). Each command runs as a user runs it, ``python -m promoter ...``, with bytecode
 compiled (as an installed package has it); median of 7 runs. The commands that talk to GitHub, git and Argo CD
-before their first output (``start``, ``plan``, ``run``) are timed to their ``--help``: their module's imports,
+before their first output (``start``, ``plan``) are timed to their ``--help``: their module's imports,
 which is their start-up; the rest of their time is the network's.
 
 Run: .venv/bin/python -m tests.perf.bench_cli
@@ -69,7 +69,7 @@ def run(repeat: int = 7) -> dict[str, float]:
             "status --json": ["status", "--json", "--config", str(config)],
             f"pause {pipeline}": ["pause", pipeline, "--config", str(config)],
             f"resume {pipeline}": ["resume", pipeline, "--config", str(config)],
-            "start --help (run, start, plan: imports)": ["start", "--help"],
+            "start --help (start, plan: imports)": ["start", "--help"],
             "edit image (not a bot command)": ["edit", "image", str(tmp / "manifest.yaml"), "acme/app:1.1"],
         }
         print(f"fresh processes, median of {repeat}; target for bot commands <= {TARGET_SECONDS} s")
