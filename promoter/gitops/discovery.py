@@ -41,7 +41,7 @@ import dataclasses
 import enum
 import posixpath
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from promoter.gitops import applications, appsets, documents, gotemplate, helm, kustomize, manifests, render
@@ -193,17 +193,19 @@ class _Set:
     unresolved: str | None = None
 
 
-def names_any(names: Collection[str], text: str) -> bool:
-    """Whether one of the file names (each with a suffix: ``.yaml``) is in the text: where a suffix is, the
-    characters before it (an alternation of hundreds of names is slow in Python's regexes)."""
+def names_any(names: Collection[str], texts: Iterable[str]) -> bool:
+    """Whether one of the file names (each with a suffix: ``.yaml``) is in one of the texts: where a suffix is,
+    the characters before it (an alternation of hundreds of names is slow in Python's regexes)."""
     lengths = {len(name) for name in names}
-    for tail in {name[name.rfind(".") :] for name in names}:
-        at = text.find(tail)
-        while at >= 0:
-            end = at + len(tail)
-            if any(text[max(0, end - n) : end] in names for n in lengths):
-                return True
-            at = text.find(tail, at + 1)
+    tails = {name[name.rfind(".") :] for name in names}
+    for text in texts:
+        for tail in tails:
+            at = text.find(tail)
+            while at >= 0:
+                end = at + len(tail)
+                if any(text[max(0, end - n) : end] in names for n in lengths):
+                    return True
+                at = text.find(tail, at + 1)
     return False
 
 
@@ -281,7 +283,7 @@ class _Walk:
         if self.kustomized_argo is None:
             names = {posixpath.basename(path) for path in self.scanned}
             kustomizations = (p for p in self.checkout.all_paths if posixpath.basename(p) in kustomize.NAMES)
-            self.kustomized_argo = any(names_any(names, self.checkout.text(path) or "") for path in kustomizations)
+            self.kustomized_argo = names_any(names, (self.checkout.text(path) or "" for path in kustomizations))
         return self.kustomized_argo
 
     def add(self, doc: _Doc, origin: Origin, keyed: bool = False) -> str | None:
