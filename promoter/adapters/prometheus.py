@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import threading
 import urllib.parse
+import warnings
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from prometheus_api_client.prometheus_connect import PrometheusConnect
+from urllib3.exceptions import InsecureRequestWarning
 from urllib3.util.retry import Retry
 
 from promoter.errors import CredentialError, PermanentError, TemporaryError
@@ -167,6 +169,8 @@ class PrometheusMetrics:
     def _connect(self, provider: Prometheus, headers: dict[str, str]) -> PrometheusConnect:
         session = requests.Session()
         session.verify = not provider.insecure  # a session of our own: the client's disable_ssl is not applied
+        if provider.insecure:
+            _unverified_is_meant(provider.address)
         session.hooks["response"].append(self._capture)
         # No retries: the shell retries a TemporaryError itself, after its delay (the client's default
         # retries three times with back-off, on 503 too, which would hold a pass for seconds).
@@ -334,3 +338,14 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         todo.extend((*current.args, getattr(current, "reason", None), current.__cause__, current.__context__))
+
+
+def _unverified_is_meant(address: str) -> None:
+    """No ``InsecureRequestWarning`` at each query of a Prometheus its template marks ``insecure`` (Argo Rollouts'
+    field: meant, and written in the config repo); other hosts keep the warning."""
+    host = urllib.parse.urlsplit(address).hostname or ""
+    warnings.filterwarnings(
+        "ignore",
+        message=f"Unverified HTTPS request is being made to host '{re.escape(host)}'",
+        category=InsecureRequestWarning,
+    )

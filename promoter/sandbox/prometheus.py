@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Sequence
@@ -78,9 +79,10 @@ def backfill(workdir: Path, openmetrics: str) -> None:
 class PrometheusServer:
     """A ``prometheus`` process on ``127.0.0.1``, its files under ``workdir`` (config, ``data/``, the log).
 
-    It scrapes the ``host:port`` targets in ``scrape`` (job ``traffic``) every ``scrape_interval``. Use as a
-    context manager, or call :meth:`start` and :meth:`stop`; it can be started again after a stop, on the
-    same port and data directory (what was stored survives).
+    It scrapes the ``host:port`` targets in ``scrape`` (job ``traffic``) every ``scrape_interval``. With
+    ``tls`` (a certificate file and its key, PEM) it serves HTTPS, as a Prometheus behind its own certificate
+    does (its ``--web.config.file``). Use as a context manager, or call :meth:`start` and :meth:`stop`; it can
+    be started again after a stop, on the same port and data directory (what was stored survives).
     """
 
     def __init__(
@@ -90,13 +92,15 @@ class PrometheusServer:
         scrape: Sequence[str] = (),
         scrape_interval: dt.timedelta = dt.timedelta(seconds=1),
         port: int | None = None,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.workdir = workdir
         self.scrape = tuple(scrape)
         self.scrape_interval = scrape_interval
+        self.tls = tls
         # Picked once: a restart keeps the address, so clients holding the URL reach it again.
         self.port = port if port is not None else free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = workdir / "prometheus.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -120,6 +124,11 @@ class PrometheusServer:
             f"--web.listen-address=127.0.0.1:{self.port}",
             "--storage.tsdb.retention.time=30d",
         ]
+        if self.tls is not None:
+            web = self.workdir / "web.yml"
+            cert, key = self.tls
+            web.write_text(json.dumps({"tls_server_config": {"cert_file": str(cert), "key_file": str(key)}}) + "\n")
+            command.append(f"--web.config.file={web}")
         with self.log.open("ab") as log:
             # Its own session: a Ctrl-C meant for the caller's terminal does not reach it (stop() ends it).
             self._process = subprocess.Popen(
@@ -163,7 +172,9 @@ class PrometheusServer:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + _READY_TIMEOUT
-        with httpx.Client(timeout=1.0) as client:
+        # its own certificate is the one to trust (a self-signed one, in the tests)
+        verify = ssl.create_default_context(cafile=str(self.tls[0])) if self.tls else True
+        with httpx.Client(timeout=1.0, verify=verify) as client:
             while True:
                 if self._process is None or self._process.poll() is not None:
                     raise RuntimeError(f"prometheus exited while starting: {self._log_tail()}")
