@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
@@ -12,12 +13,15 @@ from starlette.types import ASGIApp
 
 
 class Server:
-    """An ASGI app served by uvicorn on ``127.0.0.1``; ``port=0`` picks a free port.
+    """An ASGI app served by uvicorn on ``127.0.0.1``; ``port=0`` picks a free port; with ``tls`` (a certificate
+    file and its key, PEM) over HTTPS.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
-    def __init__(self, app: ASGIApp, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: ASGIApp, port: int = 0, host: str = "127.0.0.1", tls: tuple[Path, Path] | None = None
+    ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Without TCP_NODELAY each response (head, then body) waits for a delayed ACK: ~40 ms a request.
@@ -25,13 +29,17 @@ class Server:
         self._socket.bind((host, port))
         self.host = host
         self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self.scheme = "https" if tls else "http"
+        certificate, key = tls if tls else (None, None)
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", ssl_certfile=certificate, ssl_keyfile=key
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> Server:
         self._thread.start()

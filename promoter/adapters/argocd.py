@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import ssl
 import urllib.parse
 from types import TracebackType
 from typing import Any, TypeVar
@@ -46,11 +47,13 @@ class Application:
 class ArgoCD:
     """A client of one Argo CD API server; use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0, verify: ssl.SSLContext | bool = True) -> None:
+        """``verify``: the system's CAs (True), a context with others, or False (no certificate check)."""
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             timeout=httpx.Timeout(timeout),
+            verify=verify,
         )
 
     def app_status(self, name: str, refresh: bool = True) -> AppStatus:
@@ -94,6 +97,15 @@ class ArgoCD:
             response = self._http.send(request)
         except httpx.TimeoutException:
             raise TemporaryError(f"{what}: {where} timed out") from None
+        except httpx.ConnectError as exc:
+            failed = _tls_failure(exc)
+            if failed is None:
+                raise TemporaryError(f"{what}: {where} failed: {type(exc).__name__}: {exc}") from None
+            # no retry mends a certificate: said once, with what to set
+            raise PermanentError(
+                f"{what}: {where}: TLS failed: {failed} (trust the CA of argocd-server's certificate with "
+                "argocd.ca_file, or --argocd-ca-file; argocd.insecure, or --argocd-insecure, skips the check)"
+            ) from None
         except httpx.TransportError as exc:
             raise TemporaryError(f"{what}: {where} failed: {type(exc).__name__}: {exc}") from None
         status = response.status_code
@@ -247,3 +259,13 @@ def _error(response: httpx.Response) -> tuple[str, int | None]:
 
 def _quote(name: str) -> str:
     return urllib.parse.quote(name, safe="")
+
+
+def _tls_failure(exc: BaseException) -> str | None:
+    """The certificate problem behind a failed connection (``certificate verify failed: ...``), if it is one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in str(exc) else None

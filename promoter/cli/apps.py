@@ -96,6 +96,13 @@ _REMOTE = re.compile(r"^\s*url\s*=\s*(\S+)", re.MULTILINE)
 )
 @click.option("--argocd-url", envvar="PROMOTER_ARGOCD_URL", help="Ask this Argo CD (token: $PROMOTER_ARGOCD_TOKEN).")
 @click.option("--offline", is_flag=True, help="Never ask Argo CD.")
+@click.option(
+    "--argocd-ca-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PROMOTER_ARGOCD_CA_FILE",
+    help="CA certificates (PEM) to verify argocd-server's certificate with.",
+)
+@click.option("--argocd-insecure", is_flag=True, help="Do not verify argocd-server's certificate.")
 @click.option("--new-file-globbing", is_flag=True, help="Git file generators glob as with Argo CD's new globbing.")
 @click.option("--images", "with_images", is_flag=True, help="Also every container image reference, with file and line.")
 def apps(
@@ -106,6 +113,8 @@ def apps(
     repo_urls: tuple[str, ...],
     argocd_url: str | None,
     offline: bool,
+    argocd_ca_file: Path | None,
+    argocd_insecure: bool,
     new_file_globbing: bool,
     with_images: bool,
 ) -> None:
@@ -138,7 +147,9 @@ def apps(
     token = os.environ.get("PROMOTER_ARGOCD_TOKEN")
     if argocd_url and token and not offline:
         try:
-            found = _ask_argocd(checkout, found, argocd_url, token, new_file_globbing)
+            found = _ask_argocd(
+                checkout, found, _Asked(argocd_url, token, argocd_insecure, argocd_ca_file), new_file_globbing
+            )
         except PromoterError as exc:
             failure = str(exc)
     deployed = _deployers(checkout, found, directory, paths) if paths else None
@@ -270,12 +281,24 @@ def _repository_path(directory: Path, path: str) -> str:
 # --- Argo CD ----------------------------------------------------------------------------------------------
 
 
-def _ask_argocd(checkout: appsets.Checkout, found: Discovery, url: str, token: str, globbing: bool) -> Discovery:
+@dataclasses.dataclass(frozen=True)
+class _Asked:
+    """The Argo CD to ask: its URL, the token, how its certificate is checked."""
+
+    url: str
+    token: str
+    insecure: bool
+    ca_file: Path | None
+
+
+def _ask_argocd(checkout: appsets.Checkout, found: Discovery, asked: _Asked, globbing: bool) -> Discovery:
     """The discovery again, with the live Applications (and clusters, when an ApplicationSet wants them);
     PromoterError (its message names the URL and the reason, never the token) when Argo CD cannot be asked."""
-    from promoter.adapters.argocd import ArgoCD  # noqa: PLC0415  (httpx and pydantic: only when Argo CD is asked)
+    from promoter.adapters import tls  # noqa: PLC0415  (httpx and pydantic: only when Argo CD is asked)
+    from promoter.adapters.argocd import ArgoCD  # noqa: PLC0415
 
-    with ArgoCD(url, token) as argocd:
+    verify = tls.verification(asked.insecure, asked.ca_file, "--argocd-ca-file")
+    with ArgoCD(asked.url, asked.token, verify=verify) as argocd:
         live = argocd.manifests("applications")
         clusters = argocd.manifests("clusters") if any(s.unresolved for s in found.application_sets) else None
     return discovery.discover(checkout, clusters=clusters, live=live, new_file_globbing=globbing)

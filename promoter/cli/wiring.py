@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from promoter.adapters import tls
 from promoter.config import analysis, loading, secrets
-from promoter.config.settings import ForgeSettings, Settings
+from promoter.config.settings import ArgoCDSettings, ForgeSettings, Settings
 from promoter.core import strategies
 from promoter.core.model import Pipeline
 from promoter.engine.faults import Faults
@@ -128,6 +130,7 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
         _token(forge, environ)
     argocd_token = secrets.resolve(settings.argocd.token, environ).reveal()
     argocd_url, argocd_timeout = settings.argocd.url, settings.argocd.timeout.total_seconds()
+    argocd_verify = argocd_tls(settings.argocd)
     metric_secrets = analysis_secrets(config.pipelines, environ)
 
     def made_forge() -> Forge:
@@ -139,7 +142,7 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
     def made_deployments() -> Deployments:
         from promoter.adapters.argocd import ArgoCD
 
-        return ArgoCD(argocd_url, argocd_token, argocd_timeout)
+        return ArgoCD(argocd_url, argocd_token, argocd_timeout, argocd_verify)
 
     def made_metrics() -> Metrics:
         from promoter.adapters.prometheus import PrometheusMetrics
@@ -156,6 +159,11 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
         interval=settings.reconcile_interval,
         metrics=cast(Metrics, Deferred(made_metrics)),
     )
+
+
+def argocd_tls(argocd: ArgoCDSettings) -> ssl.SSLContext | bool:
+    """How argocd-server's certificate is checked (``argocd.ca_file`` read now, ``argocd.insecure``)."""
+    return tls.verification(argocd.insecure, argocd.ca_file, "argocd.ca_file")
 
 
 def config_repo(settings: Settings, environ: Mapping[str, str]) -> GitRepo:

@@ -112,10 +112,22 @@ class ArgoCDModel(_Model):
     url: fields.HttpUrl
     token: SecretRefModel
     timeout: fields.PositiveDuration = dt.timedelta(seconds=10)
+    insecure: bool = False
+    ca_file: fields.Text | None = None  # relative: from the config directory
+
+    @model_validator(mode="after")
+    def _one_way_to_trust(self) -> Self:
+        if self.insecure and self.ca_file is not None:
+            raise fields.refuse("tls", "insecure skips verifying the certificate and ca_file verifies it: write one")
+        return self
 
     def to_settings(self, directory: Path) -> settings.ArgoCDSettings:
         return settings.ArgoCDSettings(
-            url=self.url.rstrip("/"), token=self.token.to_ref(directory), timeout=self.timeout
+            url=self.url.rstrip("/"),
+            token=self.token.to_ref(directory),
+            timeout=self.timeout,
+            insecure=self.insecure,
+            ca_file=_absolute(directory, self.ca_file) if self.ca_file is not None else None,
         )
 
 

@@ -50,6 +50,8 @@ class ArgoCDSettings:
     url: str
     token: secrets.SecretRef
     timeout: dt.timedelta = dt.timedelta(seconds=10)
+    insecure: bool = False  # HTTPS without verifying argocd-server's certificate (the CLI's --insecure)
+    ca_file: Path | None = None  # the CA certificates (PEM) to verify it with, instead of the system's
 
 
 @dataclasses.dataclass(frozen=True)

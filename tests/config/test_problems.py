@@ -275,6 +275,12 @@ CASES = {
         "argocd.url",
         "expected an http:// or https:// URL",
     ),
+    "argocd-insecure-and-a-ca-file": Case(
+        {"promoter.yaml": configdir.SETTINGS + "  insecure: true\n  ca_file: certs/argocd-ca.pem\n"},
+        "promoter.yaml:5:3",
+        "argocd",
+        "insecure skips verifying the certificate and ca_file verifies it: write one",
+    ),
     "bad-repository": Case(
         {"promoter.yaml": configdir.SETTINGS.replace("acme/gitops-config", "gitops-config")},
         "promoter.yaml:2:15",

@@ -5,16 +5,11 @@ permanent error naming the fix; a private CA is trusted through ``REQUESTS_CA_BU
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from urllib3.exceptions import InsecureRequestWarning
 
 from promoter.adapters import prometheus as adapter
@@ -22,39 +17,15 @@ from promoter.adapters.prometheus import PrometheusMetrics
 from promoter.core.templates import Prometheus
 from promoter.errors import PermanentError
 from promoter.sandbox.prometheus import PrometheusServer, backfill
+from tests.certificates import self_signed
 from tests.prometheus.conftest import POINTS, history
-
-
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 that signs itself (a CA of its own), and its key: PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "prometheus.test")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "prometheus.crt", directory / "prometheus.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_file, key_file
 
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory, base: dt.datetime) -> Iterator[tuple[PrometheusServer, Path]]:
     workdir = tmp_path_factory.mktemp("prometheus-tls")
     backfill(workdir, history(base))
-    cert, key = self_signed(workdir)
+    cert, key = self_signed(workdir, "prometheus")
     with PrometheusServer(workdir, tls=(cert, key)) as running:
         yield running, cert
 

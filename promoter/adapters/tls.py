@@ -1,0 +1,22 @@
+"""How a client checks a server's certificate: against the system's CAs, against CA certificates of one's own
+(a private CA, argocd-server's self-signed default), or not at all."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+from promoter.errors import PermanentError
+
+
+def verification(insecure: bool, ca_file: Path | None, setting: str) -> ssl.SSLContext | bool:
+    """httpx's ``verify``: False with ``insecure``, a context trusting ``ca_file``'s certificates (read now: a
+    missing or bad file is refused before any request, naming ``setting``), else True (the system's CAs)."""
+    if insecure:
+        return False
+    if ca_file is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise PermanentError(f"{setting}: cannot read CA certificates from {ca_file}: {exc}") from None
