@@ -57,6 +57,7 @@ import json
 import os
 import re
 import shutil
+import ssl
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -64,6 +65,7 @@ from typing import Any
 
 import click
 
+from promoter.adapters import tls
 from promoter.cli import imagescan
 from promoter.errors import PromoterError
 from promoter.gitops import appsets, discovery, mapping, scan
@@ -147,9 +149,8 @@ def apps(
     token = os.environ.get("PROMOTER_ARGOCD_TOKEN")
     if argocd_url and token and not offline:
         try:
-            found = _ask_argocd(
-                checkout, found, _Asked(argocd_url, token, argocd_insecure, argocd_ca_file), new_file_globbing
-            )
+            verify = tls.verification(argocd_insecure, argocd_ca_file, "--argocd-ca-file")
+            found = _ask_argocd(checkout, found, argocd_url, token, verify, new_file_globbing)
         except PromoterError as exc:
             failure = str(exc)
     deployed = _deployers(checkout, found, directory, paths) if paths else None
@@ -281,24 +282,14 @@ def _repository_path(directory: Path, path: str) -> str:
 # --- Argo CD ----------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _Asked:
-    """The Argo CD to ask: its URL, the token, how its certificate is checked."""
-
-    url: str
-    token: str
-    insecure: bool
-    ca_file: Path | None
-
-
-def _ask_argocd(checkout: appsets.Checkout, found: Discovery, asked: _Asked, globbing: bool) -> Discovery:
+def _ask_argocd(
+    checkout: appsets.Checkout, found: Discovery, url: str, token: str, verify: ssl.SSLContext | bool, globbing: bool
+) -> Discovery:
     """The discovery again, with the live Applications (and clusters, when an ApplicationSet wants them);
     PromoterError (its message names the URL and the reason, never the token) when Argo CD cannot be asked."""
-    from promoter.adapters import tls  # noqa: PLC0415  (httpx and pydantic: only when Argo CD is asked)
-    from promoter.adapters.argocd import ArgoCD  # noqa: PLC0415
+    from promoter.adapters.argocd import ArgoCD  # noqa: PLC0415  (httpx and pydantic: only when Argo CD is asked)
 
-    verify = tls.verification(asked.insecure, asked.ca_file, "--argocd-ca-file")
-    with ArgoCD(asked.url, asked.token, verify=verify) as argocd:
+    with ArgoCD(url, token, verify=verify) as argocd:
         live = argocd.manifests("applications")
         clusters = argocd.manifests("clusters") if any(s.unresolved for s in found.application_sets) else None
     return discovery.discover(checkout, clusters=clusters, live=live, new_file_globbing=globbing)
