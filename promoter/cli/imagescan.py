@@ -1,10 +1,11 @@
 """The image scan of a checkout side by side with other work (``promoter apps --images``: the discovery).
 
-A forked child scans the files that cannot hold Argo CD documents (most of a config repo), while this process
-does the other work; it then scans the files the child left, where that work has left the caches warm (the
-discovery reads each Application's file whole). Both halves read the files' bytes, as a scan of its own would, so the
-result is the very one :func:`scan.scan` gives over all the files in their order (a test holds them equal). Where
-there is no ``fork`` or the child fails, this process scans everything after the work.
+The files are cut into chunks whose numbers wait in a pipe. A forked child takes chunks from it and scans them
+while this process does the other work; then this process takes chunks too, until none is left. The child
+leaves the files that may hold Argo CD documents to this process, whose work (the discovery reads each
+Application's file whole) has left their readings cached. Both read the files' bytes, as a scan of its own
+would, so the result is the very one :func:`scan.scan` gives over all the files in their order (a test holds
+them equal). Where there is no ``fork`` or the child fails, this process scans everything after the work.
 
 The child starts before the work and touches nothing shared but memory: no threads run then (the command starts
 none before), it only reads files, and it leaves by ``os._exit`` with its result pickled down a pipe.
@@ -15,13 +16,16 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from promoter.gitops import applications, scan
 
 _T = TypeVar("_T")
 _GROUP = applications.API_GROUP.encode()
+_TOKEN = 4  # bytes of a chunk's number in the queue: a pipe read of that size takes one whole, or nothing
+_CHUNKS = 1000  # at most, so that the queue fits in a pipe's buffer (64 KiB) whatever the repo's size
+_SMALLEST = 32  # files in a chunk, at least: fewer and taking turns costs more than it shares
 
 
 def maybe_argo(data: bytes) -> bool:
@@ -31,13 +35,18 @@ def maybe_argo(data: bytes) -> bool:
 
 def beside(paths: Sequence[str], read: Callable[[str], bytes], work: Callable[[], _T]) -> tuple[_T, scan.Scan]:
     """``work()``'s result, and the scan of ``paths`` (read by ``read``) as ``scan.scan`` gives it."""
-    child = _fork(paths, read) if hasattr(os, "fork") else None
+    chunks = _chunks(paths)
+    child = _fork(chunks, read) if hasattr(os, "fork") else None
     done = work()
-    answer = _collect(child) if child is not None else None
-    if answer is None:
+    if child is None:
         return done, scan.scan((path, read(path)) for path in paths)
-    theirs, left = answer
-    return done, merged(paths, scan.scan((path, read(path)) for path in left), theirs)
+    pid, queue, answer = child
+    mine = scan.scan((path, read(path)) for chunk in _taken(queue) for path in chunks[chunk])
+    theirs = _collect(pid, answer)
+    if theirs is None:
+        return done, scan.scan((path, read(path)) for path in paths)
+    found, left = theirs
+    return done, merged(paths, mine, found, scan.scan((path, read(path)) for path in left))
 
 
 def merged(paths: Sequence[str], *parts: scan.Scan) -> scan.Scan:
@@ -50,45 +59,69 @@ def merged(paths: Sequence[str], *parts: scan.Scan) -> scan.Scan:
     return scan.Scan(tuple(images), tuple(found), tuple(problems))
 
 
-def _fork(paths: Sequence[str], read: Callable[[str], bytes]) -> tuple[int, int] | None:
-    """(pid, read end) of a child scanning the files that cannot hold Argo CD documents; None if none started."""
+def _chunks(paths: Sequence[str]) -> list[Sequence[str]]:
+    size = max(_SMALLEST, -(-len(paths) // _CHUNKS))
+    return [paths[start : start + size] for start in range(0, len(paths), size)]
+
+
+def _fork(chunks: Sequence[Sequence[str]], read: Callable[[str], bytes]) -> tuple[int, int, int] | None:
+    """(pid, the queue's read end, the answer's read end) of a child scanning chunks; None if none started."""
     gc.freeze()  # what exists now stays shared: no collection in either process copies its pages
     try:
-        readable, writable = os.pipe()
-        pid = os.fork()
+        queue, feed = os.pipe()
+        answer, reply = os.pipe()
     except OSError:
         return None
+    os.write(feed, b"".join(n.to_bytes(_TOKEN, "big") for n in range(len(chunks))))
+    os.close(feed)  # every chunk is queued: an empty queue reads as its end, in both processes
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (queue, answer, reply):
+            os.close(fd)
+        return None
     if pid == 0:
-        os.close(readable)
+        os.close(answer)
         status = 1
         try:
             gc.disable()  # short-lived: it frees nothing it would need to
             left: list[str] = []
-            found = scan.scan(_others(paths, read, left))
-            with os.fdopen(writable, "wb") as out:
+            found = scan.scan(_others(chunks, _taken(queue), read, left))
+            with os.fdopen(reply, "wb") as out:
                 out.write(pickle.dumps((found, tuple(left)), protocol=pickle.HIGHEST_PROTOCOL))
             status = 0
         finally:
             os._exit(status)
-    os.close(writable)
-    return pid, readable
+    os.close(reply)
+    return pid, queue, answer
 
 
-def _others(paths: Iterable[str], read: Callable[[str], bytes], left: list[str]) -> Iterable[tuple[str, bytes]]:
-    """The files that cannot hold Argo CD documents; the others' paths go to ``left``."""
-    for path in paths:
-        data = read(path)
-        if maybe_argo(data):
-            left.append(path)
-        else:
-            yield path, data
+def _taken(queue: int) -> Iterator[int]:
+    """The chunks this process takes from the queue, one at a time, until it is empty (then closed here)."""
+    try:
+        while token := os.read(queue, _TOKEN):
+            yield int.from_bytes(token, "big")
+    finally:
+        os.close(queue)
 
 
-def _collect(child: tuple[int, int]) -> tuple[scan.Scan, tuple[str, ...]] | None:
+def _others(
+    chunks: Sequence[Sequence[str]], taken: Iterator[int], read: Callable[[str], bytes], left: list[str]
+) -> Iterator[tuple[str, bytes]]:
+    """The files of the chunks taken that cannot hold Argo CD documents; the others' paths go to ``left``."""
+    for chunk in taken:
+        for path in chunks[chunk]:
+            data = read(path)
+            if maybe_argo(data):
+                left.append(path)
+            else:
+                yield path, data
+
+
+def _collect(pid: int, answer: int) -> tuple[scan.Scan, tuple[str, ...]] | None:
     """The child's scan and the files it left for this process, or None if it failed (then this process scans
     every file)."""
-    pid, readable = child
-    with os.fdopen(readable, "rb") as pipe:
+    with os.fdopen(answer, "rb") as pipe:
         data = pipe.read()
     _, status = os.waitpid(pid, 0)
     if status != 0 or not data:

@@ -4,6 +4,7 @@ make exactly the scan of all the files, whatever the files, and a failed child c
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -47,15 +48,35 @@ def test_the_work_runs_here_while_the_child_scans_all_but_argo_cds_files(tmp_pat
     bench_scan.write(ODD, tmp_path)
     files = CheckoutFiles(tmp_path)
     read_here: list[str] = []  # the child's own appends stay in its copy of the list
+    began = tmp_path / "child-began"
+    parent = os.getpid()
 
     def read(path: str) -> bytes:
-        read_here.append(path)
+        if os.getpid() != parent:
+            began.touch()  # the child has taken the one chunk there is
+        else:
+            read_here.append(path)
         return files.raw(path)
 
-    done, found = imagescan.beside(image_paths(files), read, os.getpid)
-    assert done == os.getpid()
-    assert sorted(read_here) == ["apps/two.yaml", "apps/web.yaml"]
-    assert any(ref.name == "acme/web" for ref in found.images)
+    def work() -> int:
+        deadline = time.monotonic() + 30
+        while not began.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return os.getpid()
+
+    done, found = imagescan.beside(image_paths(files), read, work)
+    assert done == parent
+    assert sorted(read_here) == ["apps/two.yaml", "apps/web.yaml"]  # what the child left: Argo CD's files
+    assert found == scan.scan((path, files.raw(path)) for path in image_paths(files))
+
+
+def test_both_processes_take_chunks_and_the_result_is_one_scans(tmp_path: Path) -> None:
+    bench_scan.write(bench_scan.repo(600, seed=5), tmp_path)
+    files = CheckoutFiles(tmp_path)
+    paths = image_paths(files)
+    assert len(imagescan._chunks(paths)) > 2  # several to share
+    _, found = imagescan.beside(paths, files.raw, lambda: None)  # this process joins at once
+    assert found == scan.scan((path, files.raw(path)) for path in paths)
 
 
 def test_a_child_that_fails_costs_only_time(tmp_path: Path) -> None:
