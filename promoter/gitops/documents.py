@@ -1,7 +1,7 @@
 """A YAML (or JSON) file's mapping documents as plain data, each with the line it starts on: how the repo
 reading names where an Application was defined.
 
-The line reader of :mod:`.scan` reads most files (libyaml checks them in C); the parser
+The line reader (:mod:`.linereader`) reads most files (libyaml checks them in C); the parser
 (:func:`.manifests.load_documents`) the rest, its documents then matched to the lines the markers start.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from promoter.gitops import manifests, scan
+from promoter.gitops import linereader, manifests
 from promoter.gitops.manifests import Manifest, ManifestError
 
 _MARKER = re.compile(r"(---|\.\.\.)(?=[ \t]|$)")
@@ -19,7 +19,7 @@ _MARKER = re.compile(r"(---|\.\.\.)(?=[ \t]|$)")
 def of(text: str, where: str) -> list[tuple[int, Manifest]]:
     """The mapping documents of a YAML file with the 1-based line each starts on (``ManifestError`` if the
     file does not parse: its message names the line)."""
-    quick = scan.read_documents(text)  # (the line reader, a tenth of the parser's time; None: it cannot)
+    quick = linereader.read_documents(text)  # (the line reader, a tenth of the parser's time; None: it cannot)
     if quick is not None:
         return [(line, document) for line, document in quick if manifests.mapping(document, where)]
     return parsed(text, where)

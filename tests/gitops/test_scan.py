@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from promoter.gitops import documents, manifests, scan
+from promoter.gitops import documents, imagelines, linereader, manifests, scan, yamltree
 from promoter.yamledit import imageedit
 from promoter.yamledit.errors import EditError
 from tests.perf import bench_scan
@@ -37,15 +37,15 @@ def found(text: str, file: str = "manifest.yaml") -> list[tuple[int, int, str, s
 def read_fast(text: str, file: str = "manifest.yaml") -> bool:
     """Whether the fast path reads the text itself (its line-naming-image reading, else its line reader),
     rather than leaving it to the parser."""
-    walker = scan._Walker(scan._Found(), file, fast=True)
+    walker = scan.Walker(scan._Found(), file, fast=True)
     try:
-        scan._fast_file(walker, text)
-    except scan._Refused:
+        imagelines.fast_file(walker, text)
+    except yamltree.Refused:
         return False
-    except scan._Unsupported:
+    except yamltree.Unsupported:
         try:
-            scan._outline(text)
-        except scan._Unsupported:
+            linereader.outline(text)
+        except yamltree.Unsupported:
             return False
     return True
 
@@ -53,8 +53,8 @@ def read_fast(text: str, file: str = "manifest.yaml") -> bool:
 def read_by_lines_naming_image(text: str, file: str = "manifest.yaml") -> bool:
     """Whether the cheapest reading (libyaml's check, then only the lines naming image) takes the text."""
     try:
-        scan._fast_file(scan._Walker(scan._Found(), file, fast=True), text)
-    except scan._Unsupported:
+        imagelines.fast_file(scan.Walker(scan._Found(), file, fast=True), text)
+    except yamltree.Unsupported:
         return False
     return True
 
@@ -443,7 +443,7 @@ def same_documents(text: str) -> bool:
         except manifests.ManifestError as exc:
             return str(exc)
 
-    quick = scan.read_documents(text)
+    quick = linereader.read_documents(text)
     if quick is None:
         return False
     mine = read(lambda: [(n, d) for n, d in quick if manifests.mapping(d, "f.yaml")])
@@ -601,5 +601,5 @@ def test_forget_empties_what_repeated_scans_reuse() -> None:
     first = scan.scan(files)
     assert scan._image.cache_info().currsize > 0
     scan.forget()
-    assert scan._image.cache_info().currsize == 0 and scan._checked_outline.cache_info().currsize == 0
+    assert scan._image.cache_info().currsize == 0 and linereader.checked_outline.cache_info().currsize == 0
     assert scan.scan(files) == first
