@@ -61,7 +61,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promoter.gitops import applications, globs, gotemplate, manifests, mapping, patches
+from promoter.gitops import applications, globs, gofunctions, gotemplate, manifests, mapping, patches
 from promoter.gitops.applications import Application
 from promoter.gitops.manifests import Manifest
 
@@ -286,7 +286,7 @@ def _clusters(body: Mapping[str, Any], context: _Context, at: str) -> list[dict[
         labels = {str(k): str(v) for k, v in _mapping(cluster.get("labels")).items()}
         annotations = {str(k): str(v) for k, v in _mapping(cluster.get("annotations")).items()}
         server, name = str(cluster.get("server") or ""), str(cluster.get("name") or "")
-        params: dict[str, Any] = {"name": name, "nameNormalized": gotemplate.normalize(name), "server": server}
+        params: dict[str, Any] = {"name": name, "nameNormalized": gofunctions.normalize(name), "server": server}
         if server == IN_CLUSTER and not labels and not annotations:  # the local cluster: no secret, no labels
             if selective:
                 continue
@@ -345,11 +345,11 @@ def _matching_directories(entries: list[tuple[str, bool]], context: _Context) ->
 def _directory_params(path: str, prefix: str, go: bool) -> dict[str, Any]:
     base = posixpath.basename(path)
     if go:
-        fields: dict[str, Any] = {"path": path, "basename": base, "basenameNormalized": gotemplate.normalize(base)}
+        fields: dict[str, Any] = {"path": path, "basename": base, "basenameNormalized": gofunctions.normalize(base)}
         fields["segments"] = path.split("/")
         return {prefix: {"path": fields}} if prefix else {"path": fields}
     name = f"{prefix}.path" if prefix else "path"
-    params = {name: path, f"{name}.basename": base, f"{name}.basenameNormalized": gotemplate.normalize(base)}
+    params = {name: path, f"{name}.basename": base, f"{name}.basenameNormalized": gofunctions.normalize(base)}
     params.update({f"{name}[{i}]": segment for i, segment in enumerate(path.split("/")) if segment})
     return params
 
@@ -386,7 +386,7 @@ def _file_params(
 def _file_path_params(path: str, prefix: str, go: bool) -> dict[str, Any]:
     directory = posixpath.dirname(path) or "."
     base, filename = posixpath.basename(directory), posixpath.basename(path)
-    normal = {"basenameNormalized": gotemplate.normalize(base), "filenameNormalized": gotemplate.normalize(filename)}
+    normal = {"basenameNormalized": gofunctions.normalize(base), "filenameNormalized": gofunctions.normalize(filename)}
     if go:
         fields: dict[str, Any] = {"path": directory, "basename": base, "filename": filename, **normal}
         fields["segments"] = directory.split("/")
@@ -408,7 +408,7 @@ def _flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) ->
         for index, item in enumerate(value):
             _flatten(item, f"{prefix}.{index}", out)
     else:
-        out[prefix] = gotemplate.format_value(value)
+        out[prefix] = gofunctions.format_value(value)
     return out
 
 
@@ -503,7 +503,7 @@ def _mergo(base: Mapping[str, Any], other: Mapping[str, Any], override: bool = F
         mine = merged.get(key)
         if isinstance(mine, dict) and isinstance(value, dict):
             merged[key] = _mergo(mine, value, override)
-        elif override or key not in merged or gotemplate.empty(mine):
+        elif override or key not in merged or gofunctions.empty(mine):
             merged[key] = copy.deepcopy(value)
     return merged
 
@@ -615,7 +615,7 @@ def _render_string(text: str, params: Mapping[str, Any], context: _Context, at: 
     if not context.go:
         return fasttemplate(text, params)
     try:
-        return gotemplate.render(text, params, gotemplate.ARGOCD, "error" if context.strict else "default")
+        return gotemplate.render(text, params, gofunctions.ARGOCD, "error" if context.strict else "default")
     except gotemplate.TemplateError as exc:
         raise AppSetError(f"{context.where}: {at}: {exc}") from None
 

@@ -44,7 +44,17 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from promoter.gitops import applications, appsets, documents, gotemplate, helm, kustomize, manifests, render
+from promoter.gitops import (
+    applications,
+    appsets,
+    documents,
+    gofunctions,
+    gotemplate,
+    helm,
+    kustomize,
+    manifests,
+    render,
+)
 from promoter.gitops.applications import Application, Source
 from promoter.gitops.appsets import Checkout
 from promoter.gitops.files import Tree, join, under
@@ -531,7 +541,7 @@ class _Walk:
                 "BasePath": f"{chart_name}/templates",
             }
             try:
-                out = gotemplate.render(source_text, context, gotemplate.HELM, "zero").replace(gotemplate.NO_VALUE, "")
+                out = gotemplate.render(source_text, context, gofunctions.HELM, "zero").replace(gotemplate.NO_VALUE, "")
                 rendered = documents.of(out, file)
             except (gotemplate.TemplateError, ManifestError) as exc:
                 self.pending.append(Pending(parent, f"{file}: {exc}"))

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from promoter.gitops import appsets, gotemplate
+from promoter.gitops import appsets, gofunctions, gotemplate
 from promoter.gitops.appsets import AppSetError, Checkout, Unresolved
 
 FILES = {
@@ -719,7 +719,7 @@ def test_go_template_refused(template: str, data: dict[str, Any], missing: str, 
 )
 def test_helm_idioms_and_sprig_dict_functions(template: str, expected: str) -> None:
     values = {"with": {"helm": {"r": "bee"}, "x": 1}, "l": [1, 2, 3], "d": [1, 2, 1], "c": ["", "a", None]}
-    out = gotemplate.render(template, values, gotemplate.HELM, "zero").replace(gotemplate.NO_VALUE, "")
+    out = gotemplate.render(template, values, gofunctions.HELM, "zero").replace(gotemplate.NO_VALUE, "")
     assert out == expected
 
 
@@ -737,17 +737,17 @@ def test_comparing_values_of_different_kinds_fails_as_in_go(template: str) -> No
 
 def test_a_field_of_nil_fails_unless_the_nil_came_out_of_a_pipeline() -> None:
     with pytest.raises(gotemplate.TemplateError, match=r"nil pointer evaluating interface \{\}\.helm"):
-        gotemplate.render("{{ .tool.helm }}", {}, gotemplate.HELM, "zero")
+        gotemplate.render("{{ .tool.helm }}", {}, gofunctions.HELM, "zero")
     with pytest.raises(gotemplate.TemplateError, match='nil data; no entry for key "helm"'):
-        gotemplate.render("{{ (.tool).helm }}", {"tool": None}, gotemplate.HELM, "error")
+        gotemplate.render("{{ (.tool).helm }}", {"tool": None}, gofunctions.HELM, "error")
 
 
 def test_helm_functions() -> None:
     values = {"Values": {"x": "1"}}
-    assert gotemplate.render('{{ required "need x" .Values.x }}', values, gotemplate.HELM, "zero") == "1"
+    assert gotemplate.render('{{ required "need x" .Values.x }}', values, gofunctions.HELM, "zero") == "1"
     with pytest.raises(gotemplate.TemplateError, match="required: need y"):
-        gotemplate.render('{{ required "need y" .Values.y }}', values, gotemplate.HELM, "zero")
-    assert gotemplate.render("[{{ .Values.y }}]", values, gotemplate.HELM, "zero") == "[<no value>]"
+        gotemplate.render('{{ required "need y" .Values.y }}', values, gofunctions.HELM, "zero")
+    assert gotemplate.render("[{{ .Values.y }}]", values, gofunctions.HELM, "zero") == "[<no value>]"
 
 
 @pytest.mark.parametrize(
