@@ -30,7 +30,7 @@ import pydantic
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import InitErrorDetails, ValidationError
 
-from promoter.config import analysis, fields
+from promoter.config import analysis, fields, rollouts
 from promoter.core import strategies
 from promoter.core.templates import Analysis, Template
 
@@ -147,7 +147,7 @@ class _UsedArg(_Model):
     @model_validator(mode="after")
     def _a_value(self) -> Self:
         if self.value_from is not None:
-            _refuse_at(type(self), [(("valueFrom",), "value_from", analysis.OUTSIDE)])
+            _refuse_at(type(self), [(("valueFrom",), "value_from", rollouts.OUTSIDE)])
         elif self.value is None:
             _refuse_at(type(self), [(("value",), "missing", "missing (required)")])
         return self

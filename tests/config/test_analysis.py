@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 from promoter.cli import validate, wiring
 from promoter.config import analysis, loading
-from promoter.config.analysis import EMPTY_PASSES, NAN_PASSES, OUTSIDE, ConfigWarning
+from promoter.config.analysis import EMPTY_PASSES, NAN_PASSES, ConfigWarning
 from promoter.config.problems import ConfigError
+from promoter.config.rollouts import OUTSIDE
 from promoter.core import conditions, strategies
 from promoter.core.strategies import AnalysisStep, Background, BlueGreen, Canary, SetWeight
 from promoter.core.templates import (
