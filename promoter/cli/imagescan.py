@@ -5,10 +5,12 @@ while this process does the other work; then this process takes chunks too, unti
 leaves the files that may hold Argo CD documents to this process, whose work (the discovery reads each
 Application's file whole) has left their readings cached. Both read the files' bytes, as a scan of its own
 would, so the result is the very one :func:`scan.scan` gives over all the files in their order (a test holds
-them equal). Where there is no ``fork`` or the child fails, this process scans everything after the work.
+them equal). Where there is no ``fork``, another thread runs, or the child fails, this process scans everything
+after the work.
 
-The child starts before the work and touches nothing shared but memory: no threads run then (the command starts
-none before), it only reads files, and it leaves by ``os._exit`` with its result pickled down a pipe.
+The child starts before the work and touches nothing shared but memory: no other thread runs then (the command
+starts none before; where one does, there is no child), it only reads files, and it leaves by ``os._exit`` with
+its result pickled down a pipe.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -36,7 +39,9 @@ def maybe_argo(data: bytes) -> bool:
 def beside(paths: Sequence[str], read: Callable[[str], bytes], work: Callable[[], _T]) -> tuple[_T, scan.Scan]:
     """``work()``'s result, and the scan of ``paths`` (read by ``read``) as ``scan.scan`` gives it."""
     chunks = _chunks(paths)
-    child = _fork(chunks, read) if hasattr(os, "fork") else None
+    # Forked only from a process that runs no other thread: a fork copies no lock that another thread holds.
+    alone = hasattr(os, "fork") and threading.active_count() == 1
+    child = _fork(chunks, read) if alone else None
     done = work()
     if child is None:
         return done, scan.scan((path, read(path)) for path in paths)

@@ -3,9 +3,13 @@ make exactly the scan of all the files, whatever the files, and a failed child c
 
 from __future__ import annotations
 
+import json
 import os
-import time
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,54 +48,92 @@ def test_beside_is_the_scan_of_every_file(tmp_path: Path) -> None:
     assert {p.file for p in alone.problems} >= {"web/latin1.yaml", "web/broken.yaml"}
 
 
+# The child is forked only from a process with one thread; pytest's may run servers of other tests in threads,
+# so what needs the child runs in a process of its own.
+_ALONE = """
+import json, os, sys, time
+from pathlib import Path
+from promoter.cli import imagescan
+from promoter.cli.apps import CheckoutFiles, image_paths
+from promoter.gitops import scan
+
+root, mode = Path(sys.argv[1]), sys.argv[2]
+files = CheckoutFiles(root)
+parent = os.getpid()
+began = root / "child-began"
+read_here = []
+
+def read(path):
+    if os.getpid() != parent:
+        if mode == "child-fails":
+            raise OSError("the child cannot read")  # it exits 1: this process scans everything
+        began.touch()  # the child has taken the one chunk there is
+    else:
+        read_here.append(path)
+    return files.raw(path)
+
+def work():
+    deadline = time.monotonic() + 30
+    while mode == "child-first" and not began.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpid()
+
+done, found = imagescan.beside(image_paths(files), read, work)
+alone = scan.scan((path, files.raw(path)) for path in image_paths(files))
+print(json.dumps({"here": done == parent, "read_here": sorted(read_here), "same": found == alone}))
+"""
+
+
+def _alone(root: Path, mode: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", _ALONE, str(root), mode], capture_output=True, text=True, check=True, timeout=120
+    )
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
 def test_the_work_runs_here_while_the_child_scans_all_but_argo_cds_files(tmp_path: Path) -> None:
     bench_scan.write(ODD, tmp_path)
-    files = CheckoutFiles(tmp_path)
-    read_here: list[str] = []  # the child's own appends stay in its copy of the list
-    began = tmp_path / "child-began"
-    parent = os.getpid()
-
-    def read(path: str) -> bytes:
-        if os.getpid() != parent:
-            began.touch()  # the child has taken the one chunk there is
-        else:
-            read_here.append(path)
-        return files.raw(path)
-
-    def work() -> int:
-        deadline = time.monotonic() + 30
-        while not began.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return os.getpid()
-
-    done, found = imagescan.beside(image_paths(files), read, work)
-    assert done == parent
-    assert sorted(read_here) == ["apps/two.yaml", "apps/web.yaml"]  # what the child left: Argo CD's files
-    assert found == scan.scan((path, files.raw(path)) for path in image_paths(files))
-
-
-def test_both_processes_take_chunks_and_the_result_is_one_scans(tmp_path: Path) -> None:
-    bench_scan.write(bench_scan.repo(600, seed=5), tmp_path)
-    files = CheckoutFiles(tmp_path)
-    paths = image_paths(files)
-    assert len(imagescan._chunks(paths)) > 2  # several to share
-    _, found = imagescan.beside(paths, files.raw, lambda: None)  # this process joins at once
-    assert found == scan.scan((path, files.raw(path)) for path in paths)
+    answer = _alone(tmp_path, "child-first")
+    assert answer["here"] and answer["same"]
+    assert answer["read_here"] == ["apps/two.yaml", "apps/web.yaml"]  # what the child left: Argo CD's files
 
 
 def test_a_child_that_fails_costs_only_time(tmp_path: Path) -> None:
     bench_scan.write(ODD, tmp_path)
+    answer = _alone(tmp_path, "child-fails")
+    assert answer["here"] and answer["same"]
+    assert len(answer["read_here"]) > 2  # every file, here
+
+
+def test_with_another_thread_running_there_is_no_child(tmp_path: Path) -> None:
+    bench_scan.write(ODD, tmp_path)
     files = CheckoutFiles(tmp_path)
-    parent = os.getpid()
+    order: list[tuple[str, int]] = []
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, args=(30,))
+    other.start()
+    try:
 
-    def read(path: str) -> bytes:
-        if os.getpid() != parent:
-            raise OSError("the child cannot read")  # it exits 1: this process scans everything
-        return files.raw(path)
+        def read(path: str) -> bytes:
+            order.append(("read", os.getpid()))
+            return files.raw(path)
 
-    paths = image_paths(files)
-    _, found = imagescan.beside(paths, read, lambda: None)
+        paths = image_paths(files)
+        _, found = imagescan.beside(paths, read, lambda: order.append(("work", os.getpid())))
+    finally:
+        stop.set()
+        other.join()
+    assert order[0][0] == "work" and [kind for kind, _ in order].count("read") == len(paths)
+    assert {pid for _, pid in order} == {os.getpid()}
     assert found == scan.scan((path, files.raw(path)) for path in paths)
+
+
+def test_both_processes_take_chunks_and_the_result_is_one_scans(tmp_path: Path) -> None:
+    bench_scan.write({**bench_scan.repo(600, seed=5), **ODD}, tmp_path)
+    assert len(imagescan._chunks(image_paths(CheckoutFiles(tmp_path)))) > 2  # several to share
+    answer = _alone(tmp_path, "share")  # this process joins at once
+    assert answer["here"] and answer["same"]
 
 
 def test_without_fork_everything_is_scanned_after_the_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
