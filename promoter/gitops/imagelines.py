@@ -18,12 +18,12 @@ from promoter.gitops.linereader import (
     Flow,
     check_tail,
     checked_outline,
-    document_marks,
     libyaml_accepts,
     may_hide_letters,
     read_lines,
     read_value,
     refused_text,
+    split_documents,
     split_key,
 )
 from promoter.gitops.yamltree import Doc, Map, Refused, Steps, Unsupported, not_text_key
@@ -61,25 +61,12 @@ def fast_file(walker: Walker, text: str) -> None:
 
 def _chunks(text: str) -> Iterator[tuple[int, str, int]]:
     """(document index, its text, the file line of its first) for each document, as :func:`outline` counts."""
-    starts = document_marks(text)
-    first_line = 0
     index = 0
-    if not starts or starts[0] != 0:
-        head = text[: starts[0]] if starts else text
-        if any(s and s[0] != "#" for s in (line.lstrip(" ") for line in head.split("\n"))):
-            yield index, head, 1
-            index += 1
-        first_line = head.count("\n")
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(text)
-        chunk = text[start:end]
-        marker_end = chunk.find("\n")
-        after = chunk[3:] if marker_end < 0 else chunk[3:marker_end]
-        if after.strip() and not after.lstrip().startswith("#"):
-            raise Unsupported
-        yield index, ("" if marker_end < 0 else chunk[marker_end + 1 :]), first_line + 2
+    for body, first, before_marks in split_documents(text):
+        if before_marks and not any(s and s[0] != "#" for s in (line.lstrip(" ") for line in body.split("\n"))):
+            continue  # comments and blank lines before the first '---': no document
+        yield index, body, first
         index += 1
-        first_line += chunk.count("\n")
 
 
 def _check(lines: list[str], text: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml.error import YAMLError
@@ -58,13 +59,24 @@ def outline(text: str) -> list[Doc]:
     if refused_text(text):
         raise Unsupported
     docs: list[Doc] = []
+    for body, first, before_marks in split_documents(text):
+        root = read_lines(body.split("\n"), first)
+        if not before_marks:
+            docs.append(Doc(len(docs), ("", "", first - 1) if root is None else root, None))  # (its '---' line)
+        elif root is not None:
+            docs.append(Doc(0, root, None))
+    return docs
+
+
+def split_documents(text: str) -> Iterator[tuple[str, int, bool]]:
+    """Each document's text and the file line of its first line, in order: the text before the first ``---``
+    (``True``: a document only if it holds content), then the text after each marker; Unsupported when a
+    marker's line holds content."""
     starts = document_marks(text)
     first_line = 0
     if not starts or starts[0] != 0:
         head = text[: starts[0]] if starts else text
-        root = read_lines(head.split("\n"), 1)
-        if root is not None:
-            docs.append(Doc(0, root, None))
+        yield head, 1, True
         first_line = head.count("\n")
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(text)
@@ -73,11 +85,8 @@ def outline(text: str) -> list[Doc]:
         after = chunk[3:] if marker_end < 0 else chunk[3:marker_end]
         if after.strip() and not after.lstrip().startswith("#"):
             raise Unsupported  # content on the '---' line
-        body = "" if marker_end < 0 else chunk[marker_end + 1 :]
-        root = read_lines(body.split("\n"), first_line + 2)
-        docs.append(Doc(len(docs), ("", "", first_line + 1) if root is None else root, None))
+        yield ("" if marker_end < 0 else chunk[marker_end + 1 :]), first_line + 2, False
         first_line += chunk.count("\n")
-    return docs
 
 
 def read_documents(text: str) -> list[tuple[int, Any]] | None:
