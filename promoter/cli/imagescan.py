@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -42,7 +43,12 @@ def beside(paths: Sequence[str], read: Callable[[str], bytes], work: Callable[[]
     # Forked only from a process that runs no other thread: a fork copies no lock that another thread holds.
     alone = hasattr(os, "fork") and threading.active_count() == 1
     child = _fork(chunks, read) if alone else None
-    done = work()
+    try:
+        done = work()
+    except BaseException:
+        if child is not None:
+            _stop(*child)  # it would wait on its pipe for a reader that is gone
+        raise
     if child is None:
         return done, scan.scan((path, read(path)) for path in paths)
     pid, queue, answer = child
@@ -121,6 +127,13 @@ def _others(
                 left.append(path)
             else:
                 yield path, data
+
+
+def _stop(pid: int, queue: int, answer: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(queue)
+    os.close(answer)
 
 
 def _collect(pid: int, answer: int) -> tuple[scan.Scan, tuple[str, ...]] | None:

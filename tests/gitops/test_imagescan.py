@@ -73,11 +73,20 @@ def read(path):
     return files.raw(path)
 
 def work():
+    if mode == "work-fails":
+        raise RuntimeError("the discovery failed")
     deadline = time.monotonic() + 30
     while mode == "child-first" and not began.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     return os.getpid()
 
+if mode == "work-fails":
+    try:
+        imagescan.beside(image_paths(files), read, work)
+    except RuntimeError:
+        children = [int(p) for p in os.listdir("/proc") if p.isdigit() and open(f"/proc/{p}/stat").read().split()[3] == str(parent)]
+        print(json.dumps({"children": children}))
+    sys.exit(0)
 done, found = imagescan.beside(image_paths(files), read, work)
 alone = scan.scan((path, files.raw(path)) for path in image_paths(files))
 print(json.dumps({"here": done == parent, "read_here": sorted(read_here), "same": found == alone}))
@@ -104,6 +113,11 @@ def test_a_child_that_fails_costs_only_time(tmp_path: Path) -> None:
     answer = _alone(tmp_path, "child-fails")
     assert answer["here"] and answer["same"]
     assert len(answer["read_here"]) > 2  # every file, here
+
+
+def test_the_child_is_stopped_when_the_work_fails(tmp_path: Path) -> None:
+    bench_scan.write(ODD, tmp_path)
+    assert _alone(tmp_path, "work-fails") == {"children": []}  # killed and reaped: nothing left behind
 
 
 def test_with_another_thread_running_there_is_no_child(tmp_path: Path) -> None:
