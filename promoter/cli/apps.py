@@ -238,12 +238,6 @@ def image_paths(files: CheckoutFiles) -> list[str]:
     ]
 
 
-def images(files: CheckoutFiles) -> scan.Scan:
-    """Every image reference of the checkout's YAML and JSON files (as ``apps --images`` finds them, in one
-    process)."""
-    return scan.scan((path, files.raw(path)) for path in image_paths(files))
-
-
 def _with_problems(found: Discovery, scanned: scan.Scan) -> Discovery:
     """The discovery with the image scan's problems, but for the files it already has one for."""
     known = {problem.file for problem in found.problems}

@@ -124,10 +124,9 @@ def runtime(config: loading.Config, environ: Mapping[str, str] | None = None) ->
         raise PermanentError(f"{config.unread}: load the config with the repo's templates to run promotions")
     settings = with_overrides(config.settings, environ)
     forge = settings.forge
-    if forge.app is not None:
-        secrets.resolve(forge.app.private_key, environ).reveal()
-    else:
-        _token(forge, environ)
+    forge_secret = forge.app.private_key if forge.app is not None else forge.token
+    assert forge_secret is not None, "settings hold a token or an app"
+    secrets.resolve(forge_secret, environ)  # a missing one refused now; the forge's adapter reads it when made
     argocd_token = secrets.resolve(settings.argocd.token, environ).reveal()
     argocd_url, argocd_timeout = settings.argocd.url, settings.argocd.timeout.total_seconds()
     argocd_verify = argocd_tls(settings.argocd)
