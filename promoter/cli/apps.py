@@ -141,7 +141,10 @@ def apps(
     scanned = None
     if with_images:
         found, scanned = imagescan.beside(
-            image_paths(files), files.raw, lambda: discovery.discover(checkout, new_file_globbing=new_file_globbing)
+            image_paths(files),
+            files.raw,
+            files.size,
+            lambda: discovery.discover(checkout, new_file_globbing=new_file_globbing),
         )
     else:
         found = discovery.discover(checkout, new_file_globbing=new_file_globbing)
@@ -215,6 +218,13 @@ class CheckoutFiles(Mapping[str, str]):
                 return handle.read()
         except OSError:
             return b""
+
+    def size(self, path: str) -> int:
+        """The file's size in bytes, 0 if unreadable."""
+        try:
+            return os.stat(os.path.join(self._root, path)).st_size
+        except OSError:
+            return 0
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)

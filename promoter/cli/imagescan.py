@@ -1,7 +1,9 @@
 """The image scan of a checkout side by side with other work (``promoter apps --images``: the discovery).
 
-The files are cut into chunks whose numbers wait in a pipe. A forked child takes chunks from it and scans them
-while this process does the other work; then this process takes chunks too, until none is left. The child
+The files are cut into chunks of about equal bytes whose numbers wait in a pipe, the largest first (one large
+file taken last would keep one process busy long after the other is done). A forked child takes chunks from it
+and scans them while this process does the other work; then this process takes chunks too, until none is
+left. The child
 leaves the files that may hold Argo CD documents to this process, whose work (the discovery reads each
 Application's file whole) has left their readings cached. Both read the files' bytes, as a scan of its own
 would, so the result is the very one :func:`scan.scan` gives over all the files in their order (a test holds
@@ -28,8 +30,8 @@ from promoter.gitops import applications, scan
 _T = TypeVar("_T")
 _GROUP = applications.API_GROUP.encode()
 _TOKEN = 4  # bytes of a chunk's number in the queue: a pipe read of that size takes one whole, or nothing
-_CHUNKS = 1000  # at most, so that the queue fits in a pipe's buffer (64 KiB) whatever the repo's size
-_SMALLEST = 32  # files in a chunk, at least: fewer and taking turns costs more than it shares
+_SHARES = 256  # chunks of the total's bytes: with one each for files larger, the queue fits in a pipe's buffer
+_SMALLEST = 16 * 1024  # bytes in a chunk, at least: fewer and taking turns costs more than it shares
 
 
 def maybe_argo(data: bytes) -> bool:
@@ -37,9 +39,12 @@ def maybe_argo(data: bytes) -> bool:
     return _GROUP in data and b"Application" in data
 
 
-def beside(paths: Sequence[str], read: Callable[[str], bytes], work: Callable[[], _T]) -> tuple[_T, scan.Scan]:
-    """``work()``'s result, and the scan of ``paths`` (read by ``read``) as ``scan.scan`` gives it."""
-    chunks = _chunks(paths)
+def beside(
+    paths: Sequence[str], read: Callable[[str], bytes], size: Callable[[str], int], work: Callable[[], _T]
+) -> tuple[_T, scan.Scan]:
+    """``work()``'s result, and the scan of ``paths`` (read by ``read``, their sizes told by ``size``) as
+    ``scan.scan`` gives it."""
+    chunks = _chunks(paths, size)
     # Forked only from a process that runs no other thread: a fork copies no lock that another thread holds.
     alone = hasattr(os, "fork") and threading.active_count() == 1
     child = _fork(chunks, read) if alone else None
@@ -70,9 +75,27 @@ def merged(paths: Sequence[str], *parts: scan.Scan) -> scan.Scan:
     return scan.Scan(tuple(images), tuple(found), tuple(problems))
 
 
-def _chunks(paths: Sequence[str]) -> list[Sequence[str]]:
-    size = max(_SMALLEST, -(-len(paths) // _CHUNKS))
-    return [paths[start : start + size] for start in range(0, len(paths), size)]
+def _chunks(paths: Sequence[str], size: Callable[[str], int]) -> list[Sequence[str]]:
+    """Runs of neighbouring files of about a share of the bytes each (a larger file alone), largest first."""
+    sizes = [size(path) for path in paths]
+    share = max(_SMALLEST, sum(sizes) // _SHARES)
+    chunks: list[tuple[int, Sequence[str]]] = []
+    start, held = 0, 0
+    for end, (path, length) in enumerate(zip(paths, sizes, strict=True)):
+        if length >= share:  # alone: what comes before it is a chunk of its own
+            if start < end:
+                chunks.append((held, paths[start:end]))
+            chunks.append((length, (path,)))
+            start, held = end + 1, 0
+            continue
+        held += length
+        if held >= share:
+            chunks.append((held, paths[start : end + 1]))
+            start, held = end + 1, 0
+    if start < len(paths):
+        chunks.append((held, paths[start:]))
+    chunks.sort(key=lambda chunk: -chunk[0])  # (stable: neighbours of a size stay in order)
+    return [files for _, files in chunks]
 
 
 def _fork(chunks: Sequence[Sequence[str]], read: Callable[[str], bytes]) -> tuple[int, int, int] | None:

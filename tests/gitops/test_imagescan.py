@@ -36,7 +36,7 @@ ODD = {
 def _scanned(root: Path) -> tuple[scan.Scan, scan.Scan]:
     files = CheckoutFiles(root)
     paths = image_paths(files)
-    _, beside = imagescan.beside(paths, files.raw, lambda: None)
+    _, beside = imagescan.beside(paths, files.raw, files.size, lambda: None)
     return beside, scan.scan((path, files.raw(path)) for path in paths)
 
 
@@ -82,7 +82,7 @@ def work():
 
 if mode == "work-fails":
     try:
-        imagescan.beside(image_paths(files), read, work)
+        imagescan.beside(image_paths(files), read, files.size, work)
     except RuntimeError:
         try:
             os.waitpid(-1, os.WNOHANG)  # a child running or not yet reaped answers here
@@ -91,7 +91,7 @@ if mode == "work-fails":
             left = False
         print(json.dumps({"children": left}))
     sys.exit(0)
-done, found = imagescan.beside(image_paths(files), read, work)
+done, found = imagescan.beside(image_paths(files), read, files.size, work)
 alone = scan.scan((path, files.raw(path)) for path in image_paths(files))
 print(json.dumps({"here": done == parent, "read_here": sorted(read_here), "same": found == alone}))
 """
@@ -138,7 +138,7 @@ def test_with_another_thread_running_there_is_no_child(tmp_path: Path) -> None:
             return files.raw(path)
 
         paths = image_paths(files)
-        _, found = imagescan.beside(paths, read, lambda: order.append(("work", os.getpid())))
+        _, found = imagescan.beside(paths, read, files.size, lambda: order.append(("work", os.getpid())))
     finally:
         stop.set()
         other.join()
@@ -149,7 +149,7 @@ def test_with_another_thread_running_there_is_no_child(tmp_path: Path) -> None:
 
 def test_both_processes_take_chunks_and_the_result_is_one_scans(tmp_path: Path) -> None:
     bench_scan.write({**bench_scan.repo(600, seed=5), **ODD}, tmp_path)
-    assert len(imagescan._chunks(image_paths(CheckoutFiles(tmp_path)))) > 2  # several to share
+    assert len(imagescan._chunks(image_paths(files := CheckoutFiles(tmp_path)), files.size)) > 2  # several to share
     answer = _alone(tmp_path, "share")  # this process joins at once
     assert answer["here"] and answer["same"]
 
@@ -165,7 +165,7 @@ def test_without_fork_everything_is_scanned_after_the_work(tmp_path: Path, monke
 
     monkeypatch.delattr(os, "fork")
     paths = image_paths(files)
-    _, found = imagescan.beside(paths, read, lambda: order.append("work"))
+    _, found = imagescan.beside(paths, read, files.size, lambda: order.append("work"))
     assert order[0] == "work" and order.count("read") == len(paths)
     assert found == scan.scan((path, files.raw(path)) for path in paths)
 
@@ -179,3 +179,22 @@ def test_merged_keeps_the_files_order_and_each_files_own() -> None:
     both = imagescan.merged(["a", "b", "c", "d"], first, second)
     assert [(r.file, r.line) for r in both.images] == [("a", 9), ("b", 3), ("b", 1), ("c", 2)]
     assert [p.file for p in both.problems] == ["a", "d"]
+
+
+def test_chunks_are_runs_of_about_equal_bytes_the_largest_first() -> None:
+    sizes = {f"a/{n:04}.yaml": 1000 for n in range(2000)}
+    sizes |= {"z/crds.yaml": 600_000, "m/values.yaml": 150_000, "b/empty.yaml": 0}
+    paths = sorted(sizes)
+    chunks = imagescan._chunks(paths, sizes.__getitem__)
+    weights = [sum(sizes[path] for path in chunk) for chunk in chunks]
+    assert sorted(path for chunk in chunks for path in chunk) == paths  # each file once
+    assert all(paths.index(chunk[-1]) - paths.index(chunk[0]) == len(chunk) - 1 for chunk in chunks)  # neighbours
+    assert weights == sorted(weights, reverse=True)  # the largest first: none is left for the end
+    assert chunks[:2] == [("z/crds.yaml",), ("m/values.yaml",)]  # larger than a share: alone
+    share = sum(sizes.values()) // imagescan._SHARES
+    assert all(weight < 2 * share for weight in weights[2:]) and len(chunks) <= 2 * imagescan._SHARES
+
+
+def test_a_small_repo_is_one_chunk() -> None:
+    paths = [f"f{n}.yaml" for n in range(10)]
+    assert imagescan._chunks(paths, lambda _: 100) == [paths]
