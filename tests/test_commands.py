@@ -132,3 +132,14 @@ class Closing:
 
     def close(self) -> None:
         self.closed = True
+
+
+def test_apps_forks_its_image_scan_before_importing_the_discovery() -> None:
+    # The child has no use for the discovery's modules: imported after the fork, they load while it scans.
+    probe = (
+        "import sys; import promoter.cli.apps\n"
+        "print([m for m in ('promoter.cli.listing', 'promoter.gitops.discovery', 'promoter.gitops.appsets',"
+        " 'ssl') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"

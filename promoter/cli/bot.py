@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from promoter.cli.context import FAILED, REFUSED, config_option, load, located, pipeline_of, runtime
+from promoter.cli.context import config_option, load, located, pipeline_of, runtime
+from promoter.cli.exits import FAILED, REFUSED
 from promoter.core import plan as plans
 from promoter.core import strategies, versions
 from promoter.core.model import Stage

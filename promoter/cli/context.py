@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from promoter.cli import wiring
+from promoter.cli.exits import FAILED, REFUSED
 from promoter.config import loading
 from promoter.config.problems import ConfigError
 from promoter.core.model import Pipeline
@@ -26,8 +27,6 @@ from promoter.errors import PromoterError
 if TYPE_CHECKING:
     from promoter.engine import preflight
 
-REFUSED = 2
-FAILED = 1
 
 config_option = click.option(
     "--config",

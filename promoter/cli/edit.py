@@ -10,11 +10,9 @@ from pathlib import Path
 import click
 
 from promoter.adapters import filesystem
+from promoter.cli.exits import FAILED, REFUSED
 from promoter.yamledit import diffs, editor, imageedit, paths
 from promoter.yamledit.errors import EditError
-
-REFUSED = 2
-FAILED = 1
 
 
 @click.group()

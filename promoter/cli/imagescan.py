@@ -3,16 +3,16 @@
 The files are cut into chunks of about equal bytes whose numbers wait in a pipe, the largest first (one large
 file taken last would keep one process busy long after the other is done). A forked child takes chunks from it
 and scans them while this process does the other work; then this process takes chunks too, until none is
-left. The child
-leaves the files that may hold Argo CD documents to this process, whose work (the discovery reads each
-Application's file whole) has left their readings cached. Both read the files' bytes, as a scan of its own
-would, so the result is the very one :func:`scan.scan` gives over all the files in their order (a test holds
-them equal). Where there is no ``fork``, another thread runs, or the child fails, this process scans everything
-after the work.
+left. The child leaves the files that may hold Argo CD documents to this process, whose work (the discovery
+reads each Application's file whole) has left their readings cached. Both read the files' bytes, as a scan of
+its own would, so the result is the very one :func:`scan.scan` gives over all the files in their order (a test
+holds them equal). Where there is no ``fork``, another thread runs, or the child fails, this process scans
+everything after the work.
 
 The child starts before the work and touches nothing shared but memory: no other thread runs then (the command
 starts none before; where one does, there is no child), it only reads files, and it leaves by ``os._exit`` with
-its result pickled down a pipe.
+its result pickled down a pipe. What the work alone needs is best imported after the fork: the child has no
+use for it, and this process imports it while the child scans.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
 
 from promoter.gitops import applications, scan
 
-_T = TypeVar("_T")
 _GROUP = applications.API_GROUP.encode()
 _TOKEN = 4  # bytes of a chunk's number in the queue: a pipe read of that size takes one whole, or nothing
 _SHARES = 256  # chunks of the total's bytes: with one each for files larger, the queue fits in a pipe's buffer
@@ -39,30 +37,44 @@ def maybe_argo(data: bytes) -> bool:
     return _GROUP in data and b"Application" in data
 
 
-def beside(
-    paths: Sequence[str], read: Callable[[str], bytes], size: Callable[[str], int], work: Callable[[], _T]
-) -> tuple[_T, scan.Scan]:
-    """``work()``'s result, and the scan of ``paths`` (read by ``read``, their sizes told by ``size``) as
-    ``scan.scan`` gives it."""
-    chunks = _chunks(paths, size)
-    # Forked only from a process that runs no other thread: a fork copies no lock that another thread holds.
-    alone = hasattr(os, "fork") and threading.active_count() == 1
-    child = _fork(chunks, read) if alone else None
-    try:
-        done = work()
-    except BaseException:
-        if child is not None:
-            _stop(*child)  # it would wait on its pipe for a reader that is gone
-        raise
-    if child is None:
-        return done, scan.scan((path, read(path)) for path in paths)
-    pid, queue, answer = child
-    mine = scan.scan((path, read(path)) for chunk in _taken(queue) for path in chunks[chunk])
-    theirs = _collect(pid, answer)
-    if theirs is None:
-        return done, scan.scan((path, read(path)) for path in paths)
-    found, left = theirs
-    return done, merged(paths, mine, found, scan.scan((path, read(path)) for path in left))
+class Beside:
+    """The scan of ``paths`` (read by ``read``, their sizes told by ``size``) in a forked child, begun when made,
+    while this process does other work; :meth:`result`, after it, is the very scan ``scan.scan`` gives. A
+    context manager: left without the result (the work failed), it stops the child, which would wait on its
+    pipe for a reader that is gone."""
+
+    def __init__(self, paths: Sequence[str], read: Callable[[str], bytes], size: Callable[[str], int]) -> None:
+        self._paths = paths
+        self._read = read
+        self._chunks = _chunks(paths, size)
+        # Forked only from a process that runs no other thread: a fork copies no lock that another thread holds.
+        alone = hasattr(os, "fork") and threading.active_count() == 1
+        self._child = _fork(self._chunks, read) if alone else None
+        self._taken = False
+
+    def result(self) -> scan.Scan:
+        """The scan: this process takes the chunks left, then adds the child's (once only)."""
+        if self._taken:
+            raise RuntimeError("the scan's result was taken already")
+        self._taken = True
+        read, child, self._child = self._read, self._child, None
+        if child is None:
+            return scan.scan((path, read(path)) for path in self._paths)
+        pid, queue, answer = child
+        mine = scan.scan((path, read(path)) for chunk in _taken(queue) for path in self._chunks[chunk])
+        theirs = _collect(pid, answer)
+        if theirs is None:
+            return scan.scan((path, read(path)) for path in self._paths)
+        found, left = theirs
+        return merged(self._paths, mine, found, scan.scan((path, read(path)) for path in left))
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._child is not None:
+            _stop(*self._child)
+            self._child = None
 
 
 def merged(paths: Sequence[str], *parts: scan.Scan) -> scan.Scan:

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from promoter.cli import context
+from promoter.cli.exits import REFUSED
 from promoter.core.commands import CommandKind
 from promoter.core.model import current
 from promoter.engine import rebuild
@@ -38,7 +39,7 @@ def _command(kind: CommandKind) -> click.Command:
             promotion = current(rt.store.promotions(pipeline, unfinished=True))
             if promotion is None:
                 click.echo(f"promoter: {pipeline} has no promotion in progress", err=True)
-                sys.exit(context.REFUSED)
+                sys.exit(REFUSED)
             by = f"cli:{getpass.getuser()}"
             command = rt.store.add_command(pipeline, promotion.id, kind, by, rt.clock.now())
         click.echo(f"{pipeline}: {kind.value} queued for {promotion.id} (#{command.id}); the bot acts on its next pass")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from promoter.cli.context import FAILED, REFUSED, config_option, load, runtime
+from promoter.cli.context import config_option, load, runtime
+from promoter.cli.exits import FAILED, REFUSED
 from promoter.engine import scheduler
 from promoter.engine.health import Health
 from promoter.engine.reconcile import reconcile_all

@@ -19,11 +19,10 @@ from typing import NoReturn
 import click
 
 from promoter.cli import wiring
+from promoter.cli.exits import REFUSED
 from promoter.config import loading
 from promoter.config.analysis import ConfigWarning
 from promoter.config.problems import ConfigError, Problem
-
-REFUSED = 2
 
 
 @click.command()

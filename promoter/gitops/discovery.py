@@ -57,7 +57,7 @@ from promoter.gitops import (
 )
 from promoter.gitops.applications import Application, Source
 from promoter.gitops.appsets import Checkout
-from promoter.gitops.files import Tree, join, under
+from promoter.gitops.files import Tree, chart_template, join, under
 from promoter.gitops.manifests import Manifest, ManifestError
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -163,15 +163,6 @@ def discover(
         walk.adopt(live)
         walk.pending.clear()
     return walk.result()
-
-
-def chart_template(files: Collection[str], path: str) -> bool:
-    """Whether ``path`` is under a Helm chart's ``templates/``: text for Go templates, no manifest of its own."""
-    parts = path.split("/")
-    return any(
-        part == "templates" and "/".join([*parts[:index], "Chart.yaml"]) in files
-        for index, part in enumerate(parts[:-1])
-    )
 
 
 # --- the walk ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the repository root, without a leading ``/``.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 
@@ -57,3 +57,12 @@ def under(files: Files, directory: str, recurse: bool = True) -> list[str]:
 def is_directory(files: Files, path: str) -> bool:
     prefix = "" if path == "." else path + "/"
     return any(p.startswith(prefix) for p in files.paths())
+
+
+def chart_template(files: Collection[str], path: str) -> bool:
+    """Whether ``path`` is under a Helm chart's ``templates/``: text for Go templates, no manifest of its own."""
+    parts = path.split("/")
+    return any(
+        part == "templates" and "/".join([*parts[:index], "Chart.yaml"]) in files
+        for index, part in enumerate(parts[:-1])
+    )

@@ -8,16 +8,19 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from promoter.cli import imagescan
-from promoter.cli.apps import CheckoutFiles, image_paths
+from promoter.cli.checkoutfiles import CheckoutFiles, image_paths
 from promoter.gitops import scan
 from tests.gitops.test_discovery import app
 from tests.perf import bench_scan
+
+T = TypeVar("T")
 
 ODD = {
     "apps/web.yaml": app("web", "web").encode(),
@@ -33,11 +36,20 @@ ODD = {
 }
 
 
+def beside(
+    paths: list[str], read: Callable[[str], bytes], size: Callable[[str], int], work: Callable[[], T]
+) -> tuple[T, scan.Scan]:
+    """As ``promoter apps --images`` runs it: the work, then the scan's result."""
+    with imagescan.Beside(paths, read, size) as scanning:
+        done = work()
+        return done, scanning.result()
+
+
 def _scanned(root: Path) -> tuple[scan.Scan, scan.Scan]:
     files = CheckoutFiles(root)
     paths = image_paths(files)
-    _, beside = imagescan.beside(paths, files.raw, files.size, lambda: None)
-    return beside, scan.scan((path, files.raw(path)) for path in paths)
+    _, beside_ = beside(paths, files.raw, files.size, lambda: None)
+    return beside_, scan.scan((path, files.raw(path)) for path in paths)
 
 
 def test_beside_is_the_scan_of_every_file(tmp_path: Path) -> None:
@@ -54,7 +66,7 @@ _ALONE = """
 import json, os, sys, time
 from pathlib import Path
 from promoter.cli import imagescan
-from promoter.cli.apps import CheckoutFiles, image_paths
+from promoter.cli.checkoutfiles import CheckoutFiles, image_paths
 from promoter.gitops import scan
 
 root, mode = Path(sys.argv[1]), sys.argv[2]
@@ -82,7 +94,8 @@ def work():
 
 if mode == "work-fails":
     try:
-        imagescan.beside(image_paths(files), read, files.size, work)
+        with imagescan.Beside(image_paths(files), read, files.size):
+            work()
     except RuntimeError:
         try:
             os.waitpid(-1, os.WNOHANG)  # a child running or not yet reaped answers here
@@ -91,7 +104,9 @@ if mode == "work-fails":
             left = False
         print(json.dumps({"children": left}))
     sys.exit(0)
-done, found = imagescan.beside(image_paths(files), read, files.size, work)
+with imagescan.Beside(image_paths(files), read, files.size) as scanning:
+    done = work()
+    found = scanning.result()
 alone = scan.scan((path, files.raw(path)) for path in image_paths(files))
 print(json.dumps({"here": done == parent, "read_here": sorted(read_here), "same": found == alone}))
 """
@@ -138,7 +153,7 @@ def test_with_another_thread_running_there_is_no_child(tmp_path: Path) -> None:
             return files.raw(path)
 
         paths = image_paths(files)
-        _, found = imagescan.beside(paths, read, files.size, lambda: order.append(("work", os.getpid())))
+        _, found = beside(paths, read, files.size, lambda: order.append(("work", os.getpid())))
     finally:
         stop.set()
         other.join()
@@ -165,7 +180,7 @@ def test_without_fork_everything_is_scanned_after_the_work(tmp_path: Path, monke
 
     monkeypatch.delattr(os, "fork")
     paths = image_paths(files)
-    _, found = imagescan.beside(paths, read, files.size, lambda: order.append("work"))
+    _, found = beside(paths, read, files.size, lambda: order.append("work"))
     assert order[0] == "work" and order.count("read") == len(paths)
     assert found == scan.scan((path, files.raw(path)) for path in paths)
 
@@ -198,3 +213,12 @@ def test_chunks_are_runs_of_about_equal_bytes_the_largest_first() -> None:
 def test_a_small_repo_is_one_chunk() -> None:
     paths = [f"f{n}.yaml" for n in range(10)]
     assert imagescan._chunks(paths, lambda _: 100) == [paths]
+
+
+def test_the_result_is_taken_once(tmp_path: Path) -> None:
+    bench_scan.write(ODD, tmp_path)
+    files = CheckoutFiles(tmp_path)
+    with imagescan.Beside(image_paths(files), files.raw, files.size) as scanning:
+        scanning.result()
+        with pytest.raises(RuntimeError, match="taken already"):
+            scanning.result()

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from promoter.cli import apps
+from promoter.cli import checkoutfiles
 from promoter.gitops import scan
 
 TARGET_SECONDS = 0.6
@@ -443,8 +443,8 @@ def scan_tree(root: Path, fast: bool = True) -> scan.Scan:
     """The scan as ``promoter apps --images`` runs it, in one process (listing, reading, a chart's templates
     left out); ``fast=False``: every file parsed, for comparison."""
     if fast:
-        files = apps.CheckoutFiles(root)
-        return scan.scan((path, files.raw(path)) for path in apps.image_paths(files))
+        files = checkoutfiles.CheckoutFiles(root)
+        return scan.scan((path, files.raw(path)) for path in checkoutfiles.image_paths(files))
     return scan.scan(read_tree(root), fast=False)
 
 
