@@ -12,8 +12,11 @@ from typing import Any, ClassVar
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
-from promoter.cli import main
+from promoter.cli import listing, main
+from promoter.gitops import scan
 from tests.gitops.test_discovery import APPSET, CLUSTER_SET, app
 
 QUIET = {"PROMOTER_ARGOCD_URL": None, "PROMOTER_ARGOCD_TOKEN": None, "COLUMNS": "200"}
@@ -263,6 +266,33 @@ def test_images_lists_every_reference_with_file_and_line(tmp_path: Path) -> None
     ]  # a chart's templates are Helm's to render: no reference of their own, and no problem
     assert [(p["file"], p["line"]) for p in document["problems"]] == [("envs/broken.yaml", 2)]
     assert len(document["applications"]) == 4  # the Applications as without --images
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)  # quotes, backslashes, controls, beyond the BMP
+_REFS = st.builds(
+    scan.ImageRef,
+    file=_TEXT,
+    doc=st.integers(0, 99),
+    line=st.integers(1, 10**6),
+    path=_TEXT,
+    written=_TEXT,
+    name=_TEXT,
+    tag=st.none() | _TEXT,
+    digest=st.none() | _TEXT,
+    form=st.sampled_from(scan.Form),
+    overrides=st.none() | _TEXT,
+)
+
+
+@given(st.lists(_REFS, max_size=4))
+def test_the_images_member_is_the_generic_dump_of_their_fields(refs: list[scan.ImageRef]) -> None:
+    fields = [
+        {**{name: getattr(ref, name) for name in scan.ImageRef.__dataclass_fields__}, "form": ref.form.value}
+        for ref in refs
+    ]
+    written = listing._images(refs)
+    assert written == listing.dumps({"images": fields}).removeprefix('{\n  "images": ').removesuffix("\n}")
+    assert json.loads(written) == fields
 
 
 def test_images_table_follows_the_applications(tmp_path: Path) -> None:
