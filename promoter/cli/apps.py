@@ -73,7 +73,7 @@ def apps(
         click.echo(f"promoter: {directory}: not a directory", err=True)
         sys.exit(REFUSED)
     files = CheckoutFiles(directory)
-    scanning = imagescan.Beside(image_paths(files), files.raw, files.size) if with_images else None
+    scanning = imagescan.Beside(image_paths(files), files.raw) if with_images else None
     with scanning or contextlib.nullcontext():
         from promoter.cli import listing  # noqa: PLC0415 - after the fork: see the module's docs
 

@@ -105,7 +105,8 @@ class Asked:
 
 def run(files: CheckoutFiles, asked: Asked, scanning: imagescan.Beside | None = None) -> int:
     """Print what was asked of the checkout's files (and the image scan begun, if any); the exit code."""
-    checkout = appsets.Checkout(files, asked.repo_urls or _remotes(asked.directory))
+    argocd_files = None if scanning is None else scanning.argocd_files()  # (else every file is read to find them)
+    checkout = appsets.Checkout(files, asked.repo_urls or _remotes(asked.directory), argocd_files)
     globbing = asked.new_file_globbing
     found = discovery.discover(checkout, new_file_globbing=globbing)
     scanned = None if scanning is None else scanning.result()
