@@ -4,12 +4,12 @@ A forked child reads every file's bytes first, and sends this process the news: 
 documents (the discovery then reads only those, not every file again), and the chunks it cut the files into,
 runs of neighbours of about equal bytes, whose numbers it has queued in a pipe, the largest first (one large
 file taken last would keep one process busy long after the other is done). Then it takes chunks from the queue
-and scans them while this process does the other work; after it, this process takes chunks too, until none is
-left. The child leaves the files that may hold Argo CD documents to this process, whose work (the discovery
-reads each Application's file whole) has left their readings cached. Both scan the files' bytes, as a scan of
-its own would, so the result is the very one :func:`scan.scan` gives over all the files in their order (a test
-holds them equal). Where there is no ``fork``, another thread runs, or the child fails, this process scans
-everything after the work.
+and scans them while this process does the other work. The child leaves the files that may hold Argo CD
+documents to this process, whose work (the discovery reads each Application's file whole) has left their
+readings cached: after the work this process scans those, then takes chunks too, until none is left. Both scan
+the files' bytes, as a scan of its own would, so the result is the very one :func:`scan.scan` gives over all
+the files in their order (a test holds them equal). Where there is no ``fork``, another thread runs, or the
+child fails, this process scans everything after the work.
 
 The child starts before the work and touches nothing shared but memory: no other thread runs then (the command
 starts none before; where one does, there is no child), it only reads files, and it leaves by ``os._exit`` with
@@ -74,16 +74,22 @@ class Beside:
         read, paths, child = self._read, self._paths, self._child
         if child is None or self._news is None:
             return scan.scan((path, read(path)) for path in paths)
-        chunks = self._news[1]
-        mine = scan.scan(
-            (paths[index], read(paths[index])) for chunk in child.taken() for index in range(*chunks[chunk])
+        argocd, chunks = self._news
+        # Argo CD's files first: the child leaves them all to this process, whose work has their readings.
+        mine = [scan.scan((path, read(path)) for path in paths if path in argocd)]
+        mine.append(
+            scan.scan(
+                (paths[index], read(paths[index]))
+                for chunk in child.taken()
+                for index in range(*chunks[chunk])
+                if paths[index] not in argocd
+            )
         )
         theirs = child.answer_read()
         self._child = None
         if theirs is None:
             return scan.scan((path, read(path)) for path in paths)
-        found, left = theirs
-        return merged(paths, mine, found, scan.scan((path, read(path)) for path in left))
+        return merged(paths, *mine, theirs)
 
     def __enter__(self) -> Beside:
         return self
@@ -156,8 +162,8 @@ class _Child:
         os.close(self.queue)  # (left open when not read to its end: then ``stop`` closes it)
         self.queue = None
 
-    def answer_read(self) -> tuple[scan.Scan, tuple[str, ...]] | None:
-        """Its scan and the files it left for this process (a wait for its end), or None if it failed."""
+    def answer_read(self) -> scan.Scan | None:
+        """Its scan (a wait for its end), or None if it failed."""
         assert self.answer is not None
         assert self.pid is not None
         with os.fdopen(self.answer, "rb") as pipe:
@@ -167,8 +173,8 @@ class _Child:
         self.pid = None
         if status != 0 or not data:
             return None
-        found, left = pickle.loads(data)  # noqa: S301 - our own child's bytes, down our own pipe
-        return found, left
+        found: scan.Scan = pickle.loads(data)  # noqa: S301 - our own child's bytes, down our own pipe
+        return found
 
     def stop(self) -> None:
         if self.pid is not None:
@@ -220,10 +226,9 @@ def _scan_as_child(
     argocd = frozenset(path for path, each in zip(paths, data, strict=True) if maybe_argo(each))
     with os.fdopen(tell, "wb") as out:
         out.write(pickle.dumps((argocd, chunks), protocol=pickle.HIGHEST_PROTOCOL))
-    left: list[str] = []
-    found = scan.scan(_others(paths, data, chunks, _taken(queue), left))
+    found = scan.scan(_others(paths, data, chunks, _taken(queue)))
     with os.fdopen(reply, "wb") as out:
-        out.write(pickle.dumps((found, tuple(left)), protocol=pickle.HIGHEST_PROTOCOL))
+        out.write(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _taken(queue: int) -> Iterator[int]:
@@ -233,12 +238,10 @@ def _taken(queue: int) -> Iterator[int]:
 
 
 def _others(
-    paths: Sequence[str], data: Sequence[bytes], chunks: Sequence[Chunk], taken: Iterator[int], left: list[str]
+    paths: Sequence[str], data: Sequence[bytes], chunks: Sequence[Chunk], taken: Iterator[int]
 ) -> Iterator[tuple[str, bytes]]:
-    """The files of the chunks taken that cannot hold Argo CD documents; the others' paths go to ``left``."""
+    """The files of the chunks taken that cannot hold Argo CD documents (the others are the parent's)."""
     for chunk in taken:
         for index in range(*chunks[chunk]):
-            if maybe_argo(data[index]):
-                left.append(paths[index])
-            else:
+            if not maybe_argo(data[index]):
                 yield paths[index], data[index]
