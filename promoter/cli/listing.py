@@ -109,7 +109,6 @@ def run(files: CheckoutFiles, asked: Asked, scanning: imagescan.Beside | None = 
     checkout = appsets.Checkout(files, asked.repo_urls or _remotes(asked.directory), argocd_files)
     globbing = asked.new_file_globbing
     found = discovery.discover(checkout, new_file_globbing=globbing)
-    scanned = None if scanning is None else scanning.result()
     failure = None
     token = os.environ.get("PROMOTER_ARGOCD_TOKEN")
     url = None if asked.offline or not token else asked.argocd_url
@@ -120,16 +119,22 @@ def run(files: CheckoutFiles, asked: Asked, scanning: imagescan.Beside | None = 
         except PromoterError as exc:
             failure = str(exc)
     deployed = _deployers(checkout, found, asked.directory, asked.paths) if asked.paths else None
+    # What the image scan does not change is written while its child may still be scanning.
+    written = {key: Written(member(value)) for key, value in document(found, deployed).items()} if asked.as_json else {}
+    if not asked.as_json and deployed is None and asked.tree:
+        _print_tree(found)
+    elif not asked.as_json and deployed is None:
+        _print_table(found)
+    scanned = None if scanning is None else scanning.result()
     if scanned is not None:
         found = _with_problems(found, scanned)
     if asked.as_json:
-        click.echo(dumps(document(found, deployed, scanned)))
+        written["problems"] = Written(member(_problems(found)))
+        if scanned is not None:
+            written["images"] = _images(scanned.images)
+        click.echo(dumps(written))
     elif deployed is not None:
         _print_files(deployed, complete=not (found.pending or found.problems))
-    elif asked.tree:
-        _print_tree(found)
-    else:
-        _print_table(found)
     if scanned is not None and not asked.as_json:
         click.echo()
         _print_images(scanned)
@@ -219,13 +224,17 @@ def document(
         ],
         "tree": {parent: list(children) for parent, children in found.tree.items()},
         "pending": [{"parent": p.parent, "reason": p.reason} for p in found.pending],
-        "problems": [{"file": p.file, "line": p.line, "message": p.message} for p in found.problems],
+        "problems": _problems(found),
     }
     if deployed is not None:
         out["files"] = {path: [dataclasses.asdict(reason) for reason in reasons] for path, reasons in deployed.items()}
     if scanned is not None:
         out["images"] = _images(scanned.images)
     return out
+
+
+def _problems(found: Discovery) -> list[dict[str, Any]]:
+    return [{"file": p.file, "line": p.line, "message": p.message} for p in found.problems]
 
 
 class Written(str):
@@ -257,17 +266,18 @@ def dumps(out: Mapping[str, Any]) -> str:
     """The object with one line per item of its lists and per key of its mappings: as readable as an indented
     dump for a repo of hundreds of apps and thousands of images, and written by the C encoder (an indented
     dump is Python's, some ten times slower)."""
-
-    def member(value: Any) -> str:
-        if isinstance(value, Written):
-            return value
-        if isinstance(value, list) and value:
-            return "[\n" + ",\n".join(f"    {json.dumps(item)}" for item in value) + "\n  ]"
-        if isinstance(value, dict) and value:
-            return "{\n" + ",\n".join(f"    {json.dumps(k)}: {json.dumps(v)}" for k, v in value.items()) + "\n  }"
-        return json.dumps(value)
-
     return "{\n" + ",\n".join(f"  {json.dumps(key)}: {member(value)}" for key, value in out.items()) + "\n}"
+
+
+def member(value: Any) -> str:
+    """A member's value as :func:`dumps` writes it."""
+    if isinstance(value, Written):
+        return value
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(f"    {json.dumps(item)}" for item in value) + "\n  ]"
+    if isinstance(value, dict) and value:
+        return "{\n" + ",\n".join(f"    {json.dumps(k)}: {json.dumps(v)}" for k, v in value.items()) + "\n  }"
+    return json.dumps(value)
 
 
 def _application(found: Found) -> dict[str, Any]:
