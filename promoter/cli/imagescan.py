@@ -66,7 +66,7 @@ class Beside:
         return None if self._news is None else self._news[0]
 
     def result(self) -> scan.Scan:
-        """The scan: this process takes the chunks left, then adds the child's (once only)."""
+        """The scan (once only): this process scans Argo CD's files and the chunks left, then adds the child's."""
         if self._taken:
             raise RuntimeError("the scan's result was taken already")
         self._taken = True
