@@ -44,14 +44,14 @@ def test_help_lists_every_command_and_imports_none() -> None:
 
 
 @pytest.mark.parametrize("name", [name for name, command in COMMANDS.items() if not command.logs])
-def test_a_command_without_logs_imports_no_structlog(name: str) -> None:
+def test_a_command_without_logs_imports_no_structlog_nor_logging(name: str) -> None:
     probe = (
         "import sys; from promoter.cli import main\n"
         f"try:\n    main.cli.main([{name!r}, '--help'], prog_name='promoter')\nexcept SystemExit:\n    pass\n"
-        "print('structlog' in sys.modules)"
+        "print('structlog' in sys.modules, 'logging' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
-    assert result.stdout.splitlines()[-1] == "False"
+    assert result.stdout.splitlines()[-1] == "False False"
 
 
 # --- start-up: a command imports what it uses (DESIGN.md §13: bot commands start in <= 0.5 s) ---------------

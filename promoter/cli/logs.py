@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 LEVELS = ("debug", "info", "warning", "error")
 
 
 def configure(level: str = "info", *, json: bool = False) -> None:
-    import structlog  # noqa: PLC0415  (here: the commands that write no logs need not import it)
+    import logging  # noqa: PLC0415  (here, as structlog: the commands that write no logs need neither)
+
+    import structlog  # noqa: PLC0415
 
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
