@@ -123,13 +123,10 @@ promotions = sa.Table(
     sa.Column("paused", sa.Boolean),  # null (before version 3): not paused
 )
 UNFINISHED = promotions.c.phase.not_in(_FINISHED)  # a where-clause: the promotion still runs
-sa.Index(
-    "promotions_one_unfinished_per_version",
-    promotions.c.pipeline,
-    promotions.c.version,
-    unique=True,
-    sqlite_where=UNFINISHED,
-    postgresql_where=UNFINISHED,
+# Partial (over the unfinished only) in the database's own dialect, named when the tables are made: naming every
+# dialect's where-argument here would import each dialect's module to check it (PostgreSQL's on SQLite too).
+_ONE_UNFINISHED = sa.Index(
+    "promotions_one_unfinished_per_version", promotions.c.pipeline, promotions.c.version, unique=True
 )
 
 stage_runs = sa.Table(
@@ -283,6 +280,7 @@ def create(conn: sa.Connection) -> None:
     """Create the tables that are missing and record the version; call inside one serialised transaction."""
     inspector = sa.inspect(conn)
     fresh = not inspector.has_table("schema_version")
+    _ONE_UNFINISHED.dialect_kwargs[f"{conn.dialect.name}_where"] = UNFINISHED
     metadata.create_all(conn, checkfirst=True)  # a fresh database, and the tables later versions added
     found = None if fresh else conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar_one_or_none()
     if found is None:

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promoter.errors import PermanentError
+
+if TYPE_CHECKING:
+    import ssl
 
 
 def verification(insecure: bool, ca_file: Path | None, setting: str) -> ssl.SSLContext | bool:
@@ -16,6 +19,8 @@ def verification(insecure: bool, ca_file: Path | None, setting: str) -> ssl.SSLC
         return False
     if ca_file is None:
         return True
+    import ssl  # noqa: PLC0415  (here: most commands never make a context, and ssl takes 10 ms to import)
+
     try:
         return ssl.create_default_context(cafile=str(ca_file))
     except (OSError, ssl.SSLError) as exc:

@@ -34,7 +34,8 @@ from typing import Any
 import click
 from ruamel.yaml import YAML
 
-from promoter.cli import logs, wiring
+from promoter import logs
+from promoter.cli import wiring
 from promoter.cli.sandbox import checkout_config
 from promoter.config import loading
 from promoter.config.settings import StoreSettings

@@ -58,12 +58,11 @@ import json
 import os
 import re
 import shutil
-import ssl
 import sys
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -75,6 +74,9 @@ from promoter.errors import PromoterError
 from promoter.gitops import appsets, discovery, mapping, scan
 from promoter.gitops.applications import Application, Source
 from promoter.gitops.discovery import Discovery, Found
+
+if TYPE_CHECKING:
+    import ssl
 
 _HEADERS = ("NAME", "NAMESPACE/PROJECT", "ORIGIN", "REPO", "PATH/CHART", "REVISION", "DEFINED IN")
 _CAPS = (48, 32, 14, 44, 44, 24, 80)  # no column wider, whatever the content

@@ -13,14 +13,13 @@ from typing import NamedTuple
 
 import click
 
-from promoter import __version__
-from promoter.cli import logs
+from promoter import __version__, logs
 
 
 class Command(NamedTuple):
     """Where a command lives, and its one-line summary for ``promoter --help`` (so that the list of commands
     imports none of them; a test keeps each summary equal to the command's own); ``logs``: whether it writes
-    structured logs (those that do not, pure commands over files, never import structlog: a tenth of a second)."""
+    structured logs (the log options configure them; structlog itself is imported only by a first line)."""
 
     target: str
     summary: str

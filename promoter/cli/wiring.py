@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import ssl
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -27,6 +26,8 @@ from promoter.gitops.files import inside
 from promoter.ports import ConfigRepo, Deployments, Forge, Metrics
 
 if TYPE_CHECKING:
+    import ssl
+
     import github
 
     from promoter.adapters.gitrepo import GitRepo

@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-import structlog
-
+from promoter import logs
 from promoter.core import texts
 from promoter.core.actions import (
     Action,
@@ -33,7 +32,7 @@ from promoter.core.snapshot import Snapshot
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, PromoterError
 
-log = structlog.get_logger("promoter.execute")
+log = logs.get("promoter.execute")
 
 # Events that mean something went wrong: logged at warning (or error, when a person must act).
 _WARNINGS = frozenset(

@@ -12,8 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-import structlog
-
+from promoter import logs
 from promoter.core import records
 from promoter.core.analysis import Request
 from promoter.core.measurements import Measurement, Result
@@ -22,7 +21,7 @@ from promoter.core.snapshot import Snapshot
 from promoter.engine.runtime import Runtime
 from promoter.errors import PromoterError
 
-log = structlog.get_logger("promoter.measuring")
+log = logs.get("promoter.measuring")
 
 
 def take(

@@ -8,13 +8,12 @@ decides what they were), says so in the log, and then carries on exactly as if n
 
 from __future__ import annotations
 
-import structlog
-
+from promoter import logs
 from promoter.core import history
 from promoter.core.model import Pipeline
 from promoter.engine.runtime import Runtime
 
-log = structlog.get_logger("promoter.rebuild")
+log = logs.get("promoter.rebuild")
 
 
 def ensure(rt: Runtime, pipeline: Pipeline) -> None:

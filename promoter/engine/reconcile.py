@@ -12,8 +12,7 @@ import dataclasses
 import datetime as dt
 import time
 
-import structlog
-
+from promoter import logs
 from promoter.core import texts
 from promoter.core.decide import decide
 from promoter.core.model import ErrorKind, Pipeline, PipelineError, Promotion, current
@@ -23,7 +22,7 @@ from promoter.engine import execute, observe, rebuild
 from promoter.engine.runtime import Runtime
 from promoter.errors import CredentialError, PermanentError, PromoterError
 
-log = structlog.get_logger("promoter.reconcile")
+log = logs.get("promoter.reconcile")
 
 MAX_ROUNDS = 25  # decide/execute rounds per pass: bounded, so a bug cannot spin
 

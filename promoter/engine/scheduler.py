@@ -17,15 +17,15 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
-import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from promoter import logs
 from promoter.engine.health import Health
 from promoter.engine.reconcile import PassResult, reconcile, reconcile_all
 from promoter.engine.runtime import Runtime
 
-log = structlog.get_logger("promoter.scheduler")
+log = logs.get("promoter.scheduler")
 
 _TICK = "reconcile"
 _POLL_SECONDS = 0.5

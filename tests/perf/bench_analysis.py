@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from promoter.cli import logs
+from promoter import logs
 from promoter.core.decide import decide
 from promoter.core.measurements import Result
 from promoter.core.model import EventKind, Phase, Promotion

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from promoter.cli import logs
+from promoter import logs
 from promoter.core.actions import Action, Record
 from promoter.core.appstatus import Health
 from promoter.core.model import Phase

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from promoter.cli import logs
+from promoter import logs
 from promoter.core.model import Phase, Promotion
 from promoter.core.pullrequest import PullRequest
 from promoter.engine.reconcile import reconcile_all

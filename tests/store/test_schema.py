@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from promoter import ports
+from promoter.adapters import store_schema
 from promoter.adapters.store import SQLStore
 from promoter.core.commands import CommandKind
 from promoter.core.model import Hold, RunKey
@@ -168,3 +169,14 @@ def test_unusable_urls_are_refused_at_once(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=message) as raised:
         SQLStore(url)
     assert "secret" not in str(raised.value)
+
+
+def test_the_database_itself_holds_one_unfinished_promotion_per_version(store: SQLStore, database: sa.Engine) -> None:
+    store.holds("web")  # the tables made, the index partial in this database's own dialect
+    row = {"pipeline": "web", "version": "1.0", "stage": 0, "step": 0, "created_at": T0, "updated_at": T0}
+    promotions = store_schema.promotions
+    with database.begin() as conn:
+        for n, phase in enumerate(("Failed", "Aborted", "Progressing")):  # the finished ones are not counted
+            conn.execute(sa.insert(promotions).values(id=f"p{n}", phase=phase, **row))
+    with pytest.raises(sa.exc.IntegrityError), database.begin() as conn:
+        conn.execute(sa.insert(promotions).values(id="p9", phase="Pending", **row))
