@@ -78,16 +78,16 @@ def apps(
         from promoter.cli import listing  # noqa: PLC0415 - after the fork: see the module's docs
 
         asked = listing.Asked(
-            directory,
-            as_json,
-            tree,
-            paths,
-            repo_urls,
-            argocd_url,
-            offline,
-            argocd_ca_file,
-            argocd_insecure,
-            new_file_globbing,
+            directory=directory,
+            as_json=as_json,
+            tree=tree,
+            paths=paths,
+            repo_urls=repo_urls,
+            argocd_url=argocd_url,
+            offline=offline,
+            argocd_ca_file=argocd_ca_file,
+            argocd_insecure=argocd_insecure,
+            new_file_globbing=new_file_globbing,
         )
         code = listing.run(files, asked, scanning)
     if code:

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from promoter.cli import demo, logs
+from promoter import logs
+from promoter.cli import demo
 from promoter.cli.sandbox import checkout_config
 from promoter.core.model import Phase
 
