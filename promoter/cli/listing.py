@@ -73,7 +73,7 @@ from promoter.cli.exits import FAILED, REFUSED
 from promoter.errors import PromoterError
 from promoter.gitops import appsets, discovery, mapping, scan
 from promoter.gitops.applications import Application, Source
-from promoter.gitops.discovery import Discovery, Found
+from promoter.gitops.found import Discovery, Found, Location, Origin, Problem, set_node
 
 if TYPE_CHECKING:
     import ssl
@@ -152,7 +152,7 @@ def run(files: CheckoutFiles, asked: Asked, scanning: imagescan.Beside | None = 
 def _with_problems(found: Discovery, scanned: scan.Scan) -> Discovery:
     """The discovery with the image scan's problems, but for the files it already has one for."""
     known = {problem.file for problem in found.problems}
-    more = tuple(discovery.Problem(p.file, p.line, p.reason) for p in scanned.problems if p.file not in known)
+    more = tuple(Problem(p.file, p.line, p.reason) for p in scanned.problems if p.file not in known)
     return dataclasses.replace(found, problems=found.problems + more) if more else found
 
 
@@ -332,7 +332,7 @@ def _source(source: Source) -> dict[str, Any]:
     }
 
 
-def _location(location: discovery.Location | None) -> dict[str, Any] | None:
+def _location(location: Location | None) -> dict[str, Any] | None:
     return None if location is None else {"file": location.file, "line": location.line}
 
 
@@ -392,7 +392,7 @@ def _where(found: Found) -> str:
     at = str(found.defined_in) if found.defined_in else ""
     if found.application_set:
         return f"ApplicationSet {found.application_set}" + (f" ({at})" if at else "")
-    if found.origin is discovery.Origin.ARGOCD_API:
+    if found.origin is Origin.ARGOCD_API:
         return f"Argo CD (under {found.parent})" if found.parent else "Argo CD"
     return at + (f" (under {found.parent})" if found.parent else "")
 
@@ -433,7 +433,7 @@ def _width() -> int:
 
 def _print_tree(found: Discovery) -> None:
     where = {f.name: f for f in found.applications}
-    sets = {discovery.set_node(s.name): s for s in found.application_sets}
+    sets = {set_node(s.name): s for s in found.application_sets}
     pending: dict[str, list[str]] = {}
     for item in found.pending:
         pending.setdefault(item.parent, []).append(item.reason)
@@ -448,11 +448,7 @@ def _print_tree(found: Discovery) -> None:
             s = sets[node]
             return f"{node}  ({s.defined_in})" if s.defined_in else node
         f = where.get(node)
-        return (
-            f"{node}  ({f.defined_in})"
-            if f and f.defined_in and f.origin is not discovery.Origin.APPLICATION_SET
-            else node
-        )
+        return f"{node}  ({f.defined_in})" if f and f.defined_in and f.origin is not Origin.APPLICATION_SET else node
 
     def draw(node: str, prefix: str, last: bool, top: bool) -> None:
         click.echo(label(node) if top else f"{prefix}{'└── ' if last else '├── '}{label(node)}")

@@ -14,6 +14,7 @@ from typing import Any
 from promoter.gitops import manifests
 
 API_GROUP = "argoproj.io/"  # the apiVersion prefix of Argo CD's own kinds (Application, ApplicationSet, ...)
+KINDS = ("Application", "ApplicationSet")  # the kinds that make Applications
 _METADATA = frozenset({"name", "namespace", "labels", "annotations", "finalizers"})
 _SOURCE_STRINGS = ("repoURL", "path", "targetRevision", "chart", "ref", "name")
 
@@ -118,6 +119,11 @@ class Application:
         """Whether ``syncPolicy.automated`` is on (present, and not ``enabled: false``)."""
         automated = _mapping(self.spec.get("syncPolicy")).get("automated")
         return isinstance(automated, dict) and automated.get("enabled", True) is not False
+
+
+def is_argo(document: manifests.Manifest) -> bool:
+    """Whether a document is an Argo CD Application or ApplicationSet."""
+    return str(document.get("apiVersion", "")).startswith(API_GROUP) and document.get("kind") in KINDS
 
 
 def parse(document: manifests.Manifest, file: str) -> Application | None:

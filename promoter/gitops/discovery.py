@@ -1,7 +1,7 @@
 """Every Argo CD Application a config repo checkout declares, and where each one comes from.
 
 Pure: a :class:`~promoter.gitops.appsets.Checkout` in (and, when the caller asked Argo CD, its clusters and
-Applications), a :class:`Discovery` out. Each Application has an :class:`Origin`:
+Applications), a :class:`~.found.Discovery` out. Each Application has an :class:`Origin`:
 
 - ``manifest``: a ``kind: Application`` document of a YAML/JSON file (multi-document files too) that no
   other Application deploys (a root someone applies by hand), with its file and line.
@@ -10,9 +10,10 @@ Applications), a :class:`Discovery` out. Each Application has an :class:`Origin`
   (:func:`.render.source_type`): a directory (its manifests as :func:`.render.selected` picks them), a
   kustomization (built by :mod:`.kustomize`, patches and prefixes applied; the child keeps the file and
   line of the document it was built from when a file the build reads holds an Application of its name;
-  the documents such a build reads are not Applications of their own), or a Helm chart in Git: its
-  ``templates/`` that mention ``argoproj.io``, rendered with the merged values (:func:`.helm.values`) by
-  the Go subset of :mod:`.gotemplate` (``.Values``, ``.Release``, ``.Chart``, ``.Template``). A template
+  the documents such a build reads are not Applications of their own), or a Helm chart in Git
+  (:mod:`.chartapps`): its ``templates/`` that mention ``argoproj.io``, rendered with the merged values
+  (:func:`.helm.values`) by the Go subset of :mod:`.gotemplate` (``.Values``, ``.Release``, ``.Chart``,
+  ``.Template``). A template
   outside that subset (``include``, ``tpl``, ``.Capabilities``...), Application text only in helpers, or a
   config management plugin leaves those children to Argo CD: :attr:`Discovery.pending` says why. Followed
   recursively: :attr:`Discovery.tree`. An Application among its own children (a root managing itself) is
@@ -38,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import enum
 import posixpath
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -47,106 +47,22 @@ from typing import Any
 from promoter.gitops import (
     applications,
     appsets,
+    chartapps,
     documents,
-    gofunctions,
-    gotemplate,
-    helm,
     kustomize,
     manifests,
     render,
 )
 from promoter.gitops.applications import Application, Source
 from promoter.gitops.appsets import Checkout
-from promoter.gitops.files import Tree, chart_template, join, under
+from promoter.gitops.files import Tree, chart_template, under
+from promoter.gitops.found import SET_PREFIX, Discovery, Found, FoundSet, Location, Origin, Pending, Problem, set_node
 from promoter.gitops.manifests import Manifest, ManifestError
 
 SUFFIXES = (".yaml", ".yml", ".json")
-KINDS = ("Application", "ApplicationSet")
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
 _LINE = re.compile(r"\(line (\d+)\)$")
-
-
-class Origin(enum.Enum):
-    MANIFEST = "manifest"
-    APP_OF_APPS = "app-of-apps"
-    APPLICATION_SET = "applicationset"
-    ARGOCD_API = "argocd-api"
-
-
-@dataclasses.dataclass(frozen=True, order=True)
-class Location:
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Found:
-    """One Application and where it was found (``defined_in``: its manifest, or its ApplicationSet's)."""
-
-    application: Application
-    origin: Origin
-    defined_in: Location | None
-    parent: str | None = None  # the Application whose source deploys it (app-of-apps, argocd-api)
-    application_set: str | None = None
-    params: Mapping[str, Any] | None = None  # the generator's parameters, for a generated Application
-
-    @property
-    def name(self) -> str:
-        return self.application.name
-
-
-@dataclasses.dataclass(frozen=True)
-class FoundSet:
-    name: str
-    namespace: str
-    defined_in: Location | None
-    parent: str | None  # the Application that deploys it
-    generators: tuple[str, ...]
-    applications: tuple[str, ...]  # the names it generated here
-    unresolved: str | None = None  # why only Argo CD knows what it generates
-    notes: tuple[str, ...] = ()
-    manifest: Manifest = dataclasses.field(default_factory=dict, repr=False, compare=False)  # as Argo CD stores it
-
-
-@dataclasses.dataclass(frozen=True)
-class Pending:
-    """Children of ``parent`` (an Application's name, or ``ApplicationSet/<name>``) known only to Argo CD."""
-
-    parent: str
-    reason: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    file: str | None
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.file and self.line else self.file
-        return f"{where}: {self.message}" if where else self.message
-
-
-@dataclasses.dataclass(frozen=True)
-class Discovery:
-    applications: tuple[Found, ...]  # roots first, each followed by what it deploys
-    application_sets: tuple[FoundSet, ...]
-    tree: Mapping[str, tuple[str, ...]]  # parent -> children; Applications by name, ApplicationSet/<name>
-    pending: tuple[Pending, ...]
-    problems: tuple[Problem, ...]
-    cycles: tuple[tuple[str, ...], ...]  # each chain from parent to child, its first member again at the end
-
-
-_SET = "ApplicationSet/"  # the tree's prefix of an ApplicationSet's node
-
-
-def set_node(name: str) -> str:
-    """The tree's name for an ApplicationSet."""
-    return _SET + name
 
 
 def discover(
@@ -247,7 +163,9 @@ class _Walk:
             except ManifestError as exc:
                 self.problems.append(_problem(exc, path))
                 continue
-            docs = [_Doc(str(d["kind"]), d, Location(path, line)) for line, d in _listed(found) if _is_argo(d)]
+            docs = [
+                _Doc(str(d["kind"]), d, Location(path, line)) for line, d in _listed(found) if applications.is_argo(d)
+            ]
             if docs:
                 self.scanned[path] = docs
         for docs in self.scanned.values():
@@ -322,8 +240,8 @@ class _Walk:
         namespace = _mapping(manifest.get("metadata")).get("namespace")
         if not namespace:
             return
-        if node.startswith(_SET):
-            found = self.sets[node.removeprefix(_SET)]
+        if node.startswith(SET_PREFIX):
+            found = self.sets[node.removeprefix(SET_PREFIX)]
             if not _mapping(found.manifest.get("metadata")).get("namespace"):
                 found.manifest = {
                     **found.manifest,
@@ -361,7 +279,7 @@ class _Walk:
     def run(self) -> None:
         while self.queue:
             node = self.queue.pop(self._next())
-            if node.startswith(_SET):
+            if node.startswith(SET_PREFIX):
                 self.expand(node)
             else:
                 self.follow(node)
@@ -371,10 +289,10 @@ class _Walk:
         none and has no parent yet may still be claimed by a parent, which creates it in its own destination
         namespace (where the set then generates): it waits until nothing else is left to follow."""
         for index, node in enumerate(self.queue):
-            if not node.startswith(_SET):
+            if not node.startswith(SET_PREFIX):
                 return index
         for index, node in enumerate(self.queue):
-            found = self.sets[node.removeprefix(_SET)]
+            found = self.sets[node.removeprefix(SET_PREFIX)]
             if found.parent is not None or _mapping(found.manifest.get("metadata")).get("namespace"):
                 return index
         return 0
@@ -488,7 +406,7 @@ class _Walk:
             return  # the build reads no file with Argo CD documents: it yields no Application
         where = Location(kustomize.kustomization_in(self.files, path) or path, 1)
         for _, built in _listed([(1, r) for r in kustomize.build(self.files, path, options=options)]):
-            if _is_argo(built):
+            if applications.is_argo(built):
                 name = manifests.ResourceKey.of(built).name
                 named = [d for d in near if manifests.ResourceKey.of(d.manifest).name == name]
                 similar = [d for d in near if manifests.ResourceKey.of(d.manifest).name in name]
@@ -497,54 +415,13 @@ class _Walk:
 
     def _chart(self, parent: str, app: Application, source: Source, path: str) -> Iterator[_Doc]:
         """The Application documents a chart's templates render to, when they are inside the Go subset."""
-        templates = [
-            file
-            for file in under(self.files, join(path, "templates"))
-            if file.endswith((".yaml", ".yml")) and not posixpath.basename(file).startswith("_")
-        ]
-        relevant = [file for file in templates if applications.API_GROUP in (self.checkout.text(file) or "")]
-        others = [file for file in under(self.files, path) if file not in relevant and file.endswith(".tpl")]
-        if any(applications.API_GROUP in (self.checkout.text(file) or "") for file in others):
-            self.pending.append(Pending(parent, f"{path}: Applications come from named templates (helpers)"))
-        subcharts = sorted(
-            {
-                file[len(path) + 1 :].split("/")[1]
-                for file in under(self.files, join(path, "charts"))
-                if "/templates/" in file and applications.API_GROUP in (self.checkout.text(file) or "")
-            }
-        )
-        if subcharts:
-            names = ", ".join(f"charts/{sub}" for sub in subcharts)
-            self.pending.append(Pending(parent, f"{path}: subcharts render Applications ({names}), not read here"))
-        if not relevant:
-            return
-        refs = {s.ref: self.files for s in app.sources if s.ref and self.checkout.reads(s.repo_url)}
-        try:
-            context = _helm_context(self.files, path, app, source, refs)
-        except ManifestError as exc:
-            self.pending.append(Pending(parent, f"{path}: {exc}"))
-            return
-        for file in relevant:
-            source_text = self.checkout.text(file) or ""
-            chart_name = str(context["Chart"].get("Name") or posixpath.basename(path))
-            context["Template"] = {
-                "Name": f"{chart_name}/{file[len(path) + 1 :]}",
-                "BasePath": f"{chart_name}/templates",
-            }
-            try:
-                out = gotemplate.render(source_text, context, gofunctions.HELM, "zero").replace(gotemplate.NO_VALUE, "")
-                rendered = documents.of(out, file)
-            except (gotemplate.TemplateError, ManifestError) as exc:
-                self.pending.append(Pending(parent, f"{file}: {exc}"))
-                continue
-            lines = _template_lines(source_text)
-            argo = [(line, document) for line, document in rendered if _is_argo(document)]
-            for position, (line, document) in enumerate(argo):
-                at = lines[position] if len(lines) == len(argo) else lines[0] if lines else line
-                yield _Doc(str(document["kind"]), document, Location(file, at))
+        rendered = chartapps.rendered(self.checkout, self.files, parent, app, source, path)
+        self.pending.extend(rendered.pending)
+        for document, location in rendered.documents:
+            yield _Doc(str(document["kind"]), document, location)
 
     def expand(self, node: str) -> None:
-        name = node.removeprefix(_SET)
+        name = node.removeprefix(SET_PREFIX)
         found = self.sets[name]
         where = found.defined_in or Location("", 0)
         try:
@@ -595,7 +472,7 @@ class _Walk:
                     app,
                     Origin.ARGOCD_API,
                     None,
-                    application_set=parent.removeprefix(_SET) if parent.startswith(_SET) else None,
+                    application_set=parent.removeprefix(SET_PREFIX) if parent.startswith(SET_PREFIX) else None,
                 )
                 self.order.append(name)
                 self.attach(parent, name)
@@ -636,8 +513,8 @@ class _Walk:
             if self._node(node).parent is None:
                 visit(node)
         return Discovery(
-            tuple(self._found(n) for n in ordered if not n.startswith(_SET)),
-            tuple(self._found_set(n.removeprefix(_SET)) for n in ordered if n.startswith(_SET)),
+            tuple(self._found(n) for n in ordered if not n.startswith(SET_PREFIX)),
+            tuple(self._found_set(n.removeprefix(SET_PREFIX)) for n in ordered if n.startswith(SET_PREFIX)),
             {parent: tuple(children) for parent, children in self.edges.items() if children},
             tuple(dict.fromkeys(self.pending)),
             tuple(self.problems),
@@ -645,7 +522,7 @@ class _Walk:
         )
 
     def _node(self, node: str) -> _App | _Set:
-        return self.sets[node.removeprefix(_SET)] if node.startswith(_SET) else self.apps[node]
+        return self.sets[node.removeprefix(SET_PREFIX)] if node.startswith(SET_PREFIX) else self.apps[node]
 
     def _break_cycles(self) -> tuple[tuple[str, ...], ...]:
         cycles: list[tuple[str, ...]] = []
@@ -673,7 +550,7 @@ class _Walk:
 
     def _found(self, name: str) -> Found:
         node = self.apps[name]
-        parent = node.parent if node.parent and not node.parent.startswith(_SET) else None
+        parent = node.parent if node.parent and not node.parent.startswith(SET_PREFIX) else None
         return Found(node.app, node.origin, node.defined_in, parent, node.application_set, node.params)
 
     def _found_set(self, name: str) -> FoundSet:
@@ -691,33 +568,6 @@ class _Walk:
             expansion.notes if expansion else (),
             node.manifest,
         )
-
-
-def _helm_context(files: Tree, path: str, app: Application, source: Source, refs: Mapping[str, Tree]) -> dict[str, Any]:
-    """What a chart's templates see: ``.Values`` merged as Argo CD passes them, ``.Release``, ``.Chart``."""
-    options = source.option("helm")
-    values = helm.values(files, path, options, refs, helm.build_env(app.name, app.destination_namespace, source))
-    chart_text = files.text(join(path, "Chart.yaml")) or ""
-    loaded = manifests.load_documents(chart_text, join(path, "Chart.yaml"))
-    chart = loaded[0] if loaded else {}
-    return {
-        "Values": values,
-        "Release": {
-            "Name": str(options.get("releaseName") or app.name),
-            "Namespace": app.destination_namespace or app.namespace,
-            "Service": "Helm",
-            "IsInstall": True,
-            "IsUpgrade": False,
-            "Revision": 1,
-        },
-        "Chart": {key[:1].upper() + key[1:]: value for key, value in chart.items()},
-    }
-
-
-def _template_lines(text: str) -> list[int]:
-    """Where a template's Argo CD documents start: the rendered documents map to these in order when there
-    are as many, else (a range, a condition) all to the first."""
-    return [start for start, chunk in documents.chunks(text) if start and applications.API_GROUP in chunk]
 
 
 def _placed(doc: _Doc, namespace: str) -> _Doc:
@@ -743,10 +593,6 @@ def _listed(found: Sequence[tuple[int, Manifest]]) -> Iterator[tuple[int, Manife
             yield from ((line, item) for item in items if isinstance(item, dict))
         else:
             yield line, document
-
-
-def _is_argo(document: Manifest) -> bool:
-    return str(document.get("apiVersion", "")).startswith(applications.API_GROUP) and document.get("kind") in KINDS
 
 
 def _problem(exc: ManifestError, file: str) -> Problem:

@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 from promoter.gitops import discovery, documents
 from promoter.gitops.appsets import Checkout
-from promoter.gitops.discovery import Discovery, Location, Origin
+from promoter.gitops.found import Discovery, Location, Origin, Pending
 
 REPO = "https://github.com/o/config"
 
@@ -299,7 +299,7 @@ def test_jsonnet_in_a_roots_folder_is_pending() -> None:
     result = found(files)
     assert [f.name for f in result.applications] == ["root", "a"]
     assert result.pending == (
-        discovery.Pending("root", "source 0 (apps): Argo CD evaluates its Jsonnet (apps/b.jsonnet), not read here"),
+        Pending("root", "source 0 (apps): Argo CD evaluates its Jsonnet (apps/b.jsonnet), not read here"),
     )
 
 
@@ -385,7 +385,7 @@ def test_helm_chart_from_a_helm_repository_is_not_followed() -> None:
 def test_plugin_source_is_pending() -> None:
     files = {"root.yaml": app("root", "apps", plugin="{name: cmp}"), "apps/a.yaml": app("a", "a")}
     result = found(files)
-    assert result.pending == (discovery.Pending("root", "source 0 (apps) is rendered by a plugin"),)
+    assert result.pending == (Pending("root", "source 0 (apps) is rendered by a plugin"),)
 
 
 def test_sources_of_other_repositories_are_not_followed() -> None:
@@ -547,7 +547,7 @@ def test_sources_that_cannot_be_read_are_problems_or_pending() -> None:
         "sets/twice.yaml:1: ApplicationSet 'twice' generates an Application named 'a', which exists already"
         " (in apps/a.yaml:1; that one is kept)",
     ]
-    assert result.pending == (discovery.Pending("charted", "chart: chart: value file 'missing.yaml' not found"),)
+    assert result.pending == (Pending("charted", "chart: chart: value file 'missing.yaml' not found"),)
     broken = {s.name: s for s in result.application_sets}["broken"]
     assert broken.applications == () and broken.unresolved is None
     assert "consumed" not in {f.name for f in result.applications}  # a build's input, not an app of its own
