@@ -17,6 +17,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from promoter.config import fields, secrets, settings
 from promoter.config import strategies as strategy_models
+from promoter.config import targets as target_models
 from promoter.core import model
 
 
@@ -239,7 +240,7 @@ class StageModel(_Model):
     strategy: strategy_models.StrategyModel = strategy_models.StrategyModel(rolling=strategy_models.RollingModel())
     # omitted: the Applications that deploy the files the stage's plan edits, found in the repo as it starts
     applications: Annotated[list[fields.Text], Field(min_length=1)] | None = None
-    targets: list[strategy_models.TargetModel] = Field(default_factory=list)
+    targets: list[target_models.TargetModel] = Field(default_factory=list)
     soak: fields.Duration = dt.timedelta(0)
     deadline: fields.PositiveDuration = dt.timedelta(minutes=10)
     debounce: fields.Duration = dt.timedelta(seconds=5)
