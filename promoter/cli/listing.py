@@ -57,8 +57,6 @@ import dataclasses
 import json
 import os
 import re
-import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
@@ -67,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from promoter.adapters import tls
-from promoter.cli import imagescan
+from promoter.cli import imagescan, terminal
 from promoter.cli.checkoutfiles import CheckoutFiles
 from promoter.cli.exits import FAILED, REFUSED
 from promoter.errors import PromoterError
@@ -366,9 +364,13 @@ def _print_images(scanned: scan.Scan) -> None:
 def _print_rows(
     rows: list[tuple[str, ...]], caps: Sequence[int], floors: Sequence[int], give_way: Sequence[int]
 ) -> None:
-    widths = _fit([max(len(row[i]) for row in rows) for i in range(len(rows[0]))], _width(), caps, floors, give_way)
+    widths = _fit(
+        [max(len(row[i]) for row in rows) for i in range(len(rows[0]))], terminal.width(), caps, floors, give_way
+    )
     for row in rows:
-        click.echo("  ".join(_cut(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        click.echo(
+            "  ".join(terminal.cut(cell, width).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def _row(found: Found) -> tuple[str, ...]:
@@ -415,20 +417,6 @@ def _fit(
         widths[column] -= cut
         excess -= cut
     return widths
-
-
-def _cut(text: str, room: int) -> str:
-    return text if len(text) <= room else text[: max(room - 1, 0)] + "…"
-
-
-def _width() -> int:
-    """The terminal's width; COLUMNS or 160 when output goes to a file or pipe."""
-    if "COLUMNS" in os.environ or not sys.stdout.isatty():
-        try:
-            return int(os.environ.get("COLUMNS", "160"))
-        except ValueError:
-            return 160
-    return shutil.get_terminal_size((160, 24)).columns
 
 
 def _print_tree(found: Discovery) -> None:

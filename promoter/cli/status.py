@@ -10,16 +10,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
-import shutil
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from promoter.cli import context
+from promoter.cli import context, terminal
 from promoter.core import analysis, schedule
 from promoter.core import plan as plans
 from promoter.core.measurements import Measurement
@@ -210,37 +207,22 @@ def _table(rows: list[dict[str, Any]], now: dt.datetime) -> None:
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(_HEADERS) - 1)]
-    width = _width()
+    width = terminal.width()
     room = width - sum(widths) - 2 * len(widths)
     for index, line in enumerate(table):
         cells = "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False))
         if room >= _NARROWEST:
-            click.echo(f"{cells}  {cut(line[-1], room)}".rstrip())
+            click.echo(f"{cells}  {terminal.cut(line[-1], room)}".rstrip())
         elif index == 0:
             click.echo(cells.rstrip())  # too narrow for a reason column: each reason on a line of its own
         else:
             click.echo(cells.rstrip())
-            click.echo(f"    {cut(line[-1], width - 4)}")
+            click.echo(f"    {terminal.cut(line[-1], width - 4)}")
 
 
 def _error_line(error: PipelineError, now: dt.datetime) -> str:
     lasted = duration(now - error.since)
     return f"{error.kind.value} error for {lasted} (since {local(error.since)}): {error.message}"
-
-
-def _width() -> int:
-    """The terminal's width; COLUMNS or 160 when output goes to a file or pipe."""
-    if "COLUMNS" in os.environ or not sys.stdout.isatty():
-        try:
-            return int(os.environ.get("COLUMNS", "160"))
-        except ValueError:
-            return 160
-    return shutil.get_terminal_size((160, 24)).columns
-
-
-def cut(text: str, room: int) -> str:
-    """``text`` in at most ``room`` characters (``--json`` has the rest)."""
-    return text if len(text) <= room else text[: room - 1] + "…"
 
 
 def local(at: dt.datetime) -> str:
