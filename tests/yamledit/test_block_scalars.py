@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promoter.yamledit import editor, paths
+from promoter.yamledit import blocks, editor, paths
 from promoter.yamledit.errors import EditError
 from promoter.yamledit.source import ScalarNode, Source
 from promoter.yamledit.verify import plain
@@ -480,3 +480,20 @@ def test_an_edit_inside_a_block_scalar_changes_only_its_token(
     out = edit(text, f"values|{key}=w" if key != "script" else "values|script=echo w")
     old_token = re.compile(rf"(?m)^  {key}: v\d+") if key != "script" else re.compile("echo v9")
     assert out == old_token.sub(f"  {key}: w" if key != "script" else "echo w", text)
+
+
+def test_what_a_literal_block_cannot_hold_is_yamls_unprintable_and_its_normalised_breaks() -> None:
+    def printable(code: int) -> bool:  # YAML 1.2's c-printable
+        return (
+            code in (0x9, 0xA, 0xD, 0x85)
+            or 0x20 <= code <= 0x7E
+            or 0xA0 <= code <= 0xD7FF
+            or (0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF)
+        )
+
+    normalised = {0xD, 0x85, 0x2028, 0x2029, 0xFEFF}  # line breaks a parser turns into \n, and the byte-order mark
+    unwritable = blocks._UNWRITABLE
+    assert all(
+        (unwritable.match(chr(code)) is not None) == (not printable(code) or code in normalised)
+        for code in range(0x110000)
+    )
