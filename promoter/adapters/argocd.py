@@ -20,6 +20,7 @@ import httpx
 import pydantic
 from pydantic.alias_generators import to_camel
 
+from promoter.adapters import tls
 from promoter.core.appstatus import AppStatus, Condition, Health, OperationPhase, SyncStatus
 from promoter.errors import CredentialError, PermanentError, TemporaryError
 
@@ -98,7 +99,7 @@ class ArgoCD:
         except httpx.TimeoutException:
             raise TemporaryError(f"{what}: {where} timed out") from None
         except httpx.ConnectError as exc:
-            failed = _tls_failure(exc)
+            failed = tls.certificate_problem(exc)
             if failed is None:
                 raise TemporaryError(f"{what}: {where} failed: {type(exc).__name__}: {exc}") from None
             # no retry mends a certificate: said once, with what to set
@@ -259,13 +260,3 @@ def _error(response: httpx.Response) -> tuple[str, int | None]:
 
 def _quote(name: str) -> str:
     return urllib.parse.quote(name, safe="")
-
-
-def _tls_failure(exc: BaseException) -> str | None:
-    """The certificate problem behind a failed connection (``certificate verify failed: ...``), if it is one."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen.verify_message or str(seen)
-        seen = seen.__cause__ or seen.__context__
-    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in str(exc) else None

@@ -30,6 +30,7 @@ import pydantic
 import requests
 from github.PullRequest import PullRequest as GitHubPullRequest
 
+from promoter.adapters import tls
 from promoter.core import markers
 from promoter.core.actions import StatusState
 from promoter.core.history import CommitStatus
@@ -287,6 +288,12 @@ class GitHubForge:
                 raise TemporaryError(f"GitHub 409 while {what}: {message}", delay=1) from None
             raise PermanentError(f"GitHub {exc.status} while {what}: {message}") from None
         except requests.RequestException as exc:
+            problem = tls.certificate_problem(exc)
+            if problem is not None:  # retrying would not make it trusted
+                raise PermanentError(
+                    f"GitHub's certificate was refused while {what} ({problem}): for a private CA, point "
+                    "$REQUESTS_CA_BUNDLE (and $GIT_SSL_CAINFO, for git) at its certificates"
+                ) from None
             raise TemporaryError(f"GitHub unreachable while {what}: {type(exc).__name__}") from None
 
 

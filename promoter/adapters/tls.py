@@ -25,3 +25,17 @@ def verification(insecure: bool, ca_file: Path | None, setting: str) -> ssl.SSLC
         return ssl.create_default_context(cafile=str(ca_file))
     except (OSError, ssl.SSLError) as exc:
         raise PermanentError(f"{setting}: cannot read CA certificates from {ca_file}: {exc}") from None
+
+
+def certificate_problem(exc: BaseException) -> str | None:
+    """The certificate problem behind a failed connection (``certificate verify failed: ...``), if it is one:
+    a permanent failure (no retry makes the server's certificate trusted), where other TLS errors (a reset
+    handshake) pass."""
+    import ssl  # noqa: PLC0415  (loaded already by whatever made the connection)
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in str(exc) else None

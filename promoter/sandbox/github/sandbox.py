@@ -28,7 +28,8 @@ class GitHubSandbox:
 
     ``default_branch`` defaults to the branch the bare repository's HEAD names; ``clock`` stamps every
     record and drives the rate-limit windows; ``clone_url`` is what the repository reports (the bare
-    repository's ``file://`` URL by default).
+    repository's ``file://`` URL by default); ``tls`` (a certificate file and its key, PEM) serves HTTPS, as a
+    GitHub Enterprise Server behind a private CA.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class GitHubSandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         github_apps: Iterable[apps.App] = (),
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         owner, slash, name = full_name.partition("/")
         if not slash or not owner or not name or "/" in name:
@@ -63,11 +65,11 @@ class GitHubSandbox:
             merge_methods=frozenset(merge_methods),
         )
         self.app: Starlette = app.create_app(self.forge, github_apps)
-        self._host, self._port = host, port
+        self._host, self._port, self._tls = host, port, tls
         self._server: serving.Server | None = None
 
     def start(self) -> GitHubSandbox:
-        self._server = serving.Server(self.app, port=self._port, host=self._host).start()
+        self._server = serving.Server(self.app, port=self._port, host=self._host, tls=self._tls).start()
         return self
 
     def stop(self) -> None:
