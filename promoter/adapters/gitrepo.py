@@ -83,7 +83,7 @@ class GitRepo:
         try:
             return git.Repo.clone_from(self.clone_url, self.path, no_checkout=True, env=self._env())
         except git.GitCommandError as exc:
-            raise TemporaryError(f"cannot clone {self.clone_url}: {_stderr(exc)}") from None
+            raise _failure(f"cannot clone {self.clone_url}", _stderr(exc)) from None
 
     def _env(self) -> dict[str, str]:
         name, email = self._author
@@ -107,7 +107,7 @@ class GitRepo:
             )
         except git.GitCommandError as exc:
             if check:
-                raise TemporaryError(f"git {args[0]} failed: {_stderr(exc)}") from None
+                raise _failure(f"git {args[0]} failed", _stderr(exc)) from None
             return ""
         return out
 
@@ -468,8 +468,24 @@ def remote_branches(clone_url: str, token: str | None, timeout: float = 20) -> s
     except subprocess.TimeoutExpired:
         raise TemporaryError(f"git ls-remote {clone_url} timed out after {timeout:.0f}s") from None
     if listed.returncode != 0:
-        raise TemporaryError(f"git ls-remote {clone_url} failed: {listed.stderr.strip()[:300]}")
+        raise _failure(f"git ls-remote {clone_url} failed", listed.stderr.strip()[:300])
     return {line.split("\t", 1)[1].removeprefix("refs/heads/") for line in listed.stdout.splitlines() if "\t" in line}
+
+
+# How git (OpenSSL's build, GnuTLS's) says that it refused the server's certificate.
+_REFUSED_CERTIFICATE = ("SSL certificate problem", "server certificate verification failed")
+
+
+def _failure(what: str, stderr: str) -> PermanentError | TemporaryError:
+    """A failed git command as the bot judges it: a refused certificate is permanent (no retry makes it
+    trusted), naming the fix; anything else may pass (the remote down, a network glitch)."""
+    if any(sign in stderr for sign in _REFUSED_CERTIFICATE):
+        reason = stderr.rsplit(": ", 1)[-1].split(". CAfile", maxsplit=1)[0]
+        return PermanentError(
+            f"{what}: the server's certificate was refused ({reason}): for a private CA, point $GIT_SSL_CAINFO "
+            "at its certificates"
+        )
+    return TemporaryError(f"{what}: {stderr}")
 
 
 def credentials(clone_url: str, token: str | None) -> dict[str, str]:
