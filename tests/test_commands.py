@@ -143,3 +143,15 @@ def test_apps_forks_its_image_scan_before_importing_the_discovery() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_config_without_analysis_templates_imports_none_of_their_models(tmp_path: Path) -> None:
+    # The default config has no analysis/ folder: the templates' models (some tens of pydantic classes) wait.
+    probe = (
+        "import sys; from promoter.cli import main\n"
+        f"try:\n    main.cli.main(['validate', '--offline', '--config', {str(_default_config(tmp_path))!r}])\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('promoter.config.rollouts' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == "False"

@@ -23,16 +23,19 @@ import dataclasses
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 from pydantic_core import ErrorDetails
 
 from promoter.config import documents, messages
 from promoter.config.problems import Problem
-from promoter.config.rollouts import KINDS, Loc, TemplateModel
+from promoter.config.templatekinds import KINDS, Loc
 from promoter.core import conditions
 from promoter.core.templates import Template
+
+if TYPE_CHECKING:
+    from promoter.config.rollouts import TemplateModel
 
 FOLDER = "analysis"  # DIR/analysis/
 _SUFFIXES = (".yaml", ".yml")
@@ -171,6 +174,8 @@ def _read_all(file: Path, text: str) -> list[_Read] | Problem:
 
 
 def _template(read: _Read, problems: list[Problem], warnings: list[ConfigWarning]) -> Template | None:
+    from promoter.config.rollouts import TemplateModel  # noqa: PLC0415  (here: only a config with templates pays)
+
     document = read.document
     try:
         model = TemplateModel.model_validate(document.data())
@@ -199,6 +204,8 @@ _AT_KEY = frozenset(
 
 
 def _problem(read: _Read, error: ErrorDetails) -> Problem:
+    from promoter.config.rollouts import TemplateModel  # noqa: PLC0415  (imported already: a template failed)
+
     document = read.document
     at_key = error["type"] in _AT_KEY
     problem = document.problem(error["loc"], messages.message(error, TemplateModel), at_key=at_key)

@@ -11,8 +11,9 @@ from typing import Annotated, Any, Self
 import pydantic
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from promoter.config import analysis, fields, rollouts
+from promoter.config import analysis, fields
 from promoter.config.strict import Model, refuse_at
+from promoter.config.templatekinds import OUTSIDE
 from promoter.core import strategies
 from promoter.core.templates import Analysis, Template
 
@@ -43,7 +44,7 @@ class _UsedArg(Model):
     @model_validator(mode="after")
     def _a_value(self) -> Self:
         if self.value_from is not None:
-            refuse_at(type(self), [(("valueFrom",), "value_from", rollouts.OUTSIDE)])
+            refuse_at(type(self), [(("valueFrom",), "value_from", OUTSIDE)])
         elif self.value is None:
             refuse_at(type(self), [(("value",), "missing", "missing (required)")])
         return self

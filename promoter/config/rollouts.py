@@ -16,10 +16,10 @@ from pydantic import Field, PlainValidator, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from promoter.config import documents, durations, fields
+from promoter.config.templatekinds import KINDS, OUTSIDE, Loc
 from promoter.core import conditions, templates
 from promoter.core.templates import Template
 
-KINDS = {"AnalysisTemplate": False, "ClusterAnalysisTemplate": True}  # kind -> cluster scope
 # Argo Rollouts' other metric providers: named in the refusal, so that it is not an unknown key.
 _OTHER_PROVIDERS = (
     "web",
@@ -36,13 +36,11 @@ _OTHER_PROVIDERS = (
 )
 _PLACEHOLDER = re.compile(r"\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}")
 PROMETHEUS_ONLY = "promoter reads metrics from Prometheus only"
-OUTSIDE = "promoter runs outside the cluster: pass the value as an arg where the template is used, e.g. {{canary}}"
 NO_ARGUMENTS = "promoter fills arguments into queries and header values only: write the value itself"
 
 
 # values -------------------------------------------------------------------------------------------
 
-Loc = tuple[int | str, ...]
 # (loc relative to the model, kind, reason, offset in the scalar or None)
 _Refusal = tuple[Loc, str, str, int | None]
 

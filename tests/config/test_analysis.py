@@ -21,7 +21,7 @@ from promoter.cli import validate, wiring
 from promoter.config import analysis, loading
 from promoter.config.analysis import EMPTY_PASSES, NAN_PASSES, ConfigWarning
 from promoter.config.problems import ConfigError
-from promoter.config.rollouts import OUTSIDE
+from promoter.config.templatekinds import OUTSIDE
 from promoter.core import conditions, strategies
 from promoter.core.strategies import AnalysisStep, Background, BlueGreen, Canary, SetWeight
 from promoter.core.templates import (
