@@ -14,64 +14,31 @@ set and ``--offline`` is not given: ``GET /api/v1/applications`` for the childre
 tracking label, annotation or ApplicationSet owner reference puts under an Application or ApplicationSet of
 the checkout), and ``GET /api/v1/clusters`` when an ApplicationSet needs the cluster list. Read-only.
 
-``--json`` prints one object; its schema is stable (fields may be added, none removed or renamed)::
-
-    {
-      "applications": [{
-        "name": str, "namespace": str, "project": str,
-        "origin": "manifest" | "app-of-apps" | "applicationset" | "argocd-api",
-        "sources": [{"repoURL": str|null, "path": str|null, "chart": str|null, "targetRevision": str,
-                     "ref": str|null, "helm": {"valueFiles": [str], ...the helm options}|null,
-                     "kustomize": {...}|null, "directory": {...}|null}],
-        "multiSource": bool,
-        "hydrator": {"drySource": {...}, "syncSource": {...}, "hydrateTo": {...}|null}|null,
-        "destination": {"server"|"name": str, "namespace": str},
-        "definedIn": {"file": str, "line": int}|null,   # its manifest, or its ApplicationSet's
-        "generatedBy": {"applicationSet": str, "params": {...}}|null,
-        "parent": str|null                               # the Application that deploys it
-      }],
-      "applicationSets": [{"name": str, "namespace": str, "definedIn": {...}|null, "parent": str|null,
-                           "generators": [str], "applications": [str], "unresolved": str|null,
-                           "notes": [str]}],
-      "tree": {"<parent>": ["<child>", ...]},       # Applications by name, ApplicationSets as ApplicationSet/<name>
-      "pending": [{"parent": str, "reason": str}],  # children only Argo CD knows
-      "problems": [{"file": str|null, "line": int|null, "message": str}],
-      "files": {"<path>": [{"application": str, "source": int, "why": str}]},  # with --file only
-      "images": [{"file": str, "doc": int, "line": int, "path": str, "written": str, "name": str,
-                  "tag": str|null, "digest": str|null, "form": str, "overrides": str|null}]   # with --images only
-    }
-
-An image's ``doc`` is 0-based (as ``--doc``), ``line`` 1-based, ``path`` the editor's path to it, ``written``
-the text as written (or what a Helm mapping's or kustomize entry's fields spell together), ``form`` one of
-``container``, ``value``, ``helm``, ``json-patch``, ``kustomize``, ``argocd-kustomize``, ``helm-parameters``,
-and ``overrides`` the image a kustomize override replaces. A file the image scan cannot read is a problem.
-
-A hydrator app lists its dry source in ``sources``. Exit codes: 0 listed (a file that does not parse is a
-problem, listed, and the others are still read), 1 Argo CD could not be asked (what the checkout says is still
-printed), 2 refused: DIR is not a directory, or Applications deploy each other in a cycle.
+``--json`` prints one object of a stable schema (:mod:`.appsjson`); a hydrator app lists its dry source in
+``sources``. Exit codes: 0 listed (a file that does not parse is a problem, listed, and the others are still
+read), 1 Argo CD could not be asked (what the checkout says is still printed), 2 refused: DIR is not a
+directory, or Applications deploy each other in a cycle.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from promoter.adapters import tls
-from promoter.cli import imagescan, terminal
+from promoter.cli import appsjson, imagescan, terminal
 from promoter.cli.checkoutfiles import CheckoutFiles
 from promoter.cli.exits import FAILED, REFUSED
 from promoter.errors import PromoterError
 from promoter.gitops import appsets, discovery, mapping, scan
-from promoter.gitops.applications import Application, Source
-from promoter.gitops.found import Discovery, Found, Location, Origin, Problem, set_node
+from promoter.gitops.applications import Source
+from promoter.gitops.found import Discovery, Found, Origin, Problem, set_node
 
 if TYPE_CHECKING:
     import ssl
@@ -120,7 +87,11 @@ def run(files: CheckoutFiles, asked: Asked, scanning: imagescan.Beside | None = 
             failure = str(exc)
     deployed = _deployers(checkout, found, asked.directory, asked.paths) if asked.paths else None
     # What the image scan does not change is written while its child may still be scanning.
-    written = {key: Written(member(value)) for key, value in document(found, deployed).items()} if asked.as_json else {}
+    written = (
+        {key: appsjson.Written(appsjson.member(value)) for key, value in appsjson.document(found, deployed).items()}
+        if asked.as_json
+        else {}
+    )
     if not asked.as_json and deployed is None and asked.tree:
         _print_tree(found)
     elif not asked.as_json and deployed is None:
@@ -129,10 +100,10 @@ def run(files: CheckoutFiles, asked: Asked, scanning: imagescan.Beside | None = 
     if scanned is not None:
         found = _with_problems(found, scanned)
     if asked.as_json:
-        written["problems"] = Written(member(_problems(found)))
+        written["problems"] = appsjson.Written(appsjson.member(appsjson.problems(found)))
         if scanned is not None:
-            written["images"] = _images(scanned.images)
-        click.echo(dumps(written))
+            written["images"] = appsjson.images(scanned.images)
+        click.echo(appsjson.dumps(written))
     elif deployed is not None:
         _print_files(deployed, complete=not (found.pending or found.problems))
     if scanned is not None and not asked.as_json:
@@ -198,142 +169,6 @@ def _ask_argocd(
     return discovery.discover(checkout, clusters=clusters, live=live, new_file_globbing=globbing)
 
 
-# --- JSON -------------------------------------------------------------------------------------------------
-
-
-def document(
-    found: Discovery,
-    deployed: Mapping[str, Sequence[mapping.Reason]] | None = None,
-    scanned: scan.Scan | None = None,
-) -> dict[str, Any]:
-    """The ``--json`` object (schema in the module docstring)."""
-    out: dict[str, Any] = {
-        "applications": [_application(f) for f in found.applications],
-        "applicationSets": [
-            {
-                "name": s.name,
-                "namespace": s.namespace,
-                "definedIn": _location(s.defined_in),
-                "parent": s.parent,
-                "generators": list(s.generators),
-                "applications": list(s.applications),
-                "unresolved": s.unresolved,
-                "notes": list(s.notes),
-            }
-            for s in found.application_sets
-        ],
-        "tree": {parent: list(children) for parent, children in found.tree.items()},
-        "pending": [{"parent": p.parent, "reason": p.reason} for p in found.pending],
-        "problems": _problems(found),
-    }
-    if deployed is not None:
-        out["files"] = {path: [dataclasses.asdict(reason) for reason in reasons] for path, reasons in deployed.items()}
-    if scanned is not None:
-        out["images"] = _images(scanned.images)
-    return out
-
-
-def _problems(found: Discovery) -> list[dict[str, Any]]:
-    return [{"file": p.file, "line": p.line, "message": p.message} for p in found.problems]
-
-
-class Written(str):
-    """A member's JSON, written already: put as it is."""
-
-    __slots__ = ()
-
-
-def _images(refs: Sequence[scan.ImageRef]) -> Written:
-    """The images' member, one line each, as :func:`dumps` writes a list of objects (the same text: a test
-    holds them equal), but a third of the time: thousands of flat objects of known fields."""
-    if not refs:
-        return Written("[]")
-
-    def text(value: str | None) -> str:
-        return "null" if value is None else quoted(value)
-
-    quoted = encode_basestring_ascii  # json.dumps's own for a string
-    lines = ",\n".join(
-        f'    {{"file": {quoted(r.file)}, "doc": {r.doc:d}, "line": {r.line:d}, "path": {quoted(r.path)}, '
-        f'"written": {quoted(r.written)}, "name": {quoted(r.name)}, "tag": {text(r.tag)}, '
-        f'"digest": {text(r.digest)}, "form": {quoted(r.form.value)}, "overrides": {text(r.overrides)}}}'
-        for r in refs
-    )
-    return Written(f"[\n{lines}\n  ]")
-
-
-def dumps(out: Mapping[str, Any]) -> str:
-    """The object with one line per item of its lists and per key of its mappings: as readable as an indented
-    dump for a repo of hundreds of apps and thousands of images, and written by the C encoder (an indented
-    dump is Python's, some ten times slower)."""
-    return "{\n" + ",\n".join(f"  {json.dumps(key)}: {member(value)}" for key, value in out.items()) + "\n}"
-
-
-def member(value: Any) -> str:
-    """A member's value as :func:`dumps` writes it."""
-    if isinstance(value, Written):
-        return value
-    if isinstance(value, list) and value:
-        return "[\n" + ",\n".join(f"    {json.dumps(item)}" for item in value) + "\n  ]"
-    if isinstance(value, dict) and value:
-        return "{\n" + ",\n".join(f"    {json.dumps(k)}: {json.dumps(v)}" for k, v in value.items()) + "\n  }"
-    return json.dumps(value)
-
-
-def _application(found: Found) -> dict[str, Any]:
-    app = found.application
-    hydrator = _hydrator(app)
-    destination = app.spec.get("destination")
-    return {
-        "name": app.name,
-        "namespace": app.namespace,
-        "project": app.project,
-        "origin": found.origin.value,
-        "sources": [_source(source) for source in _sources(app)],
-        "multiSource": app.multi_source,
-        "hydrator": hydrator,
-        "destination": destination if isinstance(destination, dict) else {},
-        "definedIn": _location(found.defined_in),
-        "generatedBy": None
-        if found.application_set is None
-        else {"applicationSet": found.application_set, "params": dict(found.params or {})},
-        "parent": found.parent,
-    }
-
-
-def _sources(app: Application) -> tuple[Source, ...]:
-    hydrator = app.hydrator
-    if hydrator is not None and not app.spec.get("source") and not app.spec.get("sources"):
-        return (hydrator.dry,)
-    return app.sources
-
-
-def _hydrator(app: Application) -> dict[str, Any] | None:
-    if app.hydrator is None:
-        return None
-    spec = app.spec.get("sourceHydrator")
-    assert isinstance(spec, dict)
-    return {key: spec.get(key) for key in ("drySource", "syncSource", "hydrateTo")}
-
-
-def _source(source: Source) -> dict[str, Any]:
-    helm = source.spec.get("helm")
-    return {
-        "repoURL": source.repo_url,
-        "path": source.path,
-        "chart": source.chart,
-        "targetRevision": source.target_revision,
-        "ref": source.ref,
-        "helm": {"valueFiles": [], **helm} if isinstance(helm, dict) else None,
-        "kustomize": source.spec.get("kustomize") if isinstance(source.spec.get("kustomize"), dict) else None,
-        "directory": source.spec.get("directory") if isinstance(source.spec.get("directory"), dict) else None,
-    }
-
-
-def _location(location: Location | None) -> dict[str, Any] | None:
-    return None if location is None else {"file": location.file, "line": location.line}
-
-
 # --- for people ---------------------------------------------------------------------------------------------
 
 
@@ -375,7 +210,7 @@ def _print_rows(
 
 def _row(found: Found) -> tuple[str, ...]:
     app = found.application
-    sources = _sources(app)
+    sources = appsjson.sources(app)
     first = sources[0] if sources else Source({})
     more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
     what = first.chart or first.path or "-"

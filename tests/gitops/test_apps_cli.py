@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
-from promoter.cli import listing, main
+from promoter.cli import appsjson, main
 from promoter.gitops import scan
 from tests.gitops.test_discovery import APPSET, CLUSTER_SET, app
 
@@ -290,8 +290,8 @@ def test_the_images_member_is_the_generic_dump_of_their_fields(refs: list[scan.I
         {**{name: getattr(ref, name) for name in scan.ImageRef.__dataclass_fields__}, "form": ref.form.value}
         for ref in refs
     ]
-    written = listing._images(refs)
-    assert written == listing.dumps({"images": fields}).removeprefix('{\n  "images": ').removesuffix("\n}")
+    written = appsjson.images(refs)
+    assert written == appsjson.dumps({"images": fields}).removeprefix('{\n  "images": ').removesuffix("\n}")
     assert json.loads(written) == fields
 
 
