@@ -1,5 +1,5 @@
 """``promoter apps DIR [--json] [--tree] [--file PATH ...] [--images]``: the Argo CD Applications of a config repo
-checkout (what it prints, and the ``--json`` schema: :mod:`promoter.cli.listing`).
+checkout (what it prints: :mod:`promoter.cli.listing`; the ``--json`` schema: :mod:`promoter.cli.appsjson`).
 
 The command itself reads only its options and the checkout's file list. With ``--images`` it begins the image
 scan in a forked child (:mod:`promoter.cli.imagescan`) before it imports the listing, whose modules (the
