@@ -79,6 +79,11 @@ class GitHubForge:
         self._comments: _LRU[tuple[int, str], tuple[int, str]] = _LRU(cache_size)
         # PRs this process opened: none of the bot's comments can be on them yet, so the first is not looked for.
         self._opened: _LRU[int, bool] = _LRU(cache_size)
+        # Commits merged here, or heads of PRs opened here: only this process can have set their statuses. On any
+        # other, a pass that stopped before recording its status may have set it: looked for before posting.
+        self._fresh: _LRU[str, bool] = _LRU(cache_size)
+        # (sha, context) -> (state, description) as last set here: the same again is not posted again.
+        self._statuses: _LRU[tuple[str, str], tuple[str, str]] = _LRU(cache_size)
 
     @property
     def bot_login(self) -> str:
@@ -111,6 +116,7 @@ class GitHubForge:
                 raise
             pr = _view(created)
             self._opened.put(pr.number, True)
+            self._fresh.put(pr.head_sha, True)
             if not labels:
                 return pr
             # A pull cannot be created with labels (an issue can): one more call, whose answer is the labels.
@@ -155,8 +161,10 @@ class GitHubForge:
                 pr = _pull(data)
                 if not pr.merged:
                     raise
-                return str(pr.merge_sha)
-            return _parse(_Merge, data).sha
+                return str(pr.merge_sha)  # (merged by a pass that stopped: not fresh, it may have a status)
+            merged = _parse(_Merge, data).sha
+            self._fresh.put(merged, True)
+            return merged
 
         return self._call(merge, f"merging #{number}")
 
@@ -227,7 +235,15 @@ class GitHubForge:
     def set_status(
         self, sha: str, state: str, description: str, target_url: str | None = None, context: str = "promoter"
     ) -> None:
-        payload: dict[str, Any] = {"state": state, "description": description[:140], "context": context}
+        """Idempotent: a status the commit has already (set here, or by a pass that stopped before recording it)
+        is not posted again; GitHub keeps every one posted."""
+        key, wanted = (sha, context), (state, description[:140])
+        if self._statuses.get(key) == wanted:
+            return
+        if self._statuses.get(key) is None and self._fresh.get(sha) is None and self._latest(sha, context) == wanted:
+            self._statuses.put(key, wanted)
+            return
+        payload: dict[str, Any] = {"state": state, "description": wanted[1], "context": context}
         if target_url:
             payload["target_url"] = target_url
         # A direct POST: fetching the commit object first would cost a request for nothing.
@@ -235,6 +251,17 @@ class GitHubForge:
             lambda: self._gh.requester.requestJsonAndCheck("POST", f"{self._repo.url}/statuses/{sha}", input=payload),
             f"setting the status of {sha[:12]}",
         )
+        self._statuses.put(key, wanted)
+
+    def _latest(self, sha: str, context: str) -> tuple[str, str] | None:
+        """The commit's latest status of ``context``: (state, description)."""
+
+        def of_context(data: Any) -> tuple[str, str] | None:
+            status = _parse(_Status, data)
+            return (status.state.value, status.description or "") if status.context == context else None
+
+        statuses = f"/commits/{sha}/statuses"  # newest first
+        return self._call(lambda: next(self._listed(statuses, {}, of_context), None), f"reading {sha[:12]}'s status")
 
     # conditional reads -----------------------------------------------------------------------------
 

@@ -89,6 +89,23 @@ def test_the_latest_promoter_status_of_a_commit(sandbox: tuple[GitHubSandbox, Pa
     assert (status.state, status.description) == (StatusState.PENDING, "staging: verification lost, waiting again")
 
 
+def test_a_status_the_commit_has_already_is_not_posted_again(
+    sandbox: tuple[GitHubSandbox, Path], fast_tmp: Path
+) -> None:
+    served, bare = sandbox
+    sha = push(bare, fast_tmp, "d")
+    statuses = pygithub(served).get_commit(sha).get_statuses
+    first = forge(served)
+    first.set_status(sha, "success", "staging: verified on Argo CD")
+    first.set_status(sha, "success", "staging: verified on Argo CD")  # set here already: no request
+    again = forge(served)  # a pass after a crash: it knows nothing of what was set
+    again.set_status(sha, "success", "staging: verified on Argo CD")  # found on the commit: not posted
+    again.set_status(sha, "success", "other: verified", context="promoter/analysis")  # another context: posted
+    assert [(s.context, s.state) for s in statuses()] == [("promoter/analysis", "success"), ("promoter", "success")]
+    again.set_status(sha, "failure", "staging: Degraded")  # a new state: posted
+    assert [s.state for s in statuses() if s.context == "promoter"] == ["failure", "success"]
+
+
 def test_a_refused_token_is_a_credential_error(sandbox: tuple[GitHubSandbox, Path]) -> None:
     served, _ = sandbox
     with pytest.raises(CredentialError, match=r"GitHub refused the token \(401\)"):

@@ -348,8 +348,11 @@ def check_once(world: World, promotion: str, version: str, titles: tuple[tuple[i
         assert all(count == 1 for count in names.values()), (pr.number, names)
         assert {n for n in names if n in OUTCOMES} == (expect.outcome if pr is last else set()), (pr.number, names)
         if pr in steps:  # the step's merge commit tells how it went (a lost store is rebuilt from it)
-            status = world.repo_as().get_commit(pr.merge_commit_sha).get_statuses()[0]
+            statuses = list(world.repo_as().get_commit(pr.merge_commit_sha).get_statuses())
+            status = statuses[0]
             assert (status.context, status.state) == ("promoter", "failure" if pr is failed_step else "success")
+            posted = collections.Counter((s.context, s.state, s.description) for s in statuses)
+            assert all(count == 1 for count in posted.values()), (pr.number, posted)  # none posted twice
 
     # Each transition recorded once per item, whatever was retried; a PR opened for each change reached.
     events = world.rt.store.events("app", promotion)

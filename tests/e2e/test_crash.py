@@ -110,6 +110,9 @@ def test_killed_after_an_action_the_promotion_completes_once(
         assert pr.merged
         comments = [c for c in pr.get_issue_comments() if STATUS_MARKER in c.body]
         assert len(comments) == 1, (pr.number, [c.body for c in comments])  # exactly one, edited in place
+        statuses = world.repo_as().get_commit(pr.merge_commit_sha).get_statuses()
+        posted = collections.Counter((s.context, s.state, s.description) for s in statuses)
+        assert all(count == 1 for count in posted.values()), (pr.number, posted)  # none posted twice
 
     # One commit per step on any branch, whatever was retried.
     trailers = git(world.bare, "log", "--all", "--format=%(trailers:key=Promoter-Step,valueonly)").split()
