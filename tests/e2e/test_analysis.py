@@ -235,3 +235,42 @@ def test_a_reference_the_config_repo_does_not_hold_is_refused_with_where_it_was_
     missing = in_process(world, "validate")
     assert missing.exit_code == 2
     assert "promoter.yaml: analysis.templates_in_repo: no YAML file at rollouts/none on main" in missing.stderr
+
+
+# Few measurements, errors soon beyond the limit: a run that Prometheus stops answering ends in Error quickly.
+ERRING = SUCCESS_RATE.replace("      count: 2\n", "      count: 4\n      consecutiveErrorLimit: 1\n")
+
+
+def test_prometheus_stopped_mid_analysis_ends_the_run_in_error_and_the_step_is_reverted(
+    make_world: Callable[..., World],
+) -> None:
+    # The version is good: only Prometheus's silence fails it. An Error is never read as a success.
+    world = make_world(
+        files={**ONLY_STAGING, **CANARY_FILES},
+        pipeline=CANARY_ANALYSED,
+        analysis={"success-rate.yaml": ERRING},
+        traffic=TRAFFIC,
+        settings=SETTINGS,
+        scenario=HEALTHY,
+        deadline="60s",
+    )
+    before = {path: world.main_file(path) for path in CANARY_FILES}
+    promotion = world.start("2.0.0")
+
+    def measured(_promotion: object, _position: object) -> bool:
+        return bool(world.rt.store.measurements("app", promotion.id, 0))
+
+    world.drive(promotion.id, until=measured, timeout=120)
+    assert world.stack.prometheus is not None
+    world.stack.prometheus.stop()  # down from the second measurement on
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.FAILED, done.reason
+    taken = world.rt.store.measurements("app", promotion.id, 0)
+    assert taken[0].error is None and all(m.error for m in taken[1:]) and len(taken) >= 3  # 1 good, then > 1 error
+    assert "analysis success-rate" in (world.rt.store.stage_run("app", promotion.id, 0).failure or "")
+    reverts = [pr for pr in world.pulls() if pr.head.ref.endswith("-revert")]
+    assert len(reverts) == 1 and reverts[0].merged
+    assert {path: world.main_file(path) for path in before} == before  # byte for byte
+    weight_pr = next(pr for pr in world.pulls() if pr.title.endswith("canary 10%"))
+    statuses = world.repo_as().get_commit(weight_pr.merge_commit_sha).get_statuses()
+    assert next(s.state for s in statuses if s.context == "promoter/analysis") == "error"
