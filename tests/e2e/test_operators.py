@@ -3,6 +3,7 @@ and what a refused credential does: the bot against the GitHub sandbox and the A
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -50,6 +51,8 @@ def test_a_first_pr_waiting_for_approval_is_approved_by_promote(make_world: Call
     promotion = world.start("1.6.0")
     world.drive(promotion.id, until=lambda p, s: p.stage == 1 and s.state is At.OPEN)
     assert not world.repo_as().get_pull(world.at(promotion.id).pr_number).merged
+    shown = world.cli("status", "--config", str(world.config), env={"COLUMNS": "400"})
+    assert re.search(r"#\d+ waits for 1 more approval\(s\) \(for \d+s\)", shown.stdout), shown.stdout  # how long
     ask(world, "promote")
     done = world.drive(promotion.id)
     assert done.phase is Phase.SUCCEEDED
