@@ -176,6 +176,26 @@ def test_a_wrong_github_token_stops_the_pipeline_and_says_so(world: World) -> No
     assert world.rt.store.errors() == {}
 
 
+def test_a_wrong_argocd_token_before_the_first_push_stops_the_pipeline_and_says_so(world: World) -> None:
+    # The bot checks the stage's Applications on Argo CD before it pushes anything: refused, as GitHub's is.
+    promotion = world.start("1.0.1")
+    world.env["PROMOTER_ARGOCD_TOKEN"] = "not-a-token"
+    result = world.cli("--log-json", "run", "--once", "--config", str(world.config))
+    assert result.returncode == 1
+    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    errors = [line for line in logged if line["level"] == "error"]
+    assert errors and errors[0]["event"] == "pipeline_error" and errors[0]["kind"] == "credentials"
+    status = world.cli("status", "--config", str(world.config))
+    assert "app: credentials error for" in status.stdout and "Argo CD" in status.stdout, status.stdout
+    assert world.pulls() == []
+    assert not world.promotion(promotion.id).phase.finished  # stopped, not failed: fix the token and it goes on
+
+    world.env["PROMOTER_ARGOCD_TOKEN"] = world.stack.environment()["PROMOTER_ARGOCD_TOKEN"]
+    world.restart()
+    assert world.drive(promotion.id).phase is Phase.SUCCEEDED
+    assert world.rt.store.errors() == {}
+
+
 def test_a_wrong_argocd_token_after_the_merge_is_told_on_the_pr_and_reverted_at_the_deadline(
     make_world: Callable[..., World],
 ) -> None:
