@@ -1193,3 +1193,26 @@ def test_the_address_setting_must_be_a_url(tmp_path: Path) -> None:
     text = configdir.SETTINGS + "analysis:\n  address: prometheus:9090\n"
     (problem,) = refused(write(tmp_path, {"promoter.yaml": text}))
     assert problem == "promoter.yaml:8:12: analysis.address: expected an http:// or https:// URL"
+
+
+SECRET = BASE.replace(
+    "    - name: service-name\n",
+    "    - name: service-name\n    - name: api-token\n      valueFrom:\n        secretKeyRef: {name: prometheus, key: token}\n",
+).replace(
+    "      provider:\n        prometheus:\n",
+    "      provider:\n        prometheus:\n          headers:\n"
+    "            - {key: Authorization, value: 'Bearer {{args.api-token}}'}\n",
+)
+
+
+def test_a_secret_argument_is_read_from_the_environment_when_a_query_needs_it(tmp_path: Path) -> None:
+    directory = write(tmp_path, {T: SECRET}, HEAD + f"      rolling: {{analysis: {USE}}}\n")
+    pipelines = loading.load(directory).pipelines
+    secret = wiring.analysis_secrets(pipelines, {"PROMOTER_SECRET_PROMETHEUS_TOKEN": "t0ken"})
+    assert secret("api-token") == "t0ken"
+    with pytest.raises(
+        PermanentError, match=r"api-token \(prometheus/token\) needs \$PROMOTER_SECRET_PROMETHEUS_TOKEN"
+    ):
+        wiring.analysis_secrets(pipelines, {})("api-token")  # named, never guessed; the value is never in a message
+    with pytest.raises(PermanentError, match="service-name is not a secret argument"):
+        secret("service-name")
