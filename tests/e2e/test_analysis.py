@@ -274,3 +274,54 @@ def test_prometheus_stopped_mid_analysis_ends_the_run_in_error_and_the_step_is_r
     weight_pr = next(pr for pr in world.pulls() if pr.title.endswith("canary 10%"))
     statuses = world.repo_as().get_commit(weight_pr.merge_commit_sha).get_statuses()
     assert next(s.state for s in statuses if s.context == "promoter/analysis") == "error"
+
+
+# The canary's background analysis (Argo Rollouts' strategy.canary.analysis) from its first weight on; the
+# steps themselves only wait, so the background run alone can stop the canary.
+CANARY_BACKGROUND = CANARY_PIPELINE.replace(
+    "          - pause: {duration: 1s}\n",
+    "          - pause: {duration: 30s}\n",
+).replace(
+    "        steps:\n",
+    "        analysis:\n"
+    "          templates: [{templateName: success-rate}]\n"
+    '          args: [{name: workload, value: "{{canary}}"}]\n'
+    "          startingStep: 1\n"
+    "        steps:\n",
+)
+
+
+def test_a_canary_whose_background_analysis_fails_is_rolled_back_during_its_pause(
+    make_world: Callable[..., World],
+) -> None:
+    world = analysed_world(make_world, CANARY_FILES, CANARY_BACKGROUND)
+    before = {path: world.main_file(path) for path in CANARY_FILES}
+    promotion = world.start("2.0.0-err")
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.FAILED, done.reason
+    assert "analysis success-rate failed" in (world.rt.store.stage_run("app", promotion.id, 0).failure or "")
+    assert not any(t.endswith("canary 50%") for t in titles(world))  # stopped inside the 30 s pause
+    reverts = [pr for pr in world.pulls() if pr.head.ref.endswith("-revert")]
+    assert len(reverts) == 1 and reverts[0].merged
+    assert {path: world.main_file(path) for path in before} == before
+
+
+BLUE_GREEN_PRE = BLUE_GREEN_PIPELINE.replace(
+    "        scaleDownDelay: 1s\n",
+    "        scaleDownDelay: 1s\n"
+    "        prePromotionAnalysis:\n"
+    "          templates: [{templateName: success-rate}]\n"
+    '          args: [{name: workload, value: "{{canary}}"}]\n',
+)
+
+
+def test_a_blue_green_whose_pre_promotion_analysis_fails_never_switches(make_world: Callable[..., World]) -> None:
+    # The idle colour is judged on the preview Service's traffic before any user's: it never gets the users.
+    world = analysed_world(make_world, BLUE_GREEN_FILES, BLUE_GREEN_PRE)
+    before = {path: world.main_file(path) for path in (BLUE, GREEN, "envs/staging/services.yaml")}
+    promotion = world.start("2.0.0-err")
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.FAILED, done.reason
+    assert "analysis success-rate failed" in (world.rt.store.stage_run("app", promotion.id, 0).failure or "")
+    assert not any(t.endswith("switch app to green") for t in titles(world))
+    assert {path: world.main_file(path) for path in before} == before
