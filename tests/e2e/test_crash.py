@@ -240,3 +240,26 @@ def test_a_blue_green_crashed_at_the_switch_and_the_scale_down_completes_once(
     promotion = drill(world, "2.0.0", crashes)
     assert finish(world, promotion).phase is Phase.SUCCEEDED
     check_once(world, promotion, "2.0.0", BLUE_GREEN_TITLES, expect)
+
+
+@pytest.mark.xdist_group("crash-drills-rolling")
+def test_killed_right_after_unlabelling_a_resumed_promotion_it_completes_once(make_world: Callable[..., World]) -> None:
+    # resume takes the paused label off the PR (an Unlabel), then records; killed between, the restarted bot
+    # finds the label gone and records the resume once.
+    world = make_world(soak="1s")
+    promotion = world.start("1.5.0")
+    world.drive(promotion.id, until=lambda p, s: p.stage == 0 and s.state is At.SOAKING)
+    assert world.cli("pause", "app", "--config", str(world.config)).returncode == 0
+    world.drive(promotion.id, until=lambda p, s: p.paused)
+    assert "promoter:paused" in {label.name for label in world.pulls()[-1].labels}  # on its latest PR
+    assert world.cli("resume", "app", "--config", str(world.config)).returncode == 0
+    run_until_killed(world, "Unlabel")
+
+    world.restart()
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.SUCCEEDED and not done.paused, done.reason
+    for pr in world.pulls():
+        names = collections.Counter(label.name for label in pr.labels)
+        assert "promoter:paused" not in names and all(count == 1 for count in names.values()), (pr.number, names)
+    resumed = [e for e in world.rt.store.events("app", promotion.id, limit=1000) if e.kind.value == "promotion_resumed"]
+    assert len(resumed) == 1
