@@ -590,3 +590,37 @@ def test_an_argo_rollouts_target_suspended_past_the_deadline_fails(make_world: C
     done = world.drive(promotion.id, timeout=60)
     assert done.phase is Phase.FAILED
     assert "not verified within 0:00:03: app-staging: Suspended (a paused rollout)" in done.reason
+
+
+FLAGS = (
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-flags\ndata:\n  canary: "off"  # flipped by the canary\n'
+)
+SCALE_AND_SET_PIPELINE = RATIO_PIPELINE.replace(
+    "          - setWeight: 25\n          - pause: {duration: 1s}\n",
+    "          - setCanaryScale: {replicas: 2}\n          - pause: {duration: 1s}\n"
+    '          - set: {resource: ConfigMap/app-flags, set: {data.canary: "on-{version}"}}\n',
+)
+
+
+def test_set_canary_scale_and_set_write_their_fields_one_pr_each(make_world: Callable[..., World]) -> None:
+    world = make_world(
+        files={
+            "envs/staging/deployment.yaml": STABLE,
+            "envs/staging/canary.yaml": CANARY,
+            "envs/staging/flags.yaml": FLAGS,
+            "apps/app-prod.yaml": None,
+            "envs/prod/deployment.yaml": None,
+        },
+        pipeline=SCALE_AND_SET_PIPELINE,
+    )
+    promotion = world.start("2.0.0")
+    world.drive(promotion.id, until=at_gate)
+    # setCanaryScale: the canary's own count; the stable keeps its replicas (no traffic is moved by it)
+    assert (replicas(world, "envs/staging/deployment.yaml"), replicas(world, "envs/staging/canary.yaml")) == (4, 2)
+    done = world.drive(promotion.id, timeout=60)
+    assert done.phase is Phase.SUCCEEDED, done.reason
+    assert titles(world)[1:3] == [
+        "promoter: app 2.0.0 to staging: canary scale 2",
+        "promoter: app 2.0.0 to staging: set data.canary",
+    ]
+    assert world.main_file("envs/staging/flags.yaml").decode() == FLAGS.replace('"off"', '"on-2.0.0"')  # one token
