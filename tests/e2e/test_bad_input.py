@@ -211,6 +211,8 @@ def test_a_wrong_argocd_token_after_the_merge_is_told_on_the_pr_and_reverted_at_
     )
     assert "**blocked**" in comment and "401" in comment and "the stage is reverted" in comment
     assert "step_blocked" in [e.kind.value for e in world.rt.store.events("app", promotion.id)]
+    shown = world.cli("status", "--config", str(world.config), env={"COLUMNS": "400"}).stdout
+    assert "401" in shown, shown  # status says what blocks the step too
     done = world.drive(promotion.id)
     assert done.phase is Phase.FAILED and "not verified within 0:00:04" in done.reason
     assert world.main_file("envs/staging/deployment.yaml").decode() == REPO_FILES["envs/staging/deployment.yaml"]
