@@ -19,7 +19,7 @@ from typing import IO
 import pytest
 
 from promoter.gitops import applications
-from promoter.sandbox import report
+from promoter.sandbox import prometheus, report
 from promoter.sandbox.argocd.applications import Catalog
 from promoter.sandbox.github import accounts
 from tests.sandbox_argocd.conftest import application
@@ -162,3 +162,6 @@ def test_sandbox_up_reports_on_stderr_and_stops_cleanly_on_sigterm(tmp_path: Pat
     assert any(line.startswith("# people: alice (admin) token sandbox-token-alice") for line in seen)
     assert "Traceback" not in "".join(rest)
     assert out and all(line.startswith("export PROMOTER_") for line in out.splitlines()), out
+    if prometheus.installed() or os.environ.get("CI"):  # (started when installed: the analyses' Prometheus)
+        assert "export PROMOTER_PROMETHEUS_URL=http://127.0.0.1:" in out, out
+        assert any("scraped by Prometheus http://127.0.0.1:" in line for line in seen), seen
