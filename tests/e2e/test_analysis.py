@@ -325,3 +325,37 @@ def test_a_blue_green_whose_pre_promotion_analysis_fails_never_switches(make_wor
     assert "analysis success-rate failed" in (world.rt.store.stage_run("app", promotion.id, 0).failure or "")
     assert not any(t.endswith("switch app to green") for t in titles(world))
     assert {path: world.main_file(path) for path in before} == before
+
+
+# A series no workload exports: every answer is an empty vector, Inconclusive unless the template says more.
+SILENT = SUCCESS_RATE.replace("istio_requests_total", "requests_nobody_exports_total")
+
+
+def test_an_inconclusive_analysis_waits_for_a_person_and_promote_goes_on(make_world: Callable[..., World]) -> None:
+    world = make_world(
+        files={**ONLY_STAGING, **CANARY_FILES},
+        pipeline=CANARY_ANALYSED,
+        analysis={"success-rate.yaml": SILENT},
+        traffic=TRAFFIC,
+        settings=SETTINGS,
+        scenario=HEALTHY,
+        deadline="60s",
+    )
+    promotion = world.start("2.0.0")
+
+    def told(_promotion: object, _position: object) -> bool:
+        return any(e.kind.value == "gate_inconclusive" for e in world.rt.store.events("app", promotion.id))
+
+    world.drive(promotion.id, until=told, timeout=120)
+    for _ in range(10):  # it waits: no next weight, no revert, however long
+        world.drive(promotion.id, until=lambda p, s: True)
+    waiting = world.promotion(promotion.id)
+    assert not waiting.phase.finished
+    assert not any(t.endswith("canary 50%") for t in titles(world))
+    assert not any(pr.head.ref.endswith("-revert") for pr in world.pulls())
+    assert all(m.error is None and m.value == () for m in world.rt.store.measurements("app", promotion.id, 0))
+
+    assert world.cli("promote", "app", "--config", str(world.config)).returncode == 0  # a person decides
+    done = world.drive(promotion.id, timeout=120)
+    assert done.phase is Phase.SUCCEEDED, done.reason
+    assert "promoter: app 2.0.0 to staging: canary 50%" in titles(world)
