@@ -1,6 +1,6 @@
 """The daemon: APScheduler runs a reconcile pass over every pipeline at the configured interval, and wakes a
 pipeline sooner when one of its gates comes due (a debounce or soak ending, a deadline, Argo CD worth asking
-again soon after a merge: :func:`promoter.core.wakeup.wake_at`).
+again soon after a merge: the ``wake_at`` of :func:`promoter.core.decide.decide`'s decision).
 
 Passes run one at a time on a single worker thread, so an interval tick and a wake-up never reconcile the
 same pipeline at once. SIGTERM or SIGINT stops the daemon after the pass under way; a second signal while
