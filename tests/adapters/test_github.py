@@ -127,6 +127,23 @@ def test_retry_after_is_honoured() -> None:
     assert github_adapter._retry_after(None) == 60.0
 
 
+def test_githubs_bad_moments_from_the_sandbox_are_temporary_and_a_secondary_limit_keeps_its_delay(
+    sandbox: tuple[GitHubSandbox, Path],
+) -> None:
+    served, _ = sandbox
+    bot = forge(served)
+    faults = f"{served.url}/_sandbox/faults"
+    httpx.post(faults, json={"status": 403, "retry_after": 7}).raise_for_status()
+    with pytest.raises(TemporaryError, match="rate limit") as limited:
+        bot.find_pr("any")
+    assert limited.value.delay == 7.0  # as the answer said
+    for status in (502, 503):
+        httpx.post(faults, json={"status": status}).raise_for_status()
+        with pytest.raises(TemporaryError, match=f"GitHub {status}"):
+            bot.find_pr("any")
+    assert bot.find_pr("any") is None  # the faults used up: served again
+
+
 # conditional requests -----------------------------------------------------------------------------
 
 

@@ -130,3 +130,29 @@ def test_an_application_the_merge_leaves_as_it_runs_is_verified_without_a_sync(
     assert done.stage == 1, done.reason
     verified = [e for e in world.rt.store.events("app", promotion.id, limit=1000) if e.kind.value == "step_verified"]
     assert "app-staging, app-prod Synced and Healthy" in verified[0].message
+
+
+def test_a_github_outage_across_the_soaks_end_neither_reverts_nor_promotes_and_the_promotion_goes_on(
+    make_world: Callable[..., World],
+) -> None:
+    import httpx  # noqa: PLC0415 - the sandbox's own route, outside the bot's client
+
+    world = make_world(soak="1s")
+    promotion = world.start("3.4.0")
+    world.drive(promotion.id, until=soaking)
+    faults = f"{world.stack.github.url}/_sandbox/faults"
+    httpx.post(faults, json={"status": 503, "count": 100_000}).raise_for_status()  # down until cleared
+    deadline = time.monotonic() + 3  # the soak ends meanwhile: prod's PR cannot be opened
+    while time.monotonic() < deadline:
+        world.drive(promotion.id, until=lambda p, s: True)
+        time.sleep(0.1)
+    during = world.promotion(promotion.id)
+    assert not during.phase.finished and "GitHub 503" in during.reason, during.reason  # waiting, and why
+    assert world.stack.github.app.state.faults.served > 0  # it kept asking, and was told 503
+    httpx.delete(faults).raise_for_status()
+    assert world.main_file(PROD).decode() == REPO_FILES[PROD] and "step_reverted" not in kinds(world, promotion.id)
+
+    done = world.drive(promotion.id, timeout=60)
+    assert done.phase is Phase.SUCCEEDED, done.reason
+    assert not any(pr.head.ref.endswith("-revert") for pr in world.pulls())
+    assert len(world.pulls()) == 2  # staging's and prod's: each opened once, whatever was retried

@@ -6,10 +6,12 @@ from collections.abc import Iterable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from promoter.sandbox.github import errors, forge
+from promoter.sandbox.github import errors, faults, forge
 from promoter.sandbox.github.routes import (
     admin,
     apps,
@@ -42,8 +44,13 @@ def create_app(hub: forge.Forge, github_apps: Iterable[apps.App] = ()) -> Starle
         *writes.routes(),
         *git.routes(),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _unknown})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _unknown},
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=_faulting)],
+    )
     app.state.forge = hub
+    app.state.faults = faults.Faults()
     app.state.apps = {github_app.id: github_app for github_app in github_apps}
     return app
 
@@ -51,3 +58,12 @@ def create_app(hub: forge.Forge, github_apps: Iterable[apps.App] = ()) -> Starle
 async def _unknown(request: Request, exc: Exception) -> Response:
     """GitHub answers unknown paths and unsupported methods alike with a JSON 404."""
     return JSONResponse(errors.not_found().payload(), status_code=404)
+
+
+async def _faulting(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    """A fault queued through ``/_sandbox/faults`` answers the request instead of the route."""
+    if not request.url.path.startswith("/_sandbox/"):
+        fault: faults.Fault | None = request.app.state.faults.take(request.method)
+        if fault is not None:
+            return JSONResponse(fault.payload(), status_code=fault.status, headers=fault.headers())
+    return await call_next(request)

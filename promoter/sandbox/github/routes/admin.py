@@ -1,5 +1,6 @@
 """The sandbox's own routes under ``/_sandbox/``, which GitHub does not have: request counters for tests,
-a reset, and raw file bytes (the ``download_url`` of contents). They need no token and cost nothing."""
+a reset, faults to come (GitHub's bad moments, :mod:`..faults`), and raw file bytes (the ``download_url`` of
+contents). They need no token and cost nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from promoter.sandbox.github import forge
+from promoter.sandbox.github import faults, forge
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
@@ -19,6 +20,8 @@ def routes() -> list[Route]:
     return [
         Route("/_sandbox/stats", stats, methods=["GET"]),
         Route("/_sandbox/reset", reset, methods=["POST"]),
+        Route("/_sandbox/faults", add_faults, methods=["POST"]),
+        Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
         Route("/_sandbox/blobs/{sha}", blob, methods=["GET"]),
     ]
 
@@ -36,6 +39,22 @@ async def stats(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     """Zero the counters and restore every rate-limit budget (records and git are left alone)."""
     _forge(request).accounting.reset()
+    return Response(status_code=204)
+
+
+async def add_faults(request: Request) -> Response:
+    """Queue ``count`` faults: ``{"status": 502|503|500|403, "count": N, "retry_after": S, "method": "GET"}``."""
+    try:
+        body = await request.json()
+        fault = faults.Fault(int(body["status"]), body.get("retry_after"), body.get("method"))
+        request.app.state.faults.add(fault, int(body.get("count", 1)))
+    except (ValueError, KeyError, TypeError) as exc:
+        return JSONResponse({"message": f"bad fault: {exc}"}, status_code=422)
+    return Response(status_code=204)
+
+
+async def clear_faults(request: Request) -> Response:
+    request.app.state.faults.clear()
     return Response(status_code=204)
 
 
