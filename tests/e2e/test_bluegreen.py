@@ -16,7 +16,7 @@ from tests.e2e.world import World
 BLUE, GREEN = "envs/staging/blue.yaml", "envs/staging/green.yaml"
 
 
-def blue_green_world(make_world: Callable[..., World]) -> World:
+def blue_green_world(make_world: Callable[..., World], pipeline: str = PIPELINE) -> World:
     files = {
         "envs/staging/deployment.yaml": None,
         BLUE: COLOR.replace("NAME", "blue").replace("REPLICAS", "3"),
@@ -25,7 +25,7 @@ def blue_green_world(make_world: Callable[..., World]) -> World:
         "apps/app-prod.yaml": None,
         "envs/prod/deployment.yaml": None,
     }
-    return make_world(files=files, pipeline=PIPELINE)
+    return make_world(files=files, pipeline=pipeline)
 
 
 def docs(world: World, path: str) -> list[dict[str, object]]:
@@ -89,3 +89,22 @@ def test_a_version_failing_on_the_idle_colour_never_gets_the_traffic(make_world:
     assert selectors(world) == ("blue", "blue")
     assert workload(world, GREEN) == ("ghcr.io/acme/app:1.0.0", 0)
     assert not any("switch" in pr.title for pr in world.pulls())
+
+
+def test_without_auto_promotion_the_switch_waits_for_a_person(make_world: Callable[..., World]) -> None:
+    # Argo Rollouts' autoPromotionEnabled: false: the idle colour is ready and previewed; the users move only on
+    # promoter promote (an indefinite pre-promotion pause).
+    manual = PIPELINE.replace(
+        "        scaleDownDelay: 1s\n", "        scaleDownDelay: 1s\n        autoPromotionEnabled: false\n"
+    )
+    world = blue_green_world(make_world, manual)
+    promotion = world.start("2.0.0")
+    for _ in range(20):  # ready, previewed, and waiting however long
+        world.drive(promotion.id, until=lambda p, s: True)
+    assert selectors(world) == ("blue", "green")  # users on blue, the preview on green
+    assert workload(world, GREEN) == ("ghcr.io/acme/app:2.0.0", 3)
+    assert not world.promotion(promotion.id).phase.finished
+    assert world.cli("promote", "app", "--config", str(world.config)).returncode == 0
+    done = world.drive(promotion.id, timeout=60)
+    assert done.phase is Phase.SUCCEEDED, done.reason
+    assert selectors(world) == ("green", "green")

@@ -15,7 +15,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from promoter.core.model import Phase
-from tests.e2e.crashes import CANARY, STABLE, VIRTUAL_SERVICE
+from tests.e2e.crashes import CANARY, CANARY_FILES, CANARY_PIPELINE, ONLY_STAGING, STABLE, VIRTUAL_SERVICE
 from tests.e2e.crashes import CANARY_SERVICES as SERVICES
 from tests.e2e.world import At, Position, World
 
@@ -624,3 +624,18 @@ def test_set_canary_scale_and_set_write_their_fields_one_pr_each(make_world: Cal
         "promoter: app 2.0.0 to staging: set data.canary",
     ]
     assert world.main_file("envs/staging/flags.yaml").decode() == FLAGS.replace('"off"', '"on-2.0.0"')  # one token
+
+
+def test_with_scale_down_off_the_canary_keeps_its_replicas_after_the_hand_over(
+    make_world: Callable[..., World],
+) -> None:
+    kept = CANARY_PIPELINE.replace(
+        "        canaryService: app-canary\n", "        canaryService: app-canary\n        scaleDown: false\n"
+    )
+    world = make_world(files={**ONLY_STAGING, **CANARY_FILES}, pipeline=kept)
+    promotion = world.start("2.0.0")
+    done = world.drive(promotion.id, timeout=60)
+    assert done.phase is Phase.SUCCEEDED, done.reason
+    assert titles(world)[-1] == "promoter: app 2.0.0 to staging: canary 0%: stable takes all traffic again"
+    assert replicas(world, "envs/staging/canary.yaml") > 0  # left running (warm for the next version), no traffic
+    assert image(world, "envs/staging/deployment.yaml") == "ghcr.io/acme/app:2.0.0"
