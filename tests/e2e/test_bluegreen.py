@@ -99,7 +99,8 @@ def test_without_auto_promotion_the_switch_waits_for_a_person(make_world: Callab
     )
     world = blue_green_world(make_world, manual)
     promotion = world.start("2.0.0")
-    for _ in range(20):  # ready, previewed, and waiting however long
+    world.drive(promotion.id, until=lambda p, s: "`promoter promote` to go on" in p.reason, timeout=60)
+    for _ in range(10):  # ready, previewed, and waiting however long
         world.drive(promotion.id, until=lambda p, s: True)
     assert selectors(world) == ("blue", "green")  # users on blue, the preview on green
     assert workload(world, GREEN) == ("ghcr.io/acme/app:2.0.0", 3)
