@@ -68,11 +68,13 @@ CANARY_ANALYSED = CANARY_PIPELINE.replace(
 )
 
 
-def analysed_world(make_world: Callable[..., World], files: dict[str, str | None], pipeline: str) -> World:
+def analysed_world(
+    make_world: Callable[..., World], files: dict[str, str | None], pipeline: str, templates: dict[str, str] = TEMPLATES
+) -> World:
     return make_world(
         files={**ONLY_STAGING, **files},
         pipeline=pipeline,
-        analysis=TEMPLATES,
+        analysis=templates,
         traffic=TRAFFIC,
         settings=SETTINGS,
         scenario=HEALTHY,
@@ -245,15 +247,7 @@ def test_prometheus_stopped_mid_analysis_ends_the_run_in_error_and_the_step_is_r
     make_world: Callable[..., World],
 ) -> None:
     # The version is good: only Prometheus's silence fails it. An Error is never read as a success.
-    world = make_world(
-        files={**ONLY_STAGING, **CANARY_FILES},
-        pipeline=CANARY_ANALYSED,
-        analysis={"success-rate.yaml": ERRING},
-        traffic=TRAFFIC,
-        settings=SETTINGS,
-        scenario=HEALTHY,
-        deadline="60s",
-    )
+    world = analysed_world(make_world, CANARY_FILES, CANARY_ANALYSED, {"success-rate.yaml": ERRING})
     before = {path: world.main_file(path) for path in CANARY_FILES}
     promotion = world.start("2.0.0")
 
@@ -332,15 +326,7 @@ SILENT = SUCCESS_RATE.replace("istio_requests_total", "requests_nobody_exports_t
 
 
 def test_an_inconclusive_analysis_waits_for_a_person_and_promote_goes_on(make_world: Callable[..., World]) -> None:
-    world = make_world(
-        files={**ONLY_STAGING, **CANARY_FILES},
-        pipeline=CANARY_ANALYSED,
-        analysis={"success-rate.yaml": SILENT},
-        traffic=TRAFFIC,
-        settings=SETTINGS,
-        scenario=HEALTHY,
-        deadline="60s",
-    )
+    world = analysed_world(make_world, CANARY_FILES, CANARY_ANALYSED, {"success-rate.yaml": SILENT})
     promotion = world.start("2.0.0")
 
     def told(_promotion: object, _position: object) -> bool:

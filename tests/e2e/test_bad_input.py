@@ -157,42 +157,32 @@ def test_a_missing_base_branch_is_refused(world: World) -> None:
     assert "pipelines/app.yaml:2:14: base_branch: the base branch 'master' does not exist" in start.stderr
 
 
-def test_a_wrong_github_token_stops_the_pipeline_and_says_so(world: World) -> None:
+# A refused token before anything is pushed (Argo CD's: the bot checks the stage's Applications first) stops the
+# pipeline, says so at error level and in status, and the promotion goes on where it stopped once it is fixed.
+REFUSED_TOKENS = {
+    "github": ("PROMOTER_GITHUB_TOKEN", "GitHub refused the token"),
+    "argocd": ("PROMOTER_ARGOCD_TOKEN", "Argo CD"),
+}
+
+
+@pytest.mark.parametrize("service", list(REFUSED_TOKENS))
+def test_a_wrong_token_before_the_first_push_stops_the_pipeline_and_says_so(world: World, service: str) -> None:
+    variable, said = REFUSED_TOKENS[service]
     promotion = world.start("1.0.1")
-    world.env["PROMOTER_GITHUB_TOKEN"] = "not-a-token"
+    world.env[variable] = "not-a-token"
     result = world.cli("--log-json", "run", "--once", "--config", str(world.config))
     assert result.returncode == 1
     logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     errors = [line for line in logged if line["level"] == "error"]
     assert errors and errors[0]["event"] == "pipeline_error" and errors[0]["kind"] == "credentials"
     status = world.cli("status", "--config", str(world.config))
-    assert "app: credentials error for" in status.stdout and "GitHub refused the token" in status.stdout
+    assert "app: credentials error for" in status.stdout and said in status.stdout, status.stdout
     assert world.pulls() == []
     assert not world.promotion(promotion.id).phase.finished  # stopped, not failed: fix the token and it goes on
 
-    world.env["PROMOTER_GITHUB_TOKEN"] = world.stack.environment()["PROMOTER_GITHUB_TOKEN"]
+    world.env[variable] = world.stack.environment()[variable]
     world.restart()
     assert world.drive(promotion.id).phase is Phase.SUCCEEDED  # fixed: it goes on where it stopped
-    assert world.rt.store.errors() == {}
-
-
-def test_a_wrong_argocd_token_before_the_first_push_stops_the_pipeline_and_says_so(world: World) -> None:
-    # The bot checks the stage's Applications on Argo CD before it pushes anything: refused, as GitHub's is.
-    promotion = world.start("1.0.1")
-    world.env["PROMOTER_ARGOCD_TOKEN"] = "not-a-token"
-    result = world.cli("--log-json", "run", "--once", "--config", str(world.config))
-    assert result.returncode == 1
-    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    errors = [line for line in logged if line["level"] == "error"]
-    assert errors and errors[0]["event"] == "pipeline_error" and errors[0]["kind"] == "credentials"
-    status = world.cli("status", "--config", str(world.config))
-    assert "app: credentials error for" in status.stdout and "Argo CD" in status.stdout, status.stdout
-    assert world.pulls() == []
-    assert not world.promotion(promotion.id).phase.finished  # stopped, not failed: fix the token and it goes on
-
-    world.env["PROMOTER_ARGOCD_TOKEN"] = world.stack.environment()["PROMOTER_ARGOCD_TOKEN"]
-    world.restart()
-    assert world.drive(promotion.id).phase is Phase.SUCCEEDED
     assert world.rt.store.errors() == {}
 
 
