@@ -18,7 +18,9 @@ from pydantic import Discriminator, Field, Tag, model_validator
 from promoter.config import fields, secrets, settings
 from promoter.config import strategies as strategy_models
 from promoter.config import targets as target_models
+from promoter.config import windows as window_models
 from promoter.core import model
+from promoter.core.windows import Windows
 
 
 class _Model(pydantic.BaseModel):
@@ -245,6 +247,8 @@ class StageModel(_Model):
     deadline: fields.PositiveDuration = dt.timedelta(minutes=10)
     debounce: fields.Duration = dt.timedelta(seconds=5)
     merge: MergeModel = MergeModel()
+    windows: list[window_models.WindowModel] = Field(default_factory=list)  # with the pipeline's: when it merges
+    freezes: list[window_models.FreezeModel] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _targets(self) -> Self:
@@ -254,7 +258,7 @@ class StageModel(_Model):
             raise fields.refuse("targets", "a blue/green stage's workloads are its strategy's colors: no targets")
         return self
 
-    def to_stage(self) -> model.Stage:
+    def to_stage(self, shared: Windows) -> model.Stage:
         return model.Stage(
             name=self.name,
             targets=tuple(t.to_target() for t in self.targets),
@@ -264,6 +268,7 @@ class StageModel(_Model):
             deadline=self.deadline,
             debounce=self.debounce,
             merge=self.merge.to_policy(),
+            windows=shared + window_models.to_windows(self.windows, self.freezes),
         )
 
 
@@ -274,11 +279,14 @@ class PipelineModel(_Model):
     base_branch: fields.Branch = "main"
     labels: list[fields.Text] = Field(default_factory=lambda: ["promoter"])
     stages: Annotated[list[StageModel], Field(min_length=1)]
+    windows: list[window_models.WindowModel] = Field(default_factory=list)  # every stage's, with its own
+    freezes: list[window_models.FreezeModel] = Field(default_factory=list)
 
     def to_pipeline(self) -> model.Pipeline:
+        shared = window_models.to_windows(self.windows, self.freezes)
         return model.Pipeline(
             name=self.name,
-            stages=tuple(s.to_stage() for s in self.stages),
+            stages=tuple(s.to_stage(shared) for s in self.stages),
             base_branch=self.base_branch,
             labels=tuple(self.labels),
         )

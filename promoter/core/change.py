@@ -135,9 +135,27 @@ def _open(w: Walk, run: ChangeRun) -> Decision:
         if reason is None:
             return Decision()
         return Decision((SetStatus(pr.head_sha, StatusState.PENDING, f"waiting for {required} approval(s)"), reason))
+    closed = _window_closed(w, pr)
+    if closed is not None:
+        return closed
     if w.promotion.paused:
         return Decision(tuple(a for a in (w.reason(f"#{pr.number} ready, paused"),) if a))
     return Decision((MergePR(pr.number, pr.head_sha, w.stage.merge.method, pr.title),))
+
+
+def _window_closed(w: Walk, pr: PullRequest) -> Decision | None:
+    """The PR waits for a promotion window (:mod:`.windows`), waking when it opens; None when one is open."""
+    if not w.stage.windows:
+        return None
+    state = w.stage.windows.state(w.now)
+    if state.open:
+        return None
+    opens = f"opens {texts.moment(state.changes_at)}" if state.changes_at else "no opening within a year"
+    reason = w.reason(f"#{pr.number} waits for a promotion window ({state.why}); {opens}")
+    if reason is None:
+        return Decision((), state.changes_at)
+    status = SetStatus(pr.head_sha, StatusState.PENDING, f"waiting for a promotion window; {opens}")
+    return Decision((status, reason), state.changes_at)
 
 
 def _merged_now(w: Walk, run: ChangeRun, pr: PullRequest) -> Decision:

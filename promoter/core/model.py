@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 from promoter.core.strategies import ImageTarget, Rolling, SetTarget, Strategy, Target
+from promoter.core.windows import Windows
 
 __all__ = ["ImageTarget", "SetTarget", "Target"]
 
@@ -47,6 +48,7 @@ class Stage:
     deadline: dt.timedelta = dt.timedelta(minutes=10)  # from a merge to verified, else the stage fails
     debounce: dt.timedelta = dt.timedelta(seconds=5)  # Healthy must hold this long
     merge: MergePolicy = MergePolicy()
+    windows: Windows = dataclasses.field(default_factory=Windows)  # when its changes merge (with the pipeline's)
 
 
 @dataclasses.dataclass(frozen=True)
