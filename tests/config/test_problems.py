@@ -49,7 +49,7 @@ CASES = {
         {"pipelines/web.yaml": configdir.PIPELINE + "owner: me\n"},
         "pipelines/web.yaml:8:1",
         "owner",
-        "unknown key (expected one of: name, base_branch, labels, stages)",
+        "unknown key (expected one of: name, base_branch, labels, stages, windows, freezes)",
     ),
     "unknown-key-in-a-target": Case(
         {"pipelines/web.yaml": configdir.PIPELINE + "        tag: latest\n"},
