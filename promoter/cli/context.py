@@ -37,11 +37,12 @@ config_option = click.option(
 )
 
 
-def load(config: Path | None) -> loading.Config:
-    """The config, with the analysis templates the config repo keeps (when promoter.yaml says where)."""
+def load(config: Path | None, offline: bool = False) -> loading.Config:
+    """The config, with the analysis templates the config repo keeps (when promoter.yaml says where; not
+    ``offline``: then a reference to one is left unchecked)."""
     directory = wiring.config_dir(config, os.environ)
     try:
-        return loading.load(directory, wiring.repo_templates())
+        return loading.load(directory, None if offline else wiring.repo_templates())
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"promoter: {problem}", err=True)

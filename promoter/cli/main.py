@@ -62,6 +62,11 @@ COMMANDS = {
     "abort": Command(
         "promoter.cli.operate:abort", "Revert every merged change of the current stage and hold the version."
     ),
+    "windows": Command(
+        "promoter.cli.windows:windows",
+        "Whether each stage of PIPELINE (or of every pipeline) may merge now, why, and its next openings.",
+        logs=False,
+    ),
     "sandbox": Command("promoter.cli.sandbox:sandbox", "Try promoter without GitHub or a cluster."),
     "demo": Command(
         "promoter.cli.demo:demo",
