@@ -11,10 +11,11 @@ import pytest
 from promoter.core import cron
 from promoter.core.actions import Decision, MergePR, Record, SetStatus, StatusState
 from promoter.core.decide import decide
+from promoter.core.markers import Kind
 from promoter.core.model import Pipeline
-from promoter.core.runs import ChangeState
+from promoter.core.runs import ChangeState, StageState
 from promoter.core.windows import Freeze, Window, WindowKind, Windows
-from tests.core.builders import PIPELINE, T0, change, pr, promotion, snap
+from tests.core.builders import PIPELINE, T0, at, change, marker, pr, promotion, snap, stage_run
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
@@ -269,3 +270,14 @@ def test_a_window_that_never_opens_says_so() -> None:
     decision = decide(windowed(never), promotion(), snap(0, change(ChangeState.OPEN), pr=pr()))
     assert "no opening within a year" in decision.actions[0].description  # type: ignore[union-attr]
     assert decision.wake_at is None
+
+
+done = change(ChangeState.DONE, verified_at=at(-30))
+
+
+def test_a_revert_merges_at_once_whatever_the_window() -> None:
+    reverting = stage_run(state=StageState.REVERTING, revert_pr_number=9)
+    for windows in (CLOSED, FROZEN):
+        snapshot = snap(0, done, stage=reverting, revert_pr=pr(9, owner=marker(kind=Kind.REVERT)))
+        decision = decide(windowed(windows), promotion(), snapshot)
+        assert [type(a) for a in decision.actions] == [MergePR]
