@@ -53,6 +53,8 @@ def plan_checklist(pipeline: Pipeline, promotion: Promotion, plan: StagePlan) ->
         gates = f"verify {', '.join(stage.applications) or 'the Applications that deploy its files'}"
         if stage.merge.approvals:
             gates += f", {stage.merge.approvals} approval(s)"
+        if stage.windows:
+            gates += ", merges within its windows"
         lines.append(f"- [{'x' if done else ' '}] **{stage.name}**: {gates}")
         if index != promotion.stage:
             continue
@@ -70,6 +72,10 @@ def step_body(
     files = "\n".join(f"- `{c.path}`" for c in changes)
     first = promotion.step == next(i for i, item in enumerate(plan.items) if isinstance(item, Change))
     policy = _policy(stage.merge.approvals) if first else "at once: the stage's pauses are where it is held"
+    if stage.windows:
+        policy += "; only inside its promotion windows: " + "; ".join(
+            [str(w) for w in stage.windows.windows] + [str(f) for f in stage.windows.freezes]
+        )
     return (
         f"Promotes **{pipeline.name}** to `{promotion.version}` in **{stage.name}** "
         f"(stage {promotion.stage + 1} of {len(pipeline.stages)}).\n\n"

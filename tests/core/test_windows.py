@@ -8,12 +8,13 @@ import zoneinfo
 
 import pytest
 
-from promoter.core import cron
+from promoter.core import cron, texts
 from promoter.core.actions import Decision, MergePR, Record, SetStatus, StatusState
 from promoter.core.decide import decide
 from promoter.core.markers import Kind
 from promoter.core.model import Pipeline
-from promoter.core.runs import ChangeState, StageState
+from promoter.core.plan import build
+from promoter.core.runs import ChangeState, Facts, StageState
 from promoter.core.windows import Freeze, Window, WindowKind, Windows
 from tests.core.builders import PIPELINE, T0, at, change, marker, pr, promotion, snap, stage_run
 
@@ -281,3 +282,15 @@ def test_a_revert_merges_at_once_whatever_the_window() -> None:
         snapshot = snap(0, done, stage=reverting, revert_pr=pr(9, owner=marker(kind=Kind.REVERT)))
         decision = decide(windowed(windows), promotion(), snapshot)
         assert [type(a) for a in decision.actions] == [MergePR]
+
+
+def test_the_pr_says_it_merges_only_inside_the_windows() -> None:
+    pipeline = windowed(Windows((window("allow", "0 9 * * 1-5", 8),), FROZEN.freezes))
+    plan = build(pipeline.stage(0), "1.5.0", Facts())
+    body = texts.step_body(pipeline, promotion(), plan, (), marker())
+    assert "**staging**: verify guestbook-staging, merges within its windows" in body
+    assert (
+        "(at once; only inside its promotion windows: allow 0 9 * * 1-5 for 8h (UTC); freeze 2026-11-21 11:00" in body
+    )
+    (prod,) = [line for line in body.splitlines() if line.startswith("- [ ] **prod**")]
+    assert "windows" not in prod  # the windows are staging's alone
