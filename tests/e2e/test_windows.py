@@ -24,7 +24,7 @@ def with_staging(extra: str) -> str:
 
 
 def test_a_freeze_holds_the_merge_and_the_daemon_wakes_when_it_ends(make_world: Callable[..., World]) -> None:
-    ends = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=8)
+    ends = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=15)
     freeze = f"    freezes:\n      - {{start: 2026-01-01, end: '{ends.isoformat()}', reason: release train}}\n"
     # a 10-minute interval: only the window's own wake-up can merge the PR within the test's time
     world = make_world(interval="10m", pipeline=with_staging(freeze))
@@ -37,10 +37,11 @@ def test_a_freeze_holds_the_merge_and_the_daemon_wakes_when_it_ends(make_world: 
     )
     try:
         give_up = time.monotonic() + 20
-        while time.monotonic() < give_up and world.at(promotion.id).state is not At.OPEN:
+        # the PR is recorded open first; the next decision finds the window closed and says so
+        while time.monotonic() < give_up and "window" not in (world.promotion(promotion.id).reason or ""):
             time.sleep(0.1)
         assert world.at(promotion.id).state is At.OPEN
-        waiting = world.promotion(promotion.id).reason
+        waiting = world.promotion(promotion.id).reason or ""
         assert "#1 waits for a promotion window (frozen: freeze 2026-01-01 00:00 UTC to " in waiting
         assert f"release train); opens {ends:%Y-%m-%d %H:%M:%S} UTC" in waiting
         status = world.cli("status", "--json", "--config", str(world.config))

@@ -63,6 +63,17 @@ COUNTERS: dict[tuple[str, str], tuple[tuple[int, int], ...]] = {
     ("pods", "b"): ((91, 9),) * WINDOWS,  # 0.91
     ("pods-one-bad", "a"): ((95, 5),) * WINDOWS,
     ("pods-one-bad", "b"): (BAD,) * WINDOWS,
+    ("bad-then-idle", "a"): (BAD, IDLE, GOOD, GOOD, GOOD),
+}
+# Query errors at chosen measurements: ``flaky{case,pod}`` is 1 for pod a always and for pod b in the windows
+# marked 1 here (0 otherwise), so :func:`erring`'s ``label_replace`` of the series above 0 makes two series with
+# the same labels there, which Prometheus refuses at evaluation time ("vector cannot contain metrics with the same
+# labelset"): a real runtime error of a valid query, not a syntax error.
+FLAKY: dict[str, tuple[int, ...]] = {
+    "first": (1, 0, 0, 0, 0),
+    "first-and-third": (1, 0, 1, 0, 0),
+    "pattern": (1, 1, 0, 1, 0),
+    "always": (1,) * WINDOWS,
 }
 MISSING = "missing"  # a case no series has: an empty vector
 
@@ -96,6 +107,13 @@ def history() -> str:
                 if i > 0:
                     value += windows[window_of(timestamp)][side]
                 lines.append(f"http_requests_total{{{labels}}} {value} {timestamp}")
+    lines.append("# TYPE flaky gauge")
+    for case, windows in FLAKY.items():
+        for pod in ("a", "b"):
+            lines += [
+                f'flaky{{case="{case}",pod="{pod}"}} {1 if pod == "a" else windows[window_of(timestamp)]} {timestamp}'
+                for _, timestamp in times(START, END)
+            ]
     lines.append("# TYPE latency_seconds gauge")
     for case, factor in (("stable", 1.0), ("equal", 1.0), ("slow", 2.0)):
         lines += [
@@ -141,6 +159,12 @@ def traffic(case: str) -> str:
 
 def latency(case: str) -> str:
     return f'latency_seconds{{case="{case}"}}'
+
+
+def erring(query: str, case: str) -> str:
+    """``query``, failing to evaluate in the windows ``FLAKY[case]`` marks (times 1 in the others)."""
+    same = f'label_replace(flaky{{case="{case}"}} > 0, "pod", "same", "pod", ".*")'
+    return f"({query}) * scalar(count({same}))"
 
 
 def metric(name: str, query: str, **kw: object) -> Metric:
@@ -269,6 +293,17 @@ def test_the_history_gives_the_designed_ratio_in_every_window(metrics: Prometheu
             assert math.isnan(got) if math.isnan(want) else got == pytest.approx(want, rel=1e-12), (case, pod, k)
 
 
+def test_the_flaky_windows_fail_to_evaluate_as_designed(metrics: PrometheusMetrics, provider: Prometheus) -> None:
+    for case, windows in FLAKY.items():
+        for k, fails in enumerate(windows):
+            try:
+                (got,) = metrics.query(provider, erring(success_rate("good"), case), T0 + k * MINUTE)  # type: ignore[misc]
+            except PromoterError as exc:
+                assert fails and "vector cannot contain metrics with the same labelset" in str(exc), (case, k)
+            else:
+                assert not fails and got == pytest.approx(0.99, rel=1e-12), (case, k)
+
+
 def test_the_odd_answers_are_there(metrics: PrometheusMetrics, provider: Prometheus) -> None:
     assert metrics.query(provider, success_rate(MISSING), T0) == ()
     assert metrics.query(provider, errors_per_success("no-successes"), T0) == (math.inf,)
@@ -322,6 +357,18 @@ CASES: list[tuple[str, Analysis, Phase, Expected]] = [
         run_of(metric("m", success_rate("good"), count=1, success="result[0] > 0.1", failure="result[0] > 0.5")),
         F,
         {"m": (F, "F")},
+    ),
+    (
+        "failure-true-success-unreadable",
+        run_of(metric("m", success_rate("good"), count=1, success="result[3] > 1", failure="result[0] > 0.5")),
+        F,
+        {"m": (F, "F")},
+    ),
+    (
+        "failure-unreadable",
+        run_of(metric("m", success_rate("good"), count=1, success="result[0] > 0.5", failure="result[3] > 1")),
+        E,
+        {"m": (E, "E")},
     ),
     # no data: never a silent pass
     ("empty-vector-inconclusive", run_of(metric("m", success_rate(MISSING), count=1)), I, {"m": (I, "I")}),
@@ -414,6 +461,43 @@ CASES: list[tuple[str, Analysis, Phase, Expected]] = [
         run_of(metric("m", success_rate("pods-one-bad"), count=2, failure_limit=2)),  # 0.725 twice
         F,
         {"m": (F, "FF")},
+    ),
+    # errors in a sequence: runtime errors of the query at chosen measurements
+    (
+        "errors-in-a-row-beyond",
+        run_of(metric("m", erring(success_rate("good"), "always"), count=5, consecutive_error_limit=2)),
+        E,
+        {"m": (E, "EEE")},
+    ),
+    (
+        "errors-within-limit",
+        run_of(metric("m", erring(success_rate("good"), "first"), consecutive_error_limit=4)),
+        S,
+        {"m": (S, "ESS")},
+    ),
+    (
+        "errors-not-in-a-row-beyond-total",  # Argo Rollouts resets its count at each success: it would pass
+        run_of(metric("m", erring(success_rate("good"), "pattern"), count=5, consecutive_error_limit=2)),
+        E,
+        {"m": (E, "EESE")},
+    ),
+    (
+        "every-measurement-an-error-or-empty",
+        run_of(metric("m", erring(success_rate("second-idle"), "first-and-third"), inconclusive_limit=5)),
+        E,
+        {"m": (E, "EIE")},
+    ),
+    (
+        "an-error-and-inconclusive-within-limits",
+        run_of(metric("m", erring(success_rate("second-idle"), "first"), count=2, inconclusive_limit=1)),
+        E,
+        {"m": (E, "EI")},
+    ),
+    (
+        "failed-and-inconclusive-within-limits",
+        run_of(metric("m", success_rate("bad-then-idle"), count=2, failure_limit=1, inconclusive_limit=1)),
+        F,
+        {"m": (F, "FI")},
     ),
     # minimum traffic
     (
