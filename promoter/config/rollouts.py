@@ -272,8 +272,14 @@ class _Judge(_Model):
         )
 
 
+class _SameQuery(_Model):
+    """``baseline: {args: {NAME: VALUE}}``: the metric's own query, with these arguments, is the baseline."""
+
+    args: Annotated[dict[str, fields.Text], Field(min_length=1)]
+
+
 class _MetricPromoter(_Model):
-    baseline: fields.Text | None = None
+    baseline: fields.Text | _SameQuery | None = None  # a query, or the metric's own with other arguments
     traffic: _Traffic | None = None
     empty: Literal["Inconclusive", "Failed", "Successful"] | None = None
     judge: _Judge | None = None
@@ -330,6 +336,15 @@ class _Metric(_Model):
         if judge is not None and self.promoter.baseline is None:
             reason = "a judge compares the canary with a baseline: add promoter: {baseline: QUERY}"
             errors.append((("promoter", "judge"), "judge", reason, None))
+        if isinstance(self.promoter.baseline, _SameQuery):
+            used = {found.group(1) for found in _PLACEHOLDER.finditer(self.provider.prometheus.query)}
+            for name in self.promoter.baseline.args:
+                if name not in used:
+                    reason = (
+                        f"the query does not use {{{{args.{name}}}}}: with it the baseline would not differ from "
+                        "the canary's own series"
+                    )
+                    errors.append((("promoter", "baseline", "args", name), "baseline", reason, None))
         for key, condition in (
             ("successCondition", self.success_condition),
             ("failureCondition", self.failure_condition),
@@ -346,7 +361,10 @@ class _Metric(_Model):
         yield ("provider", "prometheus", "query"), prometheus.query
         for i, header in enumerate(prometheus.headers):
             yield ("provider", "prometheus", "headers", i, "value"), header.value
-        if self.promoter.baseline is not None:
+        if isinstance(self.promoter.baseline, _SameQuery):
+            for name, value in self.promoter.baseline.args.items():
+                yield ("promoter", "baseline", "args", name), value
+        elif self.promoter.baseline is not None:
             yield ("promoter", "baseline"), self.promoter.baseline
         if self.promoter.traffic is not None:
             yield ("promoter", "traffic", "query"), self.promoter.traffic.query
@@ -366,7 +384,8 @@ class _Metric(_Model):
             consecutive_error_limit=self.consecutive_error_limit,
             dry_run=dry_run,
             retention=retention,
-            baseline=mine.baseline,
+            baseline=self.provider.prometheus.query if isinstance(mine.baseline, _SameQuery) else mine.baseline,
+            baseline_args=tuple(mine.baseline.args.items()) if isinstance(mine.baseline, _SameQuery) else (),
             traffic=mine.traffic.query if mine.traffic is not None else None,
             min_traffic=mine.traffic.minimum if mine.traffic is not None else 0.0,
             empty=templates.Phase(mine.empty) if mine.empty is not None else templates.Phase.INCONCLUSIVE,

@@ -317,7 +317,11 @@ def _request(
     filled = dict(values)
     try:
         provider = dataclasses.replace(metric.provider, query=render(metric.provider.query, analysis, filled))
-        baseline = render(metric.baseline, analysis, filled) if metric.baseline is not None else None
+        baseline = None
+        if metric.baseline is not None:
+            # the same query read for the stable: its arguments given last win over the run's
+            stable = dataclasses.replace(analysis, args=analysis.args + metric.baseline_args)
+            baseline = render(metric.baseline, stable, filled)
         traffic = render(metric.traffic, analysis, filled) if metric.traffic is not None else None
     except ValueError as exc:
         raise AnalysisError(f"metric {metric.name}: {exc}") from exc

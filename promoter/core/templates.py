@@ -110,6 +110,8 @@ class Metric:
     retention: int | None = None  # measurements kept for the table (the judgement counts all)
     # promoter's own --------------------------------------------------------------------------------------
     baseline: str | None = None  # the stable's series under the same query (``baseline`` in conditions)
+    # when set, ``baseline`` is the metric's own query, read with these arguments (the stable's names) instead
+    baseline_args: tuple[tuple[str, str], ...] = ()
     traffic: str | None = None  # a request count; below ``min_traffic`` a measurement is Inconclusive
     min_traffic: float = 0.0
     empty: Phase = Phase.INCONCLUSIVE  # what an empty vector or NaN means (only an explicit `empty:` passes it)

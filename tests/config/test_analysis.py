@@ -390,6 +390,12 @@ def test_promoters_own_fields(tmp_path: Path) -> None:
     assert loaded.score == Score(passing=90.0, marginal=60.0)
 
 
+def test_a_baseline_can_be_the_metrics_own_query_with_the_stables_arguments(tmp_path: Path) -> None:
+    text = with_metric('promoter: {baseline: {args: {service-name: "{{stable}}"}}}')
+    (m,) = templates_of(tmp_path, {T: text})["success-rate"].metrics
+    assert (m.baseline, m.baseline_args) == (BASE_QUERY, (("service-name", "{{stable}}"),))
+
+
 def test_a_judged_template_has_the_default_score_and_a_plain_one_none(tmp_path: Path) -> None:
     judged = BASE.replace("      successCondition: result[0] >= 0.95\n", "") + (
         "      promoter: {baseline: 'sum(rate(http_requests_total{service=\"web-stable\"}[5m]))', judge: {}}\n"
@@ -580,6 +586,18 @@ REFUSED = {
         "16:25",
         f"{M}.promoter.judge",
         NO_BASELINE,
+    ),
+    "baseline-by-an-argument-the-query-does-not-use": Refused(
+        with_metric("promoter: {baseline: {args: {service: web-stable}}}"),
+        "17:45",
+        f"{M}.promoter.baseline.args.service",
+        "the query does not use {{args.service}}: with it the baseline would not differ from the canary's own series",
+    ),
+    "baseline-by-an-undeclared-argument": Refused(
+        with_metric('promoter: {baseline: {args: {service-name: "{{args.region}}"}}}'),
+        "17:51",
+        f"{M}.promoter.baseline.args.service-name",
+        "{{args.region}} names an argument that spec.args does not declare (declared: service-name)",
     ),
     "judge-with-a-condition": Refused(
         with_metric("promoter: {baseline: stable_rate, judge: {}}"),

@@ -294,6 +294,22 @@ def test_queries_are_rendered_and_secret_arguments_left_for_the_shell() -> None:
     assert analysis.lookback(an, values) == dt.timedelta(minutes=2)
 
 
+def test_a_baseline_by_arguments_is_the_same_query_read_for_the_stable() -> None:
+    query = 'sum(rate(err{w="{{args.workload}}",v="{{args.version}}"}[1m]))'
+    m = dataclasses.replace(
+        metric(),
+        provider=Prometheus("http://p:9090", query),
+        baseline=query,
+        baseline_args=(("workload", "{{stable}}"),),
+    )
+    template = Template("t", (m,), args=(Arg("workload"), Arg("version", "{{version}}")))
+    an = Analysis((template,), args=(("workload", "{{canary}}"),))
+    values = analysis.values_for("2.0.0", "prod", "app-canary", "app")
+    (request,) = analysis.state(an, RUN, values, [], started=T0, ready=T0).due
+    assert request.provider.query == 'sum(rate(err{w="app-canary",v="2.0.0"}[1m]))'
+    assert request.baseline == 'sum(rate(err{w="app",v="2.0.0"}[1m]))'
+
+
 def test_an_argument_without_a_value_is_an_analysis_error() -> None:
     m = dataclasses.replace(metric(), provider=Prometheus("http://p:9090", 'x{w="{{args.nothing}}"}'))
     an = Analysis((Template("t", (m,), args=(Arg("nothing"),)),))

@@ -23,7 +23,7 @@ from promoter import ports
 from promoter.adapters.prometheus import PrometheusMetrics
 from promoter.core import analysis, conditions
 from promoter.core.measurements import Measurement, Result
-from promoter.core.templates import Analysis, Judge, Metric, Phase, Prometheus, Template
+from promoter.core.templates import Analysis, Arg, Judge, Metric, Phase, Prometheus, Template
 from promoter.errors import PromoterError, TemporaryError
 from promoter.sandbox.prometheus import PrometheusServer, backfill
 from tests.prometheus.conftest import base_time
@@ -539,6 +539,37 @@ CASES: list[tuple[str, Analysis, Phase, Expected]] = [
             ("baseline-over-margin", "canary-worse", "stable", F),
             ("baseline-empty", "canary-close", MISSING, I),
             ("baseline-nan", "canary-close", "idle", I),
+        )
+    ),
+    # the baseline as the metric's own query, read with the stable's arguments
+    *(
+        (
+            name,
+            Analysis(
+                (
+                    Template(
+                        "t",
+                        (
+                            metric(
+                                "m",
+                                error_rate("{{args.case}}"),
+                                count=1,
+                                success="result[0] <= baseline[0] + 0.005",
+                                baseline=error_rate("{{args.case}}"),
+                                baseline_args=(("case", "stable"),),
+                            ),
+                        ),
+                        args=(Arg("case"),),
+                    ),
+                ),
+                args=(("case", canary),),
+            ),
+            phase,
+            {"m": (phase, LETTER[phase])},
+        )
+        for name, canary, phase in (
+            ("baseline-by-arguments-within-margin", "canary-close", S),
+            ("baseline-by-arguments-over-margin", "canary-worse", F),
         )
     ),
     # the judge: samples over each minute, the canary's against the stable's
