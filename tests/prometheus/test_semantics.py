@@ -78,6 +78,17 @@ FLAKY: dict[str, tuple[int, ...]] = {
 MISSING = "missing"  # a case no series has: an empty vector
 
 
+# Request durations as a histogram: per sample, how many requests took at most each bound (cumulative, the last
+# is +Inf), the same in every window. p95 by histogram_quantile's interpolation: stable 0.325 s, close 0.333 s
+# (a ratio of 1.03), slow 0.775 s (2.38).
+BOUNDS = ("0.1", "0.2", "0.4", "0.8", "+Inf")
+DURATIONS: dict[str, tuple[int, ...]] = {
+    "stable": (50, 90, 98, 100, 100),
+    "p95-close": (50, 89, 98, 100, 100),
+    "p95-slow": (20, 50, 80, 96, 100),
+}
+
+
 def times(first: dt.datetime, last: dt.datetime) -> Iterator[tuple[int, int]]:
     """(sample index, timestamp in seconds) every STEP from ``first`` to ``last``, both included."""
     begin = int(first.timestamp())
@@ -97,7 +108,8 @@ def stable_latency(i: int) -> float:
 
 
 def history() -> str:
-    """OpenMetrics text: ``http_requests_total{case,pod,code}`` and ``latency_seconds{case}`` from START to END."""
+    """OpenMetrics text from START to END: ``http_requests_total{case,pod,code}``, the histogram
+    ``request_duration_seconds{case}``, ``flaky{case,pod}`` and ``latency_seconds{case}``."""
     lines = ["# TYPE http_requests counter"]
     for (case, pod), windows in COUNTERS.items():
         for code, side in (("200", 0), ("500", 1)):
@@ -107,6 +119,16 @@ def history() -> str:
                 if i > 0:
                     value += windows[window_of(timestamp)][side]
                 lines.append(f"http_requests_total{{{labels}}} {value} {timestamp}")
+    lines.append("# TYPE request_duration_seconds histogram")
+    for case, cumulative in DURATIONS.items():
+        for i, timestamp in times(START, END):
+            for bound, per_sample in zip(BOUNDS, cumulative, strict=True):
+                value = COUNTER_BASE + i * per_sample
+                lines.append(f'request_duration_seconds_bucket{{case="{case}",le="{bound}"}} {value} {timestamp}')
+            lines.append(
+                f'request_duration_seconds_count{{case="{case}"}} {COUNTER_BASE + i * cumulative[-1]} {timestamp}'
+            )
+            lines.append(f'request_duration_seconds_sum{{case="{case}"}} {i * cumulative[-1] * 0.2} {timestamp}')
     lines.append("# TYPE flaky gauge")
     for case, windows in FLAKY.items():
         for pod in ("a", "b"):
@@ -155,6 +177,10 @@ def errors_per_success(case: str) -> str:
 
 def traffic(case: str) -> str:
     return f"sum(increase({requests(case)}[1m]))"
+
+
+def p95(case: str) -> str:
+    return f'histogram_quantile(0.95, sum by (le) (rate(request_duration_seconds_bucket{{case="{case}"}}[1m])))'
 
 
 def latency(case: str) -> str:
@@ -291,6 +317,11 @@ def test_the_history_gives_the_designed_ratio_in_every_window(metrics: Prometheu
             (got,) = metrics.query(provider, query, T0 + k * MINUTE)  # type: ignore[misc]
             want = expected_ratio(case, pod, k)
             assert math.isnan(got) if math.isnan(want) else got == pytest.approx(want, rel=1e-12), (case, pod, k)
+
+
+def test_the_histograms_give_the_designed_p95(metrics: PrometheusMetrics, provider: Prometheus) -> None:
+    for case, want in (("stable", 0.325), ("p95-close", 0.2 + 6 / 9 * 0.2), ("p95-slow", 0.775)):
+        assert metrics.query(provider, p95(case), T0 + MINUTE) == pytest.approx((want,), rel=1e-9), case
 
 
 def test_the_flaky_windows_fail_to_evaluate_as_designed(metrics: PrometheusMetrics, provider: Prometheus) -> None:
@@ -539,6 +570,19 @@ CASES: list[tuple[str, Analysis, Phase, Expected]] = [
             ("baseline-over-margin", "canary-worse", "stable", F),
             ("baseline-empty", "canary-close", MISSING, I),
             ("baseline-nan", "canary-close", "idle", I),
+        )
+    ),
+    # p95 latency, canary over stable, from real histograms
+    *(
+        (
+            name,
+            run_of(metric("m", p95(canary), count=1, success="result[0] / baseline[0] < 1.2", baseline=p95("stable"))),
+            phase,
+            {"m": (phase, LETTER[phase])},
+        )
+        for name, canary, phase in (
+            ("p95-ratio-within", "p95-close", S),
+            ("p95-ratio-over", "p95-slow", F),
         )
     ),
     # the baseline as the metric's own query, read with the stable's arguments
