@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
@@ -75,6 +76,8 @@ class GitHubForge:
         self._repo = self._gh.get_repo(repository)
         self._bot = bot_login
         self._pages: _LRU[_PageKey, _Page] = _LRU(cache_size)
+        # Told to wait by a secondary rate limit: no request before then (monotonic), whoever would make it.
+        self._quiet_until = 0.0
         # (PR number, marker) -> (comment id, digest of the body the bot wrote): edited by id, no listing.
         self._comments: _LRU[tuple[int, str], tuple[int, str]] = _LRU(cache_size)
         # PRs this process opened: none of the bot's comments can be on them yet, so the first is not looked for.
@@ -295,10 +298,18 @@ class GitHubForge:
     # errors ----------------------------------------------------------------------------------------
 
     def _call(self, action: Callable[[], _T], what: str) -> _T:
+        # GitHub asks a client held back by a secondary limit to make no request until Retry-After has passed;
+        # one more meanwhile prolongs it. So the other calls of this pass wait as well, without asking.
+        waiting = self._quiet_until - time.monotonic()
+        if waiting > 0:
+            raise TemporaryError(f"GitHub rate limit while {what}: waiting {waiting:.0f}s as it asked", delay=waiting)
         try:
             return action()
         except github.RateLimitExceededException as exc:
-            raise TemporaryError(f"GitHub rate limit while {what}", delay=_retry_after(exc.headers)) from exc
+            delay = _retry_after(exc.headers)
+            if _secondary(exc):  # the primary budget still answers conditional requests (a 304 costs nothing)
+                self._quiet_until = time.monotonic() + delay
+            raise TemporaryError(f"GitHub rate limit while {what}", delay=delay) from exc
         except github.BadCredentialsException:
             raise CredentialError(f"GitHub refused the token (401) while {what} ({self.repository})") from None
         except github.GithubException as exc:
@@ -501,6 +512,13 @@ def _view(pr: GitHubPullRequest) -> PullRequest:
         created_at=pr.created_at,
         merged_at=pr.merged_at,
     )
+
+
+def _secondary(exc: github.GithubException) -> bool:
+    """A secondary rate limit (too many requests too fast), not the hourly budget spent."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    message = exc.data.get("message", "") if isinstance(exc.data, dict) else ""
+    return "retry-after" in headers or "secondary rate limit" in str(message).lower()
 
 
 def _retry_after(headers: dict[str, Any] | None) -> float:

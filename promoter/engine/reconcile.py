@@ -20,7 +20,7 @@ from promoter.core.pullrequest import PullRequest
 from promoter.core.runs import ChangeRun
 from promoter.engine import execute, observe, rebuild
 from promoter.engine.runtime import Runtime
-from promoter.errors import CredentialError, PermanentError, PromoterError
+from promoter.errors import CredentialError, PermanentError, PromoterError, TemporaryError
 
 log = logs.get("promoter.reconcile")
 
@@ -71,7 +71,7 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
             _tell_the_pr(rt, pipeline, promotion, previous, rt.errors().get(pipeline.name))
         finished = rt.store.promotion(promotion.id, pipeline.name) if promotion else None
         if failure is not None or finished is None or finished.phase.finished:
-            wake = None
+            wake = _retry_at(rt, pipeline, failure) if finished is not None and not finished.phase.finished else None
     result = PassResult(
         pipeline.name,
         promotion.id if promotion else None,
@@ -84,6 +84,22 @@ def reconcile(rt: Runtime, pipeline: Pipeline) -> PassResult:
     fields = dataclasses.asdict(result) | {"wake_at": wake.isoformat() if wake else None}
     (log.info if count else log.debug)("reconcile_pass", **fields)
     return result
+
+
+_LONGEST_RETRY = dt.timedelta(minutes=5)
+
+
+def _retry_at(rt: Runtime, pipeline: Pipeline, failure: PromoterError | None) -> dt.datetime | None:
+    """When to try again after a pass that a temporary error ended: after the delay the service asked for
+    (``Retry-After``), or longer the longer the error has lasted (at most five minutes, and the reconcile
+    interval comes first anyway). A permanent error waits for the interval: a person must act first."""
+    if not isinstance(failure, TemporaryError):
+        return None
+    now = rt.clock.now()
+    error = rt.errors().get(pipeline.name)
+    lasted = now - error.since if error is not None else dt.timedelta(0)
+    delay = max(dt.timedelta(seconds=max(failure.delay, 1.0)), min(lasted, _LONGEST_RETRY))
+    return now + delay
 
 
 def _tell_the_pr(

@@ -4,6 +4,7 @@ conditional requests answered 304 are free)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -133,15 +134,21 @@ def test_githubs_bad_moments_from_the_sandbox_are_temporary_and_a_secondary_limi
     served, _ = sandbox
     bot = forge(served)
     faults = f"{served.url}/_sandbox/faults"
-    httpx.post(faults, json={"status": 403, "retry_after": 7}).raise_for_status()
-    with pytest.raises(TemporaryError, match="rate limit") as limited:
-        bot.find_pr("any")
-    assert limited.value.delay == 7.0  # as the answer said
     for status in (502, 503):
         httpx.post(faults, json={"status": status}).raise_for_status()
         with pytest.raises(TemporaryError, match=f"GitHub {status}"):
             bot.find_pr("any")
-    assert bot.find_pr("any") is None  # the faults used up: served again
+    httpx.post(faults, json={"status": 403, "retry_after": 1}).raise_for_status()
+    with pytest.raises(TemporaryError, match="rate limit") as limited:
+        bot.find_pr("any")
+    assert limited.value.delay == 1.0  # as the answer said
+    asked = len(served.app.state.faults.requests)
+    with pytest.raises(TemporaryError, match="waiting 1s as it asked") as quiet:
+        bot.merge(1, "h" * 40, "merge", "t")  # any call, until Retry-After has passed
+    assert 0 < quiet.value.delay <= 1.0
+    assert len(served.app.state.faults.requests) == asked  # not asked: another request would prolong the limit
+    time.sleep(1.05)
+    assert bot.find_pr("any") is None  # the faults used up, the wait over: served again
 
 
 # conditional requests -----------------------------------------------------------------------------

@@ -7,11 +7,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from ruamel.yaml import YAML
 
+from promoter.core.model import Phase
 from tests.e2e.world import World
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
@@ -76,3 +78,39 @@ def test_the_deployed_config_validates(tmp_path: Path) -> None:
     assert deployment["automountServiceAccountToken"] is False  # it never talks to the cluster
     kustomization = documents["kustomization.yaml"]
     assert set(kustomization["resources"]) <= set(documents)
+
+
+def test_a_secondary_rate_limit_is_waited_out_as_github_says_then_the_promotion_goes_on(
+    make_world: Callable[..., World],
+) -> None:
+    """GitHub holds the bot back (403, Retry-After: 2) twice: the daemon asks again no sooner than told, and (its
+    interval being 10 minutes) no later than a moment after; nothing is reverted, the promotion succeeds."""
+    world = make_world(interval="10m")
+    promotion = world.start("4.7.0")
+    faults = world.stack.github.app.state.faults
+    httpx.post(
+        f"{world.stack.github.url}/_sandbox/faults", json={"status": 403, "retry_after": 2, "count": 2}
+    ).raise_for_status()
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "promoter", "run", "--config", str(world.config)],
+        env=world.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        give_up = time.monotonic() + 60
+        while time.monotonic() < give_up and not world.promotion(promotion.id).phase.finished:
+            time.sleep(0.2)
+        assert world.promotion(promotion.id).phase is Phase.SUCCEEDED
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=30)
+    assert faults.served == 2, (len(faults.requests), list(faults.requests)[:5])
+    requests = list(faults.requests)
+    for index, (at, _, _, status) in enumerate(requests):
+        if status is None:
+            continue
+        came_back = next(t for t, _, _, _ in requests[index + 1 :])
+        assert came_back - at >= 2 - 0.05, requests[index : index + 2]  # not before GitHub said
+    kinds = [e.kind.value for e in world.rt.store.events("app", promotion.id, limit=1000)]
+    assert "step_failed" not in kinds and "revert_pr_opened" not in kinds

@@ -63,7 +63,7 @@ async def _unknown(request: Request, exc: Exception) -> Response:
 async def _faulting(request: Request, call_next: RequestResponseEndpoint) -> Response:
     """A fault queued through ``/_sandbox/faults`` answers the request instead of the route."""
     if not request.url.path.startswith("/_sandbox/"):
-        fault: faults.Fault | None = request.app.state.faults.take(request.method)
+        fault: faults.Fault | None = request.app.state.faults.take(request.method, request.url.path)
         if fault is not None:
             return JSONResponse(fault.payload(), status_code=fault.status, headers=fault.headers())
     return await call_next(request)

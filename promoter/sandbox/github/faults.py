@@ -4,8 +4,10 @@ limit (403 with ``Retry-After``). Set through ``POST /_sandbox/faults``; the san
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import threading
+import time
 from typing import Any
 
 # What GitHub answers, word for word, when a client exceeds a secondary rate limit (PyGithub reads "rate limit").
@@ -38,6 +40,8 @@ class Faults:
         self._lock = threading.Lock()
         self._queued: list[Fault] = []
         self.served = 0  # faults answered so far
+        # (monotonic time, method, path, the fault's status or None) of the latest API requests: when clients came back
+        self.requests: collections.deque[tuple[float, str, str, int | None]] = collections.deque(maxlen=10_000)
 
     def add(self, fault: Fault, count: int) -> None:
         if fault.status not in _MESSAGES:
@@ -49,11 +53,13 @@ class Faults:
         with self._lock:
             self._queued.clear()
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, path: str = "") -> Fault | None:
         """The fault this request gets, if one is queued for it (then it is used up)."""
         with self._lock:
             for index, fault in enumerate(self._queued):
                 if fault.method is None or fault.method == method:
                     self.served += 1
+                    self.requests.append((time.monotonic(), method, path, fault.status))
                     return self._queued.pop(index)
+            self.requests.append((time.monotonic(), method, path, None))
         return None
