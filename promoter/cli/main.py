@@ -62,6 +62,10 @@ COMMANDS = {
     "abort": Command(
         "promoter.cli.operate:abort", "Revert every merged change of the current stage and hold the version."
     ),
+    "retry": Command(
+        "promoter.cli.retry:retry",
+        "Lift the hold on the version PIPELINE's last promotion failed with, and promote it again.",
+    ),
     "windows": Command(
         "promoter.cli.windows:windows",
         "Whether each stage of PIPELINE (or of every pipeline) may merge now, why, and its next openings.",

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from promoter.core.model import Phase
+from promoter.engine import rebuild
 from promoter.engine.reconcile import reconcile_all
 from promoter.sandbox.github.accounts import Role
 from tests.e2e.world import REPO_FILES, At, World
@@ -127,3 +128,40 @@ def test_a_lost_store_keeps_a_paused_promotion_paused(make_world: Callable[..., 
     done = world.drive(promotion.id)
     assert done.phase is Phase.SUCCEEDED
     assert "promoter:paused" not in {label.name for label in world.repo_as().get_pull(number).labels}
+
+
+def test_retry_lifts_the_hold_on_the_forge_and_in_the_store_and_promotes_the_version_again(world: World) -> None:
+    failed = world.drive(world.start("5.0.0-bad").id)
+    assert failed.phase is Phase.FAILED
+    refused = world.cli("start", "app", "--version", "5.0.0-bad", "--config", str(world.config))
+    assert refused.returncode == 2 and "is on hold" in refused.stderr
+    held = [pr.number for pr in world.pulls() if "promoter:held" in [label.name for label in pr.labels]]
+    assert held  # the hold is on the forge too
+
+    world.scenario(fail_images=[])  # the cause is fixed
+    said = ask(world, "retry")
+    assert f"5.0.0-bad is no longer on hold ({failed.id} ended Failed)" in said
+    assert not [pr for pr in world.pulls() if "promoter:held" in [label.name for label in pr.labels]]
+    assert world.rt.store.holds("app") == []
+    again = world.rt.store.promotions("app")[0]
+    assert again.id != failed.id and again.version == "5.0.0-bad"
+    assert world.drive(again.id).phase is Phase.SUCCEEDED
+    assert "hold_lifted" in kinds(world, failed.id)
+
+    world.lose_store()  # rebuilt from the forge: the hold stays lifted, the outcomes stay as they were
+    rebuild.ensure(world.rt, world.rt.pipelines["app"])
+    assert world.rt.store.holds("app") == []
+    phases = {p.id: p.phase for p in world.rt.store.promotions("app")}
+    assert phases == {failed.id: Phase.FAILED, again.id: Phase.SUCCEEDED}
+
+
+def test_retry_refuses_while_a_promotion_runs_or_when_nothing_is_held(world: World) -> None:
+    none_yet = world.cli("retry", "app", "--config", str(world.config))
+    assert none_yet.returncode == 2 and "app has no promotion to retry" in none_yet.stderr
+    running = world.start("5.1.0")
+    busy = world.cli("retry", "app", "--config", str(world.config))
+    assert busy.returncode == 2 and f"app has a promotion in progress ({running.id}): abort it first" in busy.stderr
+    assert world.drive(running.id).phase is Phase.SUCCEEDED
+    fine = world.cli("retry", "app", "--config", str(world.config))
+    assert fine.returncode == 2
+    assert "ended Succeeded and 5.1.0 is not on hold: `promoter start app --version 5.1.0` promotes it" in fine.stderr
