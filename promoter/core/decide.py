@@ -57,7 +57,7 @@ def _start(pipeline: Pipeline, promotion: Promotion, snapshot: Snapshot) -> Deci
     if problem is not None:
         return _refused(pipeline, promotion, snapshot, Phase.FAILED, f"refused: {problem}")
     if snapshot.held:
-        reason = f"{promotion.version} is on hold after a failure; /retry or a newer version lifts it"
+        reason = f"{promotion.version} is on hold after a failure: `promoter retry` lifts it (or promote a newer one)"
         return _refused(pipeline, promotion, snapshot, Phase.ABORTED, reason)
     preflight = snapshot.preflight
     if preflight is None:

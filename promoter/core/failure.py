@@ -182,7 +182,7 @@ def stuck_now(w: Walk, reason: str, number: int | None = None) -> Decision:
         lines = [
             f"**needs a person**: {reason}",
             "promoter stopped this pipeline; it never force-pushes or rewrites history",
-            "finish the revert on this branch and merge it, then `/retry` or start a newer version",
+            "finish the revert on this branch and merge it, then `promoter retry` or start a newer version",
         ]
         marker = w.marker(Kind.REVERT)
         actions.append(Comment(number, marker.status(), texts.status_comment(marker, "revert needs help", lines)))

@@ -147,7 +147,7 @@ def revert_branch_name(pipeline: str, promotion: str, stage: int) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Hold:
-    """A version that failed: never promoted again automatically until ``/retry`` or a newer version."""
+    """A version that failed: never promoted again automatically until ``promoter retry`` (or a newer version)."""
 
     pipeline: str
     version: str

@@ -101,7 +101,8 @@ def revert_body(
     return (
         f"Reverts every change of **{pipeline.name}** `{promotion.version}` in **{stage.name}**, newest first:\n\n"
         f"{undone}\n\n**Why:** {reason}\n\n"
-        f"The version is now on hold: promoter will not promote it again until `/retry` or a newer version.\n\n"
+        f"The version is now on hold: promoter will not promote it again until `promoter retry {pipeline.name}` "
+        "lifts the hold (or a newer version comes).\n\n"
         f"{marker.render()}"
     )
 
