@@ -62,6 +62,10 @@ COMMANDS = {
     "abort": Command(
         "promoter.cli.operate:abort", "Revert every merged change of the current stage and hold the version."
     ),
+    "rollback": Command(
+        "promoter.cli.rollback:rollback",
+        "Revert the last stage of PIPELINE's newest promotion (it succeeded), and hold its version.",
+    ),
     "retry": Command(
         "promoter.cli.retry:retry",
         "Lift the hold on the version PIPELINE's last promotion failed with, and promote it again.",

@@ -153,7 +153,8 @@ def _gather(pipeline: Pipeline, found: Found) -> dict[str, _Promotion]:
 def _restore(pipeline: Pipeline, found: _Promotion, evidence: Found, now: dt.datetime, current: bool) -> Changes:
     stage = found.stage
     record, runs, position = _stage(pipeline, found, evidence, stage)
-    outcome = next((o for o in Outcome if o.value in found.labels), None)
+    # the worst outcome a PR says wins (a rollback's abort over the success it undid)
+    outcome = next((o for o in reversed(Outcome) if o.value in found.labels), None)
     reverted = record.state in (StageState.REVERTED, StageState.STUCK) or any(
         t.revert and t.merged for t in found.trails
     )

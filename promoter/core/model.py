@@ -166,6 +166,7 @@ class EventKind(enum.Enum):
     PROMOTION_PAUSED = "promotion_paused"
     PROMOTION_RESUMED = "promotion_resumed"
     PROMOTION_REBUILT = "promotion_rebuilt"
+    ROLLBACK_STARTED = "rollback_started"  # `promoter rollback`: a succeeded promotion's last stage is reverted
     HOLD_LIFTED = "hold_lifted"  # `promoter retry`: a person promotes a failed version again
     STAGE_STARTED = "stage_started"
     STAGE_DONE = "stage_done"

@@ -165,3 +165,29 @@ def test_retry_refuses_while_a_promotion_runs_or_when_nothing_is_held(world: Wor
     fine = world.cli("retry", "app", "--config", str(world.config))
     assert fine.returncode == 2
     assert "ended Succeeded and 5.1.0 is not on hold: `promoter start app --version 5.1.0` promotes it" in fine.stderr
+
+
+def test_rollback_reverts_the_last_stage_of_a_succeeded_promotion_and_holds_its_version(world: World) -> None:
+    done = world.drive(world.start("5.2.0").id)
+    assert done.phase is Phase.SUCCEEDED
+    said = ask(world, "rollback")
+    assert f"{done.id} (5.2.0): prod is reverted on the bot's next pass" in said
+    rolled = world.drive(done.id)
+    assert rolled.phase is Phase.ABORTED
+    assert "prod aborted and was reverted: rolled back by cli:" in rolled.reason
+    assert world.main_file(PROD).decode() == REPO_FILES[PROD]  # prod runs what it ran before
+    assert b"5.2.0" in world.main_file("envs/staging/deployment.yaml")  # staging keeps it
+    assert [h.version for h in world.rt.store.holds("app")] == ["5.2.0"]
+    labels = {pr.number: {label.name for label in pr.labels} for pr in world.pulls()}
+    assert not any("promoter:succeeded" in names for names in labels.values())  # success taken back
+    revert = world.rt.store.stage_run("app", done.id, 1)
+    assert revert is not None and revert.revert_pr_number is not None
+    assert {"promoter:aborted", "promoter:held"} <= labels[revert.revert_pr_number]
+    assert "rollback_started" in kinds(world, done.id)
+
+    again = world.cli("rollback", "app", "--config", str(world.config))
+    assert again.returncode == 2 and "ended Aborted, not Succeeded" in again.stderr
+    world.lose_store()  # rebuilt from the forge: aborted and held, as it ended
+    rebuild.ensure(world.rt, world.rt.pipelines["app"])
+    assert world.rt.store.promotion(done.id, "app").phase is Phase.ABORTED  # type: ignore[union-attr]
+    assert [h.version for h in world.rt.store.holds("app")] == ["5.2.0"]
