@@ -91,21 +91,9 @@ def test_a_secondary_rate_limit_is_waited_out_as_github_says_then_the_promotion_
     httpx.post(
         f"{world.stack.github.url}/_sandbox/faults", json={"status": 403, "retry_after": 2, "count": 2}
     ).raise_for_status()
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "promoter", "run", "--config", str(world.config)],
-        env=world.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        give_up = time.monotonic() + 60
-        while time.monotonic() < give_up and not world.promotion(promotion.id).phase.finished:
-            time.sleep(0.2)
-        assert world.promotion(promotion.id).phase is Phase.SUCCEEDED
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.communicate(timeout=30)
-    assert faults.served == 2, (len(faults.requests), list(faults.requests)[:5])
+    with world.daemon():
+        assert world.finished(promotion.id, timeout=60).phase is Phase.SUCCEEDED
+    assert faults.served == 2
     requests = list(faults.requests)
     for index, (at, _, _, status) in enumerate(requests):
         if status is None:

@@ -9,7 +9,6 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -79,33 +78,21 @@ def test_log_levels_mean_something(world: World) -> None:
     assert levels["reconcile_pass"] == {"info"}  # passes that did something
 
 
-def run_daemon(world: World, **env: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "promoter", "run", "--config", str(world.config)],
-        env={**world.env, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
 def test_gates_are_rechecked_when_due_not_at_the_next_interval(make_world: Callable[..., World]) -> None:
     """With a 10-minute interval, a two-stage promotion still finishes in seconds: each debounce, soak and
     wait for Argo CD wakes the daemon when it comes due (the interval alone would take 10 minutes a gate)."""
     world = make_world(interval="10m", soak="1s")
     promotion = world.start("4.3.0")
-    process = run_daemon(world)
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not world.promotion(promotion.id).phase.finished:
-            time.sleep(0.2)
-        assert world.promotion(promotion.id).phase is Phase.SUCCEEDED
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+    with world.daemon():
+        assert world.finished(promotion.id, timeout=90).phase is Phase.SUCCEEDED
 
 
 def test_a_second_sigterm_while_stopping_prints_no_traceback(world: World) -> None:
-    process = run_daemon(world, PROMOTER_LOG_LEVEL="info")
+    with world.daemon(PROMOTER_LOG_LEVEL="info") as process:
+        _second_sigterm(process)
+
+
+def _second_sigterm(process: subprocess.Popen[bytes]) -> None:
     assert process.stderr is not None
     seen, rest = b"", b""
     try:

@@ -6,9 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 
@@ -29,13 +26,7 @@ def test_a_freeze_holds_the_merge_and_the_daemon_wakes_when_it_ends(make_world: 
     # a 10-minute interval: only the window's own wake-up can merge the PR within the test's time
     world = make_world(interval="10m", pipeline=with_staging(freeze))
     promotion = world.start("4.5.0")
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "promoter", "run", "--config", str(world.config)],
-        env=world.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with world.daemon():
         give_up = time.monotonic() + 20
         # the PR is recorded open first; the next decision finds the window closed and says so
         while time.monotonic() < give_up and "window" not in (world.promotion(promotion.id).reason or ""):
@@ -51,15 +42,9 @@ def test_a_freeze_holds_the_merge_and_the_daemon_wakes_when_it_ends(make_world: 
         (pending,) = [s for s in pr.get_commits().reversed[0].get_statuses() if s.context == "promoter"]
         assert pending.state == "pending" and pending.description.startswith("waiting for a promotion window")
 
-        give_up = time.monotonic() + 60
-        while time.monotonic() < give_up and not world.promotion(promotion.id).phase.finished:
-            time.sleep(0.2)
-        assert world.promotion(promotion.id).phase is Phase.SUCCEEDED
+        assert world.finished(promotion.id, timeout=60).phase is Phase.SUCCEEDED
         merged = world.repo_as().get_pull(1)
         assert merged.merged and merged.merged_at.replace(tzinfo=dt.UTC) >= ends  # not a moment before
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.communicate(timeout=30)
 
 
 def test_a_deny_window_keeps_prod_waiting_and_windows_says_until_when(make_world: Callable[..., World]) -> None:

@@ -3,14 +3,17 @@ sandbox and the Argo CD simulator around it, and a promoter config directory poi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import enum
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -308,6 +311,30 @@ class World:
         finally:
             self.rt.clock = real
         raise AssertionError(f"{promotion_id} did not get there in {timeout}s: {self.promotion(promotion_id)}")
+
+    @contextlib.contextmanager
+    def daemon(self, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+        """``promoter run`` as a process of its own, stopped (SIGTERM) at the end of the block."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "promoter", "run", "--config", str(self.config)],
+            env={**self.env, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            if process.stderr is not None and not process.stderr.closed:  # not read to its end by the test
+                process.communicate(timeout=30)
+
+    def finished(self, promotion_id: str, timeout: float) -> Promotion:
+        """The promotion once it has finished (someone else drives it: a daemon), or as it stands at ``timeout``."""
+        give_up = time.monotonic() + timeout
+        while time.monotonic() < give_up and not self.promotion(promotion_id).phase.finished:
+            time.sleep(0.2)
+        return self.promotion(promotion_id)
 
     def cli(
         self, *args: str, fault: str | None = None, timeout: float = 60, env: dict[str, str] | None = None
