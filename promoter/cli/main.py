@@ -63,11 +63,11 @@ COMMANDS = {
         "promoter.cli.operate:abort", "Revert every merged change of the current stage and hold the version."
     ),
     "rollback": Command(
-        "promoter.cli.rollback:rollback",
+        "promoter.cli.finished:rollback",
         "Revert the last stage of PIPELINE's newest promotion (it succeeded), and hold its version.",
     ),
     "retry": Command(
-        "promoter.cli.retry:retry",
+        "promoter.cli.finished:retry",
         "Lift the hold on the version PIPELINE's last promotion failed with, and promote it again.",
     ),
     "windows": Command(
