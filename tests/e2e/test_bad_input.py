@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 from promoter.cli import main
 from promoter.core.model import Phase
 from tests.conftest import git
-from tests.e2e.world import REPO_FILES, At, World
+from tests.e2e.world import REPO_FILES, At, World, person_env
 
 
 def promoter_branches(world: World) -> list[str]:
@@ -206,3 +207,33 @@ def test_a_wrong_argocd_token_after_the_merge_is_told_on_the_pr_and_reverted_at_
     done = world.drive(promotion.id)
     assert done.phase is Phase.FAILED and "not verified within 0:00:04" in done.reason
     assert world.main_file("envs/staging/deployment.yaml").decode() == REPO_FILES["envs/staging/deployment.yaml"]
+
+
+def test_an_application_deleted_after_the_merge_is_told_on_the_pr_and_reverted_at_the_deadline(
+    make_world: Callable[..., World],
+) -> None:
+    """Argo CD no longer knows the stage's Application (a person removed it from the app-of-apps): a permanent
+    error, told on the PR, in status and the log; the stage is not left without evidence, and past the deadline
+    it is reverted (the revert needs only git and the forge)."""
+    world = make_world(deadline="4s")
+    promotion = world.start("1.0.2")
+    world.drive(promotion.id, until=lambda p, s: s.state is At.MERGED)
+    work = world.root / "person-removes-the-app"
+    env = person_env(world.root)
+    subprocess.run(["git", "clone", "-q", str(world.bare), str(work)], check=True, env=env, capture_output=True)
+    subprocess.run(["git", "rm", "-q", "apps/app-staging.yaml"], cwd=work, check=True, env=env, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "retire app-staging"], cwd=work, check=True, env=env, capture_output=True)
+    subprocess.run(["git", "push", "-q", "origin", "main"], cwd=work, check=True, env=env, capture_output=True)
+    world.drive(promotion.id, until=lambda p, s: s.blocked is not None)
+    step = world.at(promotion.id)
+    assert step.blocked is not None and "app-staging" in step.blocked
+    comment = next(
+        c.body for c in world.repo_as().get_issue(step.pr_number).get_comments() if "promoter:status" in c.body
+    )
+    assert "**blocked**" in comment and "app-staging" in comment and "the stage is reverted" in comment
+    shown = world.cli("status", "--config", str(world.config), env={"COLUMNS": "400"}).stdout
+    assert "app-staging" in shown, shown
+    done = world.drive(promotion.id)
+    assert done.phase is Phase.FAILED and "not verified within 0:00:04" in done.reason
+    assert world.main_file("envs/staging/deployment.yaml").decode() == REPO_FILES["envs/staging/deployment.yaml"]
+    assert b"1.0.2" not in world.main_file("envs/prod/deployment.yaml")
