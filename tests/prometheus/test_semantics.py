@@ -466,6 +466,12 @@ CASES: list[tuple[str, Analysis, Phase, Expected]] = [
     ),
     # a metric's sequence: the limits
     ("all-good", run_of(metric("m", success_rate("good"))), S, {"m": (S, "SSS")}),
+    (
+        "one-measurement-default",  # neither interval nor count: one measurement
+        run_of(metric("m", success_rate("good"), interval=None, count=None)),
+        S,
+        {"m": (S, "S")},
+    ),
     ("one-failure-limit-0", run_of(metric("m", success_rate("second-bad"))), F, {"m": (F, "SF")}),
     ("failure-within-limit", run_of(metric("m", success_rate("second-bad"), failure_limit=1)), S, {"m": (S, "SFS")}),
     (
