@@ -11,7 +11,7 @@ import click
 from promoter.cli.context import config_option, load, located, pipeline_of, runtime
 from promoter.cli.exits import FAILED, REFUSED
 from promoter.core import plan as plans
-from promoter.core import strategies, versions
+from promoter.core import strategies, texts, versions
 from promoter.core.model import Stage
 from promoter.engine import preflight, rebuild
 from promoter.yamledit import diffs
@@ -80,9 +80,17 @@ def plan(pipeline: str, version: str, config: Path | None) -> None:
             click.secho(
                 f"stage {index + 1}/{len(chosen.stages)} {stage.name}: {strategies.name(stage.strategy)}, "
                 f"verify {_verified(stage, checked.derived)}, deadline {stage.deadline}, "
-                f"merge {'at once' if not stage.merge.approvals else f'after {stage.merge.approvals} approval(s)'}",
+                f"merge {'at once' if not stage.merge.approvals else f'after {stage.merge.approvals} approval(s)'}"
+                + (", inside its promotion windows" if stage.windows else ""),
                 bold=True,
             )
+            if stage.windows:
+                state = stage.windows.state(rt.clock.now())
+                if state.open:
+                    click.echo(f"  window: open now ({state.why})")
+                else:
+                    opens = texts.opening(state)
+                    click.echo(f"  window: closed now, {opens} ({state.why}); `promoter windows` shows more")
             for finding in (f for f in checked.findings if f.stage == stage.name):
                 click.echo(f"  refused: {located(loaded, chosen, finding)}")
             for finding in (f for f in checked.warnings if f.stage == stage.name):

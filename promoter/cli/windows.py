@@ -54,7 +54,7 @@ def _stage_lines(stage: Stage, now: dt.datetime, count: int) -> list[str]:
         until = f" until {texts.moment(state.changes_at)}" if state.changes_at else ""
         lines = [f"  {stage.name}: open{until}; {state.why}"]
     else:
-        opens = f"opens {texts.moment(state.changes_at)}" if state.changes_at else "no opening within a year"
+        opens = texts.opening(state)
         lines = [f"  {stage.name}: closed, {opens}; {state.why}"]
     lines += [f"    {w}" for w in stage.windows.windows] + [f"    {f}" for f in stage.windows.freezes]
     spans = stage.windows.openings(now, count)

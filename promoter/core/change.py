@@ -150,7 +150,7 @@ def _window_closed(w: Walk, pr: PullRequest) -> Decision | None:
     state = w.stage.windows.state(w.now)
     if state.open:
         return None
-    opens = f"opens {texts.moment(state.changes_at)}" if state.changes_at else "no opening within a year"
+    opens = texts.opening(state)
     reason = w.reason(f"#{pr.number} waits for a promotion window ({state.why}); {opens}")
     if reason is None:
         return Decision((), state.changes_at)

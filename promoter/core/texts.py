@@ -13,6 +13,7 @@ from promoter.core.actions import FileChange
 from promoter.core.markers import Kind, Marker
 from promoter.core.model import Pipeline, Promotion
 from promoter.core.plan import Change, StagePlan
+from promoter.core.windows import WindowState
 
 
 def marker(
@@ -120,6 +121,11 @@ def commit_message(title: str, body: str) -> str:
 def moment(at: dt.datetime) -> str:
     """A time for people, with its zone: ``2026-12-01 21:03:11 UTC``."""
     return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def opening(state: WindowState) -> str:
+    """When a closed promotion window opens, for people."""
+    return f"opens {moment(state.changes_at)}" if state.changes_at else "no opening within a year"
 
 
 def blocked_marker(pipeline: str, promotion: str) -> str:

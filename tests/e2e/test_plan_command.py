@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import git
 from tests.e2e.crashes import BLUE_GREEN_FILES, BLUE_GREEN_PIPELINE, CANARY_FILES, CANARY_PIPELINE, ONLY_STAGING
-from tests.e2e.world import World
+from tests.e2e.world import PIPELINE, World
 
 CASES = {
     "canary": (
@@ -59,3 +59,16 @@ def test_plan_prints_the_stage_plan_with_each_changes_diff_and_writes_nothing(
     for line in diff_lines:
         assert line in lines, line
     assert world.pulls() == [] and git(world.bare, "branch", "--list") == branches  # nothing written
+
+
+def test_plan_says_when_a_stage_merges_inside_its_windows(make_world: Callable[..., World]) -> None:
+    denied = "    windows:\n      - {kind: deny, schedule: '@daily', duration: 25h}\n"
+    world = make_world(pipeline=PIPELINE + denied)  # prod's windows: it is the last stage
+    shown = world.cli("plan", "app", "--version", "2.0.0", "--config", str(world.config))
+    assert shown.returncode == 0, shown.stderr
+    staging, prod = (line for line in shown.stdout.splitlines() if line.startswith("stage "))
+    assert "inside its promotion windows" not in staging
+    assert prod.endswith("merge at once, inside its promotion windows")
+    assert "  window: closed now, no opening within a year (inside deny @daily for 25h (UTC)); `promoter windows`" in (
+        shown.stdout
+    )
