@@ -69,6 +69,7 @@ def run(repeat: int = 7) -> dict[str, float]:
             "status --json": ["status", "--json", "--config", str(config)],
             f"pause {pipeline}": ["pause", pipeline, "--config", str(config)],
             f"resume {pipeline}": ["resume", pipeline, "--config", str(config)],
+            f"windows {pipeline}": ["windows", pipeline, "--config", str(config)],
             "start --help (start, plan: imports)": ["start", "--help"],
             "edit image (not a bot command)": ["edit", "image", str(tmp / "manifest.yaml"), "acme/app:1.1"],
         }
