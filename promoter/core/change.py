@@ -145,11 +145,9 @@ def _open(w: Walk, run: ChangeRun) -> Decision:
 
 def _window_closed(w: Walk, pr: PullRequest) -> Decision | None:
     """The PR waits for a promotion window (:mod:`.windows`), waking when it opens; None when one is open."""
-    if not w.stage.windows:
+    if not w.stage.windows or w.stage.windows.allows(w.now):
         return None
     state = w.stage.windows.state(w.now)
-    if state.open:
-        return None
     opens = texts.opening(state)
     reason = w.reason(f"#{pr.number} waits for a promotion window ({state.why}); {opens}")
     if reason is None:

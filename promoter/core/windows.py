@@ -83,6 +83,10 @@ class Windows:
     def __add__(self, other: Windows) -> Windows:
         return Windows(self.windows + other.windows, self.freezes + other.freezes)
 
+    def allows(self, at: dt.datetime) -> bool:
+        """Whether a merge may happen at ``at``: :meth:`state` without looking ahead (cheaper)."""
+        return self._judge(at)[0]
+
     def state(self, at: dt.datetime) -> WindowState:
         """Whether a merge may happen at ``at`` (aware), why, and until when."""
         is_open, why = self._judge(at)
