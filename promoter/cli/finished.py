@@ -20,6 +20,7 @@ from promoter.cli.exits import REFUSED
 from promoter.core.model import Pipeline
 from promoter.engine import retry as retrying
 from promoter.engine import rollback as rolling_back
+from promoter.engine.exclusive import Busy
 from promoter.engine.runtime import Runtime
 
 _T = TypeVar("_T")
@@ -31,7 +32,7 @@ def _act(pipeline: str, config: Path | None, act: Callable[[Runtime, Pipeline, s
     with context.runtime(loaded) as rt:
         try:
             return chosen, act(rt, chosen, f"cli:{getpass.getuser()}")
-        except (retrying.NothingToRetry, rolling_back.RollbackRefused) as exc:
+        except (retrying.NothingToRetry, rolling_back.RollbackRefused, Busy) as exc:
             click.echo(f"promoter: {exc}", err=True)
             sys.exit(REFUSED)
 

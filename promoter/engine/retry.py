@@ -13,6 +13,7 @@ from promoter.core import markers
 from promoter.core.changes import Changes
 from promoter.core.model import Event, EventKind, Phase, Pipeline, Promotion
 from promoter.engine import rebuild
+from promoter.engine.exclusive import exclusive
 from promoter.engine.runtime import Runtime
 
 log = logs.get("promoter.retry")
@@ -24,6 +25,11 @@ class NothingToRetry(Exception):
 
 def retry(rt: Runtime, pipeline: Pipeline, by: str) -> tuple[Promotion, Promotion]:
     """Lift the hold of the pipeline's last promotion and start its version again: (the old one, the new)."""
+    with exclusive(rt, pipeline.name):
+        return _retry(rt, pipeline, by)
+
+
+def _retry(rt: Runtime, pipeline: Pipeline, by: str) -> tuple[Promotion, Promotion]:
     rebuild.ensure(rt, pipeline)  # a lost store is rebuilt first: it knows the holds again
     promotions = rt.store.promotions(pipeline.name)  # newest first
     running = [p for p in promotions if not p.phase.finished]

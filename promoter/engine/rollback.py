@@ -12,6 +12,7 @@ from promoter.core import markers, rollback
 from promoter.core.markers import Outcome
 from promoter.core.model import Pipeline, Promotion
 from promoter.engine import rebuild
+from promoter.engine.exclusive import exclusive
 from promoter.engine.runtime import Runtime
 
 log = logs.get("promoter.rollback")
@@ -21,6 +22,11 @@ RollbackRefused = rollback.RollbackRefused
 
 def roll_back(rt: Runtime, pipeline: Pipeline, by: str) -> Promotion:
     """Mark the newest promotion's last stage for reverting; the promotion as it now stands."""
+    with exclusive(rt, pipeline.name):
+        return _roll_back(rt, pipeline, by)
+
+
+def _roll_back(rt: Runtime, pipeline: Pipeline, by: str) -> Promotion:
     rebuild.ensure(rt, pipeline)
     promotions = rt.store.promotions(pipeline.name)  # newest first
     last = promotions[0] if promotions else None

@@ -7,8 +7,11 @@ import re
 import time
 from collections.abc import Callable
 
+import pytest
+
 from promoter.core.model import Phase
 from promoter.engine import rebuild
+from promoter.engine.exclusive import Busy, exclusive
 from promoter.engine.reconcile import reconcile_all
 from promoter.sandbox.github.accounts import Role
 from tests.e2e.world import REPO_FILES, At, World
@@ -191,3 +194,13 @@ def test_rollback_reverts_the_last_stage_of_a_succeeded_promotion_and_holds_its_
     rebuild.ensure(world.rt, world.rt.pipelines["app"])
     assert world.rt.store.promotion(done.id, "app").phase is Phase.ABORTED  # type: ignore[union-attr]
     assert [h.version for h in world.rt.store.holds("app")] == ["5.2.0"]
+
+
+def test_retry_and_rollback_wait_for_the_bots_pass_and_say_so_when_it_lasts(world: World) -> None:
+    with world.rt.store.lock("app") as held:  # the bot in a pass over the pipeline
+        assert held
+        busy = pytest.raises(Busy, match="app: the bot is in a pass over it for more than 0s; try again")
+        with busy, exclusive(world.rt, "app", wait=0.3):
+            pytest.fail("the pipeline was the bot's")
+    with exclusive(world.rt, "app", wait=0.3):  # the pass over: at once
+        pass
