@@ -11,14 +11,13 @@ last ETag and what it parsed from that page, sends ``If-None-Match``, and reuses
 answers ``304 Not Modified``, which does not count against the rate limit. A change (a new PR, a label, a
 review, a merge) changes the page and so its ETag: it is seen at once. The pages are kept in a bounded LRU,
 so a daemon with many pipelines does not grow without bound. These reads are parsed from the JSON at the
-edge, reading only the fields used, into the same values PyGithub's objects give (:func:`_view`).
+edge, reading only the fields used, into the same values PyGithub's objects give (:func:`wire.view`).
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 import re
 import threading
 import time
@@ -27,13 +26,10 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import github
-import pydantic
 import requests
-from github.PullRequest import PullRequest as GitHubPullRequest
 
+from promoter.adapters import githubwire as wire
 from promoter.adapters import tls
-from promoter.core import markers
-from promoter.core.actions import StatusState
 from promoter.core.history import CommitStatus
 from promoter.core.pullrequest import PullRequest
 from promoter.errors import CredentialError, PermanentError, TemporaryError
@@ -41,7 +37,6 @@ from promoter.errors import CredentialError, PermanentError, TemporaryError
 _T = TypeVar("_T")
 _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
-_M = TypeVar("_M", bound=pydantic.BaseModel)
 _PER_PAGE = 100  # GitHub's most: fewest pages
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 _PageKey = tuple[str, tuple[tuple[str, str], ...]]
@@ -102,7 +97,9 @@ class GitHubForge:
 
     def find_pr(self, head_branch: str) -> PullRequest | None:
         newest = {"state": "all", "head": f"{self._owner}:{head_branch}", "sort": "created", "direction": "desc"}
-        return self._call(lambda: next(self._listed("/pulls", newest, _pull), None), f"finding the PR of {head_branch}")
+        return self._call(
+            lambda: next(self._listed("/pulls", newest, wire.pull), None), f"finding the PR of {head_branch}"
+        )
 
     def open_pr(self, head_branch: str, base_branch: str, title: str, body: str, labels: Sequence[str]) -> PullRequest:
         """Open the PR, or return the open one of ``head_branch`` (a pass that stopped after opening it).
@@ -117,7 +114,7 @@ class GitHubForge:
                 if found is not None and found.open:
                     return found
                 raise
-            pr = _view(created)
+            pr = wire.view(created)
             self._opened.put(pr.number, True)
             self._fresh.put(pr.head_sha, True)
             if not labels:
@@ -126,18 +123,18 @@ class GitHubForge:
             _, data = self._gh.requester.requestJsonAndCheck(
                 "POST", f"{self._repo.url}/issues/{pr.number}/labels", input=list(labels)
             )
-            return dataclasses.replace(pr, labels=tuple(_parse(_Label, item).name for item in _items(data)))
+            return dataclasses.replace(pr, labels=tuple(wire.parse(wire.Label, item).name for item in wire.items(data)))
 
         return self._call(create, f"opening a PR for {head_branch}")
 
     def marked_prs(self) -> list[PullRequest]:
         oldest_first = {"state": "all", "sort": "created", "direction": "asc"}  # new PRs change the last page only
-        return self._call(lambda: list(self._listed("/pulls", oldest_first, _marked)), "listing promoter's PRs")
+        return self._call(lambda: list(self._listed("/pulls", oldest_first, wire.marked)), "listing promoter's PRs")
 
     def approvals(self, number: int, head_sha: str) -> frozenset[str]:
         def approving() -> frozenset[str]:
             latest: dict[str, tuple[str, str | None]] = {}
-            for login, state, sha in self._listed(f"/pulls/{number}/reviews", {}, _review):
+            for login, state, sha in self._listed(f"/pulls/{number}/reviews", {}, wire.review):
                 latest[login] = (state, sha)
             bot = self._bot
             return frozenset(
@@ -161,11 +158,11 @@ class GitHubForge:
                 # Not mergeable: perhaps merged already (a pass that crashed before recording it). Only then is
                 # the PR read; the merge itself is one request.
                 _, data = self._gh.requester.requestJsonAndCheck("GET", url)
-                pr = _pull(data)
+                pr = wire.pull(data)
                 if not pr.merged:
                     raise
                 return str(pr.merge_sha)  # (merged by a pass that stopped: not fresh, it may have a status)
-            merged = _parse(_Merge, data).sha
+            merged = wire.parse(wire.Merge, data).sha
             self._fresh.put(merged, True)
             return merged
 
@@ -178,10 +175,10 @@ class GitHubForge:
             key = (number, marker)
             known = self._comments.get(key)
             if known is not None and self._edit_comment(*known, body):
-                self._comments.put(key, (known[0], _digest(body)))
+                self._comments.put(key, (known[0], wire.digest(body)))
                 return
             if known is None and self._opened.get(number):
-                self._comments.put(key, (self._repo.get_issue(number).create_comment(body).id, _digest(body)))
+                self._comments.put(key, (self._repo.get_issue(number).create_comment(body).id, wire.digest(body)))
                 return
             issue = self._repo.get_issue(number)
             bot = self.bot_login
@@ -189,9 +186,9 @@ class GitHubForge:
                 if marker in (comment.body or "") and comment.user is not None and comment.user.login == bot:
                     if comment.body != body:
                         comment.edit(body)
-                    self._comments.put(key, (comment.id, _digest(body)))
+                    self._comments.put(key, (comment.id, wire.digest(body)))
                     return
-            self._comments.put(key, (issue.create_comment(body).id, _digest(body)))
+            self._comments.put(key, (issue.create_comment(body).id, wire.digest(body)))
 
         self._call(upsert, f"commenting on #{number}")
 
@@ -203,7 +200,7 @@ class GitHubForge:
         """
         url = f"{self._repo.url}/issues/comments/{comment_id}"
         try:
-            if _digest(body) == written and self._page(url, {}, _comment_digest).items == (written,):
+            if wire.digest(body) == written and self._page(url, {}, wire.comment_digest).items == (written,):
                 return True
             self._gh.requester.requestJsonAndCheck("PATCH", url, input={"body": body})
         except github.GithubException as exc:
@@ -232,7 +229,7 @@ class GitHubForge:
     def commit_status(self, sha: str) -> CommitStatus | None:
         statuses = f"/commits/{sha}/statuses"  # newest first
         return self._call(
-            lambda: next(self._listed(statuses, {}, _promoter_status), None), f"reading the status of {sha[:12]}"
+            lambda: next(self._listed(statuses, {}, wire.promoter_status), None), f"reading the status of {sha[:12]}"
         )
 
     def set_status(
@@ -260,7 +257,7 @@ class GitHubForge:
         """The commit's latest status of ``context``: (state, description)."""
 
         def of_context(data: Any) -> tuple[str, str] | None:
-            status = _parse(_Status, data)
+            status = wire.parse(wire.Status, data)
             return (status.state.value, status.description or "") if status.context == context else None
 
         statuses = f"/commits/{sha}/statuses"  # newest first
@@ -373,145 +370,6 @@ class _LRU(Generic[_K, _V]):
 def _next(headers: dict[str, Any]) -> str | None:
     match = _NEXT.search(str(headers.get("link") or ""))
     return match.group(1) if match else None
-
-
-# What the conditional reads parse, reading only the fields used and ignoring the rest.
-class _Model(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
-
-
-class _Label(_Model):
-    name: str
-
-
-class _Ref(_Model):
-    ref: str
-    sha: str
-
-
-class _Pull(_Model):
-    number: int
-    html_url: str
-    state: str
-    title: str
-    body: str | None = None
-    head: _Ref
-    base: _Ref
-    labels: tuple[_Label, ...] = ()
-    created_at: pydantic.AwareDatetime | None = None
-    merged_at: pydantic.AwareDatetime | None = None
-    merge_commit_sha: str | None = None
-
-
-class _User(_Model):
-    login: str
-
-
-class _Review(_Model):
-    user: _User | None = None
-    state: str
-    commit_id: str | None = None
-
-
-class _Status(_Model):
-    context: str
-    state: StatusState  # GitHub's four, whatever the context
-    description: str | None = None
-    created_at: pydantic.AwareDatetime
-
-
-class _Comment(_Model):
-    body: str | None = None
-
-
-class _Merge(_Model):
-    sha: str
-
-
-def _parse(model: type[_M], data: Any) -> _M:
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the top"
-        raise PermanentError(
-            f"GitHub: malformed {model.__name__.strip('_').lower()} at {where}: {first['msg']}"
-        ) from None
-
-
-def _items(data: Any) -> list[Any]:
-    if not isinstance(data, list):
-        raise PermanentError(f"GitHub: expected a list, got {type(data).__name__}")
-    return data
-
-
-def _pull(data: Any) -> PullRequest:
-    """The JSON twin of :func:`_view`: the same value from a pull request's JSON."""
-    pr = _parse(_Pull, data)
-    merged = pr.merged_at is not None
-    return PullRequest(
-        number=pr.number,
-        url=pr.html_url,
-        state=pr.state,
-        merged=merged,
-        merge_sha=pr.merge_commit_sha if merged else None,
-        head_branch=pr.head.ref,
-        head_sha=pr.head.sha,
-        base_branch=pr.base.ref,
-        title=pr.title,
-        body=pr.body or "",
-        labels=tuple(label.name for label in pr.labels),
-        created_at=pr.created_at,
-        merged_at=pr.merged_at,
-    )
-
-
-def _marked(data: Any) -> PullRequest | None:
-    pr = _pull(data)
-    return pr if markers.parse(pr.body) is not None else None
-
-
-def _review(data: Any) -> tuple[str, str, str | None] | None:
-    """(login, state, commit) of a review that decides something; None for comments and drafts."""
-    review = _parse(_Review, data)
-    if review.user is None or review.state in ("COMMENTED", "PENDING"):
-        return None
-    return review.user.login, review.state, review.commit_id
-
-
-def _promoter_status(data: Any) -> CommitStatus | None:
-    status = _parse(_Status, data)
-    if status.context != "promoter":
-        return None
-    return CommitStatus(status.state, status.description or "", status.created_at)
-
-
-def _comment_digest(data: Any) -> str:
-    return _digest(_parse(_Comment, data).body or "")
-
-
-def _digest(text: str) -> str:
-    """What is kept of a comment's body: enough to tell it changed."""
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _view(pr: GitHubPullRequest) -> PullRequest:
-    merged = pr.merged_at is not None
-    return PullRequest(
-        number=pr.number,
-        url=pr.html_url,
-        state=pr.state,
-        merged=merged,
-        merge_sha=pr.merge_commit_sha if merged else None,
-        head_branch=pr.head.ref,
-        head_sha=pr.head.sha,
-        base_branch=pr.base.ref,
-        title=pr.title,
-        body=pr.body or "",
-        labels=tuple(label.name for label in pr.labels),
-        created_at=pr.created_at,
-        merged_at=pr.merged_at,
-    )
 
 
 def _secondary(exc: github.GithubException) -> bool:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from promoter.adapters import github as github_adapter
+from promoter.adapters import githubwire
 from promoter.adapters.github import GitHubForge
 from promoter.adapters.gitrepo import GitRepo
 from promoter.core.actions import FileChange, StatusState
@@ -222,8 +223,8 @@ def test_the_json_and_pygithub_views_of_a_pr_are_equal(sandbox: tuple[GitHubSand
     repo = pygithub(served, "promoter-bot")
     for _ in ("open", "merged"):
         listed = next(iter(repo.get_pulls(state="all")))
-        assert bot.find_pr(BRANCH) == github_adapter._view(listed) == github_adapter._view(repo.get_pull(pr.number))
-        assert bot.marked_prs() == [github_adapter._view(listed)]
+        assert bot.find_pr(BRANCH) == githubwire.view(listed) == githubwire.view(repo.get_pull(pr.number))
+        assert bot.marked_prs() == [githubwire.view(listed)]
         bot.merge(pr.number, head, "squash", "promote")
     found = bot.find_pr(BRANCH)
     assert found is not None and found.merged_at is not None and found.created_at is not None
@@ -267,7 +268,7 @@ def test_the_cache_stays_bounded(sandbox: tuple[GitHubSandbox, Path]) -> None:
 
 def test_a_malformed_answer_is_a_permanent_error_naming_the_field() -> None:
     with pytest.raises(PermanentError, match=r"malformed pull at head: Field required"):
-        github_adapter._pull(
+        githubwire.pull(
             {"number": 1, "html_url": "u", "state": "open", "title": "t", "base": {"ref": "main", "sha": "a"}}
         )
 
