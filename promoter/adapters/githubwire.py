@@ -88,23 +88,7 @@ def items(data: Any) -> list[Any]:
 
 def pull(data: Any) -> PullRequest:
     """The JSON twin of :func:`view`: the same value from a pull request's JSON."""
-    pr = parse(Pull, data)
-    merged = pr.merged_at is not None
-    return PullRequest(
-        number=pr.number,
-        url=pr.html_url,
-        state=pr.state,
-        merged=merged,
-        merge_sha=pr.merge_commit_sha if merged else None,
-        head_branch=pr.head.ref,
-        head_sha=pr.head.sha,
-        base_branch=pr.base.ref,
-        title=pr.title,
-        body=pr.body or "",
-        labels=tuple(label.name for label in pr.labels),
-        created_at=pr.created_at,
-        merged_at=pr.merged_at,
-    )
+    return view(parse(Pull, data))
 
 
 def marked(data: Any) -> PullRequest | None:
@@ -136,7 +120,8 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def view(pr: GitHubPullRequest) -> PullRequest:
+def view(pr: GitHubPullRequest | Pull) -> PullRequest:
+    """A pull request as the core sees it, from PyGithub's object or from its JSON parsed (the same fields)."""
     merged = pr.merged_at is not None
     return PullRequest(
         number=pr.number,
